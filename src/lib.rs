@@ -1,0 +1,1 @@
+//! alter-edge: the Alter Vault client on WebAssembly (being written; see issue 4).

@@ -1,0 +1,354 @@
+// App and Agent (ts-api.md §3, §5.1, §9.1, §9.4): the JS side of every call.
+//
+// Flow of one request() (design.md): check JS-typed options; read the ambient trace context and
+// resolve the user's token IN THE CALLER'S async context (design rule 2: never inside a wasm task);
+// then hand plain values to the wasm core, which signs, fetches the credential, calls the provider,
+// schedules the audit row and returns the provider's own Response. Every in-flight call and every
+// audit promise is tracked so close() loses none of them.
+
+import { WasmClient } from "./alter_edge.js";
+import { AlterSDKError, AlterValueError } from "./errors.js";
+import { CallerType, HttpMethod, Provider, RetryErrorInfo, RetryInfo } from "./models.js";
+import { buildCall, isPlainObject } from "./options.js";
+import { readEnv, randomUuid, runtimeTag } from "./runtime.js";
+import { buildTraceContext, currentTraceContext, runInTraceContext } from "./trace.js";
+import { SDK_VERSION } from "./version.js";
+
+export { CallerType, HttpMethod, Provider, RetryErrorInfo, RetryInfo };
+
+/** §10: the message of every call on a closed client. */
+const CLOSED_MESSAGE = "SDK instance has been closed. Create a new SDK client (App / Agent) to make requests.";
+/** Default timeout, milliseconds (ts-api.md §3.1). */
+export const DEFAULT_TIMEOUT_MS = 30000;
+/** Environment variable read for the backend URL when no `baseUrl` option is given (§1.3). */
+export const BASE_URL_ENV = "ALTER_BASE_URL";
+
+const STATE = Symbol("alter.state");
+const RUN = Symbol("alter.runContext");
+/** API keys, kept out of reach of console.log / JSON (getAgent needs the App's key). */
+const API_KEYS = new WeakMap();
+
+function closedError() {
+  return new AlterSDKError(CLOSED_MESSAGE, {}, { code: "client_closed" });
+}
+
+function getterError(message) {
+  // §9.1: the original error is never attached (it may contain a JWT).
+  return new AlterSDKError(message, {}, { code: "user_token_getter_failed" });
+}
+
+/** Call the getter (sync or async) and check its result; fails closed (§9.1). */
+async function resolveUserToken(getter) {
+  let value;
+  try {
+    value = getter();
+    if (value !== null && typeof value === "object" && typeof value.then === "function") value = await value;
+  } catch {
+    throw getterError("userTokenGetter failed");
+  }
+  if (typeof value !== "string" || value.length === 0) {
+    throw getterError("userTokenGetter must return a non-empty string");
+  }
+  return value;
+}
+
+/** A logger whose methods never throw into the SDK; null = silent. */
+function safeLogger(logger) {
+  if (logger === null) return null;
+  const out = {};
+  for (const level of ["debug", "info", "warn", "error"]) {
+    const fn = logger[level];
+    if (typeof fn !== "function") continue;
+    out[level] = (...args) => {
+      try {
+        fn.apply(logger, args);
+      } catch {
+        // a broken logger must not break a request
+      }
+    };
+  }
+  return out;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** A managed-agent id as a canonical lowercase hyphenated UUID (braces / urn prefix allowed). */
+function normalizeAgentId(agentId) {
+  if (typeof agentId !== "string" || agentId.trim() === "") {
+    throw new AlterValueError("agentId must be a non-empty UUID string");
+  }
+  let s = agentId.trim();
+  if (/^urn:uuid:/i.test(s)) s = s.slice(9);
+  if (s.startsWith("{") && s.endsWith("}")) s = s.slice(1, -1);
+  if (!UUID_RE.test(s)) throw new AlterValueError(`agentId must be a valid UUID, got ${JSON.stringify(agentId.slice(0, 64))}`);
+  const h = s.replace(/-/g, "").toLowerCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Validate constructor options (JS types) and build the wasm core's config. */
+function readOptions(options, kind) {
+  if (!isPlainObject(options)) {
+    throw new AlterValueError(`new ${kind}(options): options must be an object with an apiKey`);
+  }
+  const { apiKey, baseUrl, timeout, caller, callerType, userTokenGetter, logger, fetch } = options;
+  if (typeof apiKey !== "string" || apiKey.length === 0) {
+    throw new AlterValueError("apiKey is required and must be a non-empty string");
+  }
+  let timeoutMs = DEFAULT_TIMEOUT_MS;
+  if (timeout !== undefined && timeout !== null) {
+    if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0) {
+      throw new AlterValueError("timeout must be a positive number of milliseconds");
+    }
+    timeoutMs = timeout;
+  }
+  if (caller !== undefined && caller !== null && typeof caller !== "string") {
+    throw new AlterValueError("caller must be a string");
+  }
+  let type;
+  if (kind === "Agent") {
+    if (callerType !== undefined && callerType !== null && callerType !== CallerType.AGENT) {
+      throw new AlterValueError("Agent does not accept callerType: an Agent is always CallerType.AGENT");
+    }
+    type = CallerType.AGENT;
+  } else {
+    type = callerType ?? CallerType.SERVICE;
+    if (typeof type !== "string") throw new AlterValueError("callerType must be \"agent\" or \"service\"");
+  }
+  if (userTokenGetter !== undefined && userTokenGetter !== null && typeof userTokenGetter !== "function") {
+    throw new AlterSDKError("userTokenGetter must be a function", {}, { code: "invalid_argument" });
+  }
+  let log = console;
+  if (logger === null) log = null;
+  else if (logger !== undefined) {
+    if (typeof logger !== "object" || typeof logger.warn !== "function") {
+      throw new AlterSDKError("logger must be an object with at least a warn() method", {}, { code: "invalid_argument" });
+    }
+    log = logger;
+  }
+  if (fetch !== undefined && fetch !== null && typeof fetch !== "function") {
+    throw new AlterValueError("fetch must be a function");
+  }
+  let base = baseUrl;
+  if (base === undefined || base === null) base = readEnv(BASE_URL_ENV);
+  if (base !== undefined && typeof base !== "string") {
+    throw new AlterSDKError("baseUrl must be a string", {}, { code: "invalid_base_url" });
+  }
+  const config = {
+    apiKey,
+    timeoutMs,
+    callerType: type,
+    userAgent: `alter-edge/${SDK_VERSION} (${runtimeTag()})`,
+  };
+  if (base !== undefined && base !== "") config.baseUrl = base;
+  if (typeof caller === "string") config.caller = caller;
+  if (typeof fetch === "function") config.fetch = fetch;
+  return {
+    config,
+    getter: typeof userTokenGetter === "function" ? userTokenGetter : null,
+    logger: log,
+    fetch: typeof fetch === "function" ? fetch : undefined,
+    caller: typeof caller === "string" ? caller : null,
+  };
+}
+
+function wrapInternal(err) {
+  if (err instanceof AlterSDKError) return err;
+  // Not one of ours (a bug or a wasm trap): keep only the kind, never a message that could echo input.
+  const kind = err && typeof err === "object" && typeof err.name === "string" ? err.name : typeof err;
+  return new AlterSDKError(`Internal SDK error (${kind})`, {}, { code: "internal_error" });
+}
+
+function track(set, promise) {
+  set.add(promise);
+  const done = () => set.delete(promise);
+  promise.then(done, done);
+  return promise;
+}
+
+/** What App and Agent share: construction, request(), the getters, close(). */
+class ClientBase {
+  constructor(options, kind) {
+    const opts = readOptions(options, kind);
+    let wasm;
+    try {
+      wasm = new WasmClient(opts.config);
+    } catch (e) {
+      throw wrapInternal(e);
+    }
+    const state = {
+      wasm,
+      closed: false,
+      getter: opts.getter,
+      inflight: new Set(),
+      audits: new Set(),
+      loggerOption: opts.logger,
+      fetch: opts.fetch,
+      timeoutMs: opts.config.timeoutMs,
+      baseUrlOption: opts.config.baseUrl,
+      // §8.2: a trace scope's `agent` is the pinned caller, else a process-local id.
+      traceAgentId: opts.caller ?? `agent-local-${randomUuid()}`,
+    };
+    Object.defineProperty(this, STATE, { value: state });
+    API_KEYS.set(this, opts.config.apiKey);
+    const logger = safeLogger(opts.logger);
+    if (typeof wasm.setLogger === "function") wasm.setLogger(logger);
+    if (typeof wasm.onAudit === "function") {
+      wasm.onAudit((p) => {
+        if (p && typeof p.then === "function") track(state.audits, Promise.resolve(p).then(() => {}, () => {}));
+      });
+    }
+  }
+
+  /**
+   * Call a provider API with a credential the SDK fetches and injects (ts-api.md §5.1). Resolves
+   * to the provider's own Response with `retryInfo` added; rejects with an AlterSDKError subclass.
+   */
+  async request(method, url, options) {
+    const state = this[STATE];
+    // Ambient context first, synchronously, in the caller's async context (design rule 2).
+    const ambient = currentTraceContext() ?? this[RUN];
+    const { call, userToken, context } = buildCall(method, url, options);
+    if (state.closed) throw closedError();
+    if (context !== undefined) {
+      if (context.length) call.context = context;
+    } else if (ambient && ambient.size) {
+      call.context = [...ambient];
+    }
+    // Identity: a per-call token wins; else the getter, awaited here in the caller's context.
+    const token = userToken ?? (state.getter ? await resolveUserToken(state.getter) : undefined);
+    if (token !== undefined) call.userToken = token;
+    if (state.closed) throw closedError();
+    let pending;
+    try {
+      pending = state.wasm.request(call);
+    } catch (e) {
+      throw wrapInternal(e);
+    }
+    track(state.inflight, Promise.resolve(pending).then(() => {}, () => {}));
+    let result;
+    try {
+      result = await pending;
+    } catch (e) {
+      throw wrapInternal(e);
+    }
+    if (result.audit && typeof result.audit.then === "function") {
+      track(state.audits, Promise.resolve(result.audit).then(() => {}, () => {}));
+    }
+    const response = result.response;
+    Object.defineProperty(response, "retryInfo", {
+      value: RetryInfo.from(result.retryInfo), enumerable: true, configurable: true, writable: false,
+    });
+    return response;
+  }
+
+  /** Backend-resolved actor id, cached after the first call that returned one (§8.4). */
+  get actorId() {
+    return this[STATE].wasm.actorId() ?? null;
+  }
+
+  /** Retry metadata of the most recent request() (§7.7). */
+  get lastRetryInfo() {
+    return RetryInfo.from(this[STATE].wasm.lastRetryInfo());
+  }
+
+  /** The backend endpoint in use (diagnostic). */
+  get baseUrl() {
+    return this[STATE].wasm.baseUrl();
+  }
+
+  /** True after close(). */
+  get closed() {
+    return this[STATE].closed;
+  }
+
+  /**
+   * Stop accepting calls, then wait for every call in flight and every queued audit row (§10).
+   * Idempotent. Later calls reject with AlterSDKError code `client_closed`.
+   */
+  async close() {
+    const state = this[STATE];
+    if (!state.closed) {
+      state.closed = true;
+      try {
+        state.wasm.close();
+      } catch {
+        // already closed
+      }
+    }
+    const waited = new WeakSet();
+    for (;;) {
+      const fresh = [];
+      const add = (p) => {
+        if (p && typeof p.then === "function" && !waited.has(p)) {
+          waited.add(p);
+          fresh.push(p);
+        }
+      };
+      state.inflight.forEach(add);
+      state.audits.forEach(add);
+      try {
+        const core = typeof state.wasm.pendingAudits === "function" ? state.wasm.pendingAudits() : [];
+        for (const p of Array.from(core ?? [])) add(p);
+      } catch {
+        // nothing more to wait for from the core
+      }
+      if (fresh.length === 0) break;
+      await Promise.allSettled(fresh);
+    }
+  }
+}
+
+if (typeof Symbol.asyncDispose === "symbol") {
+  Object.defineProperty(ClientBase.prototype, Symbol.asyncDispose, {
+    value() {
+      return this.close();
+    },
+  });
+}
+
+/** The application client (ts-api.md §3.1). */
+export class App extends ClientBase {
+  constructor(options) {
+    super(options, "App");
+  }
+
+  /**
+   * An Agent backed by this App's key with `caller` pinned to the managed agent's UUID
+   * (impersonation, §9.1). Synchronous; does not inherit the userTokenGetter (§9.1).
+   */
+  getAgent(agentId) {
+    const state = this[STATE];
+    if (state.closed) throw new AlterValueError("getAgent() cannot be used on a closed App");
+    const id = normalizeAgentId(agentId);
+    const opts = { apiKey: API_KEYS.get(this), caller: id, timeout: state.timeoutMs, logger: state.loggerOption };
+    opts.baseUrl = this.baseUrl;
+    if (state.fetch) opts.fetch = state.fetch;
+    return new Agent(opts);
+  }
+}
+
+/** The workload client (ts-api.md §3.2); caller type is always agent. */
+export class Agent extends ClientBase {
+  constructor(options) {
+    super(options, "Agent");
+  }
+
+  /**
+   * Run `fn` with a run context bound to every request inside it (§8.2, ts-api.md §9.4):
+   * `agent.trace({ runId, threadId, parent, ...metadata }, async (scoped) => { ... })`.
+   * Resolves to `fn`'s result. Where the runtime has AsyncLocalStorage the context follows every
+   * await inside `fn` and concurrent runs stay apart; everywhere, `fn` also receives `scoped`, a
+   * view of this Agent bound to the run, for runtimes without it.
+   */
+  async trace(options, fn) {
+    if (typeof options === "function" && fn === undefined) {
+      fn = options;
+      options = undefined;
+    }
+    if (typeof fn !== "function") throw new AlterValueError("trace(options, fn): fn must be a function");
+    const outer = currentTraceContext() ?? this[RUN];
+    const ctx = buildTraceContext(outer, this[STATE].traceAgentId, options);
+    const scoped = Object.create(this, { [RUN]: { value: ctx } });
+    return runInTraceContext(ctx, fn, scoped);
+  }
+}

@@ -1,0 +1,68 @@
+// Enums and the request-path models (ts-api.md §2.2, §11.2; protocol-core.md §7.7).
+// Models are frozen, camelCase, built from the snake_case wire shape; toJSON() gives snake_case.
+
+/** HTTP methods; each value equals its name. Plain strings are accepted everywhere too. */
+export const HttpMethod = Object.freeze({
+  GET: "GET", POST: "POST", PUT: "PUT", PATCH: "PATCH", DELETE: "DELETE", HEAD: "HEAD", OPTIONS: "OPTIONS",
+});
+
+/** Caller types (§1.5): App defaults to SERVICE, Agent is always AGENT. */
+export const CallerType = Object.freeze({ AGENT: "agent", SERVICE: "service" });
+
+/** Provider ids named by the docs (the full list is a GAP, ts-api.md §2.2); plain strings work. */
+export const Provider = Object.freeze({
+  GOOGLE: "google", GITHUB: "github", SLACK: "slack", STRIPE: "stripe", AWS: "aws",
+  MICROSOFT: "microsoft", NOTION: "notion", HUBSPOT: "hubspot", SALESFORCE: "salesforce",
+  SHOPIFY: "shopify", ZOOM: "zoom",
+});
+
+function pick(obj, snake, camel) {
+  if (obj === null || typeof obj !== "object") return undefined;
+  if (obj instanceof Map) return obj.has(snake) ? obj.get(snake) : obj.get(camel);
+  return obj[snake] !== undefined ? obj[snake] : obj[camel];
+}
+
+/** One failed server-side refresh attempt. */
+export class RetryErrorInfo {
+  constructor(wire) {
+    this.attempt = Number(pick(wire, "attempt", "attempt") ?? 0);
+    this.error = String(pick(wire, "error", "error") ?? "");
+    this.errorType = String(pick(wire, "error_type", "errorType") ?? "");
+    this.delayS = Number(pick(wire, "delay_s", "delayS") ?? 0);
+    this.permanent = pick(wire, "permanent", "permanent") === true;
+    Object.freeze(this);
+  }
+
+  toJSON() {
+    return {
+      attempt: this.attempt, error: this.error, error_type: this.errorType,
+      delay_s: this.delayS, permanent: this.permanent,
+    };
+  }
+}
+
+/** Token-refresh retry metadata of one `request()` (§7.7); null when the backend did not retry. */
+export class RetryInfo {
+  constructor(wire) {
+    this.totalAttempts = Number(pick(wire, "total_attempts", "totalAttempts") ?? 0);
+    this.successfulAttempt = Number(pick(wire, "successful_attempt", "successfulAttempt") ?? 0);
+    const errs = pick(wire, "errors", "errors");
+    this.errors = Object.freeze(Array.isArray(errs) ? errs.map((e) => (e instanceof RetryErrorInfo ? e : new RetryErrorInfo(e))) : []);
+    Object.freeze(this);
+  }
+
+  /** `RetryInfo` from a wire value, or null for null/undefined/non-objects. */
+  static from(wire) {
+    if (wire instanceof RetryInfo) return wire;
+    if (wire === null || typeof wire !== "object") return null;
+    return new RetryInfo(wire);
+  }
+
+  toJSON() {
+    return {
+      total_attempts: this.totalAttempts,
+      successful_attempt: this.successfulAttempt,
+      errors: this.errors.map((e) => e.toJSON()),
+    };
+  }
+}

@@ -1,0 +1,23 @@
+// Loads the JS layer from the sources in js/ with the fake wasm glue in place of alter_edge.js, so
+// the identity, trace, option and close logic can be tested without a wasm build.
+import { cpSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL, fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+let loaded = null;
+
+export async function loadWithFakeCore() {
+  if (loaded) return loaded;
+  const dir = mkdtempSync(join(tmpdir(), "alter-edge-js-"));
+  for (const f of readdirSync(join(ROOT, "js"))) {
+    if (f.endsWith(".js")) cpSync(join(ROOT, "js", f), join(dir, f));
+  }
+  cpSync(fileURLToPath(new URL("./fake_alter_edge.js", import.meta.url)), join(dir, "alter_edge.js"));
+  const api = await import(pathToFileURL(join(dir, "api.js")).href);
+  const core = await import(pathToFileURL(join(dir, "alter_edge.js")).href);
+  loaded = { api, fake: core.fake, dir };
+  return loaded;
+}

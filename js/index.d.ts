@@ -1,0 +1,355 @@
+// Type declarations of the alter-edge package (ts-api.md §2, §3, §5, §9.4, §11–§14).
+
+// ---------------------------------------------------------------------------------------------
+// Enums and models
+// ---------------------------------------------------------------------------------------------
+
+export declare const HttpMethod: {
+  readonly GET: "GET";
+  readonly POST: "POST";
+  readonly PUT: "PUT";
+  readonly PATCH: "PATCH";
+  readonly DELETE: "DELETE";
+  readonly HEAD: "HEAD";
+  readonly OPTIONS: "OPTIONS";
+};
+export type HttpMethod = (typeof HttpMethod)[keyof typeof HttpMethod];
+
+export declare const CallerType: { readonly AGENT: "agent"; readonly SERVICE: "service" };
+export type CallerType = (typeof CallerType)[keyof typeof CallerType];
+
+export declare const Provider: {
+  readonly GOOGLE: "google";
+  readonly GITHUB: "github";
+  readonly SLACK: "slack";
+  readonly STRIPE: "stripe";
+  readonly AWS: "aws";
+  readonly MICROSOFT: "microsoft";
+  readonly NOTION: "notion";
+  readonly HUBSPOT: "hubspot";
+  readonly SALESFORCE: "salesforce";
+  readonly SHOPIFY: "shopify";
+  readonly ZOOM: "zoom";
+};
+export type Provider = (typeof Provider)[keyof typeof Provider];
+
+/** One failed server-side token-refresh attempt. */
+export declare class RetryErrorInfo {
+  constructor(wire: { attempt: number; error: string; error_type: string; delay_s: number; permanent?: boolean });
+  readonly attempt: number;
+  readonly error: string;
+  readonly errorType: string;
+  readonly delayS: number;
+  readonly permanent: boolean;
+  toJSON(): { attempt: number; error: string; error_type: string; delay_s: number; permanent: boolean };
+}
+
+/** Token-refresh retry metadata of one request(); null when the backend did not retry. */
+export declare class RetryInfo {
+  constructor(wire: { total_attempts: number; successful_attempt: number; errors?: unknown[] });
+  static from(wire: unknown): RetryInfo | null;
+  readonly totalAttempts: number;
+  readonly successfulAttempt: number;
+  readonly errors: ReadonlyArray<RetryErrorInfo>;
+  toJSON(): { total_attempts: number; successful_attempt: number; errors: ReturnType<RetryErrorInfo["toJSON"]>[] };
+}
+
+/** The provider's own Response, with the retry metadata of the call added. */
+export interface AlterResponse extends Response {
+  readonly retryInfo: RetryInfo | null;
+}
+
+/** Pluggable logger; only `warn` is required (ts-api.md §13). */
+export interface AlterLogger {
+  warn: (message: string, ...args: unknown[]) => void;
+  info?: (message: string, ...args: unknown[]) => void;
+  error?: (message: string, ...args: unknown[]) => void;
+  debug?: (message: string, ...args: unknown[]) => void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients
+// ---------------------------------------------------------------------------------------------
+
+interface ClientOptionsBase {
+  /** App key (`alter_rk_…`, `alter_key_…`) or agent key (`alter_ak_…`). */
+  apiKey: string;
+  /** Backend URL; default `process.env.ALTER_BASE_URL` where readable, else https://backend.alterauth.com. */
+  baseUrl?: string;
+  /** HTTP timeout in milliseconds (default 30000). */
+  timeout?: number;
+  /** Audit attribution label, or a managed-agent UUID. */
+  caller?: string;
+  /** Returns the current end user's IdP JWT; called on every request, in the caller's async context. */
+  userTokenGetter?: () => string | Promise<string>;
+  /** Default: the global console. `null` silences the SDK. */
+  logger?: AlterLogger | null;
+  /** fetch implementation for backend and provider calls (default: the global fetch). */
+  fetch?: typeof fetch;
+}
+
+export interface AppOptions extends ClientOptionsBase {
+  /** Default SERVICE. */
+  callerType?: CallerType | "agent" | "service";
+}
+
+export interface AgentOptions extends ClientOptionsBase {
+  /** An Agent is always AGENT; anything else is rejected. */
+  callerType?: "agent";
+}
+
+export interface RequestOptions {
+  /** Explicit grant (UUID). Exactly one of grantId / provider. */
+  grantId?: string;
+  /** Resolve the grant from the user's identity (userToken / userTokenGetter). */
+  provider?: string;
+  /** Picks one account when the user has several for the provider. */
+  account?: string;
+  /** Sibling grant label (with provider). */
+  label?: string;
+  /** Application user id (with provider). */
+  appUserId?: string;
+  /** Body serialised as JSON (finite numbers only; no BigInt, cycles or non-plain objects). */
+  json?: unknown;
+  /** Raw body; a string is sent as UTF-8. */
+  body?: Uint8Array | ArrayBuffer | string;
+  /** Extra provider headers; the injected credential always wins. */
+  extraHeaders?: Record<string, string>;
+  /** Appended to the URL's query; arrays repeat the key, booleans are "true"/"false", null is "". */
+  queryParams?: Record<string, string | number | boolean | null | ReadonlyArray<string | number | boolean | null>>;
+  /** Fills `{name}` placeholders of the URL, percent-encoded. */
+  pathParams?: Record<string, string>;
+  /** Free text recorded in the audit log. */
+  reason?: string;
+  /** Audit context for this call; replaces the ambient trace context. */
+  context?: Record<string, string>;
+  /** Per-call end-user JWT; wins over userTokenGetter. */
+  userToken?: string;
+  /** Per-call caller override. */
+  caller?: string;
+}
+
+export interface TraceOptions {
+  runId?: string | null;
+  threadId?: string | null;
+  /** Omitted: the enclosing trace's agent. null or "": none. A string: that parent. */
+  parent?: string | null;
+  /** Further metadata: string values, at most 20 keys (reserved keys rejected). */
+  [metadata: string]: string | null | undefined;
+}
+
+declare abstract class AlterClient {
+  /** Call a provider API with a credential fetched and injected by the SDK. */
+  request(method: HttpMethod | string, url: string, options?: RequestOptions): Promise<AlterResponse>;
+  /** Backend-resolved actor id, null until known. */
+  readonly actorId: string | null;
+  /** Retry metadata of the most recent request(). */
+  readonly lastRetryInfo: RetryInfo | null;
+  /** The backend endpoint in use. */
+  readonly baseUrl: string;
+  /** True after close(). */
+  readonly closed: boolean;
+  /** Waits for calls in flight and queued audit rows; later calls reject (code `client_closed`). */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export declare class App extends AlterClient {
+  constructor(options: AppOptions);
+  /** An Agent on this App's key with caller pinned to the managed agent's UUID. */
+  getAgent(agentId: string): Agent;
+}
+
+export declare class Agent extends AlterClient {
+  constructor(options: AgentOptions);
+  /**
+   * Runs `fn` with the run context bound to every request inside it (AsyncLocalStorage where the
+   * runtime has it). `fn` also receives a client bound to the run, for runtimes without it.
+   */
+  trace<T>(options: TraceOptions, fn: (scoped: Agent) => T | Promise<T>): Promise<T>;
+  trace<T>(fn: (scoped: Agent) => T | Promise<T>): Promise<T>;
+}
+
+export declare const DEFAULT_TIMEOUT_MS: 30000;
+export declare const BASE_URL_ENV: "ALTER_BASE_URL";
+export declare const RESERVED_TRACE_KEYS: ReadonlyArray<string>;
+export declare const TRACE_METADATA_LIMITS: {
+  readonly maxKeys: number;
+  readonly maxKeyBytes: number;
+  readonly maxValueBytes: number;
+  readonly maxTotalBytes: number;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Errors (api-surface.md §3.2)
+// ---------------------------------------------------------------------------------------------
+
+export interface AlterErrorInit {
+  code?: string;
+  status?: number | null;
+  fields?: Record<string, unknown>;
+}
+
+export declare class AlterSDKError extends Error {
+  constructor(message?: string, details?: Record<string, unknown>, init?: AlterErrorInit);
+  /** Stable machine code: the backend `error` code or a local one (e.g. `client_closed`). */
+  readonly code: string;
+  readonly status: number | null;
+  readonly statusCode: number | null;
+  /** The parsed backend body (snake_case, as on the wire) or local context. */
+  readonly details: Record<string, unknown>;
+  static readonly errorName: string;
+  static readonly defaultCode: string;
+  toJSON(): Record<string, unknown>;
+}
+export declare class AlterValueError extends AlterSDKError {}
+export declare class MemoryIsolationError extends AlterSDKError {}
+export declare class BackendError extends AlterSDKError {}
+export declare class BlockedDestinationError extends BackendError {}
+export declare class ReAuthRequiredError extends BackendError {}
+export declare class GrantExpiredError extends ReAuthRequiredError {
+  readonly providerId: string | null;
+  readonly agentId: string | null;
+  readonly appUserId: string | null;
+}
+export declare class GrantRevokedError extends ReAuthRequiredError {
+  readonly grantId: string | null;
+}
+export declare class CredentialRevokedError extends ReAuthRequiredError {
+  readonly grantId: string | null;
+  readonly providerId: string | null;
+  readonly appUserId: string | null;
+}
+export declare class GrantDeletedError extends ReAuthRequiredError {}
+export declare class GrantNotFoundError extends BackendError {
+  readonly providerId: string | null;
+  readonly agentId: string | null;
+  readonly appUserId: string | null;
+}
+export declare class AgentDelegationMissingError extends GrantNotFoundError {}
+export interface GrantCandidate {
+  grantId: string;
+  label?: string | null;
+  accountIdentifier?: string | null;
+  accountDisplayName?: string | null;
+}
+export declare class AmbiguousGrantError extends BackendError {
+  readonly providerId: string | null;
+  readonly accountIdentifiers: string[];
+  readonly accountWasProvided: boolean;
+  readonly appUserIds: string[];
+  readonly grantIds: string[];
+  readonly candidates: GrantCandidate[];
+  readonly candidatesTruncated: boolean;
+}
+export declare class NoDelegatedGrantError extends BackendError {
+  readonly providerId: string | null;
+  readonly agentId: string | null;
+  readonly appUserId: string | null;
+}
+export declare class PolicyViolationError extends BackendError {
+  readonly policyError: string | null;
+}
+export declare class StepUpRequiredError extends PolicyViolationError {
+  readonly maxSessionAgeSeconds: number | null;
+}
+export declare class RedactDischargeFailedError extends PolicyViolationError {}
+export declare class RestrictedGrantRequiresProxyError extends BackendError {}
+export declare class GrantNotDelegableError extends BackendError {
+  readonly detailReason: string | null;
+}
+export declare class ServerFeatureUnsupportedError extends BackendError {}
+export declare class SiblingLabelConflictError extends BackendError {
+  readonly label: string | null;
+}
+export declare class CredentialIdRequiredError extends BackendError {
+  readonly credentials: Array<{ credentialId: string; label: string | null }>;
+}
+export declare class EndUserCredentialNotAssignableError extends BackendError {}
+export declare class InsufficientScopeError extends BackendError {
+  readonly required: string[];
+  readonly granted: string[];
+  readonly missing: string[];
+  readonly scopeVersion: number | string | null;
+  readonly currentScopeVersion: number | null;
+  readonly scopeVersionMismatch: boolean;
+  readonly documentationUrl: string | null;
+  readonly requiredAnyOf: boolean;
+  readonly requiredScopes: string[];
+  readonly grantedScopes: string[];
+  readonly docsUrl: string | null;
+}
+export declare class TokenRefreshInProgressError extends BackendError {
+  readonly grantId: string | null;
+}
+export declare class QuotaExceededError extends BackendError {
+  /** Seconds. */
+  readonly retryAfter: number | null;
+}
+export declare class RateLimitError extends BackendError {
+  /** Seconds. */
+  readonly retryAfter: number | null;
+  readonly scope: string | null;
+  readonly limit: number | null;
+  readonly windowSeconds: number | null;
+}
+export declare class AgentError extends BackendError {
+  readonly hint: string | null;
+}
+export declare class InvalidKeyError extends AgentError {}
+export declare class AgentNotFoundError extends AgentError {}
+export declare class CallerAgentMismatchError extends AgentError {}
+export declare class CallerAgentResolutionError extends AgentError {}
+export declare class AgentNameExistsError extends AgentError {}
+export declare class AgentConcurrentUpdateError extends AgentError {}
+export declare class MeRequiresAgentKeyError extends AgentError {}
+export declare class KeyRevokedError extends AgentError {}
+export declare class KeyExpiredError extends AgentError {}
+export declare class KeyRotationExpiredError extends AgentError {}
+export declare class KeyInactiveError extends AgentError {}
+export declare class KeyAppNotFoundError extends AgentError {}
+export declare class AgentInactiveError extends AgentError {}
+export declare class AgentRevokedError extends AgentError {}
+export declare class IdempotencyKeyBodyMismatchError extends AgentError {}
+export declare class IdempotencyKeyAgentRevokedError extends AgentError {}
+export declare class IdempotencyKeyAgentInactiveError extends AgentError {}
+export declare class AgentCannotMintSubagentsError extends AgentError {}
+export declare class KeyAlreadyRevokedError extends AgentError {}
+export declare class KeyNotFoundError extends AgentError {}
+export declare class LastActiveKeyError extends AgentError {}
+export declare class AgentKeyLimitError extends AgentError {}
+export declare class ConnectFlowError extends AlterSDKError {}
+export declare class ConnectDeniedError extends ConnectFlowError {}
+export declare class ConnectConfigError extends ConnectFlowError {}
+export declare class ConnectTimeoutError extends ConnectFlowError {}
+export declare class ProviderAPIError extends AlterSDKError {
+  /** The provider's response body text (capped). */
+  readonly responseBody: string | null;
+}
+export declare class ScopeReauthRequiredError extends ProviderAPIError {
+  readonly grantId: string | null;
+  readonly providerId: string | null;
+  readonly missingScopes: string[] | null;
+}
+export declare class ProviderUnauthorizedError extends ProviderAPIError {
+  readonly grantId: string | null;
+  readonly providerId: string | null;
+}
+export declare class NetworkError extends AlterSDKError {}
+export declare class TimeoutError extends NetworkError {}
+export declare class ApprovalError extends AlterSDKError {
+  readonly approvalId: string | null;
+}
+export declare class ApprovalDeniedError extends ApprovalError {}
+export declare class ApprovalExpiredError extends ApprovalError {}
+export declare class ApprovalTimeoutError extends ApprovalError {}
+export declare class ApprovalExecutionFailedError extends ApprovalError {}
+
+/** Every error class by name. */
+export declare const ERROR_CLASSES: Readonly<Record<string, typeof AlterSDKError>>;
+export declare const RATE_LIMIT_SCOPE_VALUES: ReadonlyArray<string>;
+export declare const MEMORY_ISOLATION_CODES: ReadonlyArray<string>;
+/** Turns the core's structured error into the right class (the package's one choke point). */
+export declare function createAlterError(plain: unknown): AlterSDKError;
+/** True for any error made by the SDK, also across realms. */
+export declare function isAlterError(value: unknown): value is AlterSDKError;

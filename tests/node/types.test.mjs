@@ -1,0 +1,20 @@
+// The TypeScript declarations (js/index.d.ts) compile against documented usage: tsc --noEmit on
+// types/consumer.ts, which also holds @ts-expect-error lines for what the API must reject.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const tsc = `${here}node_modules/typescript/bin/tsc`;
+
+test("index.d.ts type-checks the documented usage", { skip: !existsSync(tsc) && "typescript not installed (scripts/test.d/50-sdk-node.sh installs it)" }, () => {
+  let out = "";
+  try {
+    out = execFileSync(process.execPath, [tsc, "-p", `${here}types`], { encoding: "utf8" });
+  } catch (e) {
+    assert.fail(`tsc failed:\n${e.stdout}${e.stderr}`);
+  }
+  assert.equal(out.trim(), "");
+});

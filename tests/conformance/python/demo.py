@@ -1,0 +1,1 @@
+"""Fixed demo values. PLACEHOLDER until dev-vault/README.md lands."""

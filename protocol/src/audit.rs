@@ -223,23 +223,27 @@ pub fn audit_row_body(input: &AuditInput) -> String {
         }
     };
 
+    // The identifiers from the token response are not scrubbed (a short test credential must not
+    // garble the grant UUID); every caller- or provider-supplied field is.
+    let secrets = secrets(token);
+    let clean = |v: Value| scrub(v, &secrets);
     let opt = |s: &Option<String>| s.clone().map(Value::String).unwrap_or(Value::Null);
     let mut row = Map::new();
     row.insert("grant_id".into(), Value::String(token.grant_id.clone()));
     row.insert("provider_id".into(), Value::String(token.provider_id.clone()));
     row.insert("token_generation".into(), opt(&token.token_generation));
-    row.insert("method".into(), Value::String(input.method.to_ascii_uppercase()));
-    row.insert("url".into(), Value::String(input.url.to_string()));
-    row.insert("request_headers".into(), Value::Object(req_headers));
-    row.insert("request_body".into(), request_body);
+    row.insert("method".into(), clean(Value::String(input.method.to_ascii_uppercase())));
+    row.insert("url".into(), clean(Value::String(input.url.to_string())));
+    row.insert("request_headers".into(), clean(Value::Object(req_headers)));
+    row.insert("request_body".into(), clean(request_body));
     row.insert("response_status".into(), Value::from(status));
-    row.insert("response_headers".into(), response_headers);
-    row.insert("response_body".into(), Value::String(response_body));
+    row.insert("response_headers".into(), clean(response_headers));
+    row.insert("response_body".into(), clean(Value::String(response_body)));
     row.insert("latency_ms".into(), Value::from(input.latency_ms));
-    row.insert("reason".into(), input.reason.map(Value::from).unwrap_or(Value::Null));
-    row.insert("context".into(), context);
+    row.insert("reason".into(), clean(input.reason.map(Value::from).unwrap_or(Value::Null)));
+    row.insert("context".into(), clean(context));
 
-    to_json_ascii(&scrub(Value::Object(row), &secrets(token)))
+    to_json_ascii(&Value::Object(row))
 }
 
 fn is_refusal_control(c: char) -> bool {

@@ -8,6 +8,7 @@
 
 use crate::canonical::{form_decode, quote_plus};
 use crate::error::{codes, ProtocolError, Result};
+use serde_json::{Map, Value};
 
 /// §1.3: the default backend.
 pub const DEFAULT_BASE_URL: &str = "https://backend.alterauth.com";
@@ -27,6 +28,7 @@ const MSG_URL_TOO_LONG: &str =
     "url with query_params must be at most 65,536 characters once percent-encoded";
 const MSG_PATH_PARAMS_SHAPE: &str =
     "path_params must be a dict of string values keyed by identifiers matching [A-Za-z_][A-Za-z0-9_]*";
+const MSG_QUERY_ENCODE: &str = "query_params cannot be encoded into the URL";
 const MSG_TEMPLATE: &str = "Invalid URL template or missing path_params";
 
 /// The validated backend base URL.
@@ -383,6 +385,35 @@ fn encode_pairs(params: &[(String, String)]) -> String {
         .map(|(k, v)| format!("{}={}", quote_plus(k), quote_plus(v)))
         .collect::<Vec<_>>()
         .join("&")
+}
+
+fn scalar_to_query_string(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => Some(String::new()),
+        Value::Bool(b) => Some(if *b { "true" } else { "false" }.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(s.clone()),
+        Value::Array(_) | Value::Object(_) => None,
+    }
+}
+
+/// §4.4: turn a `query_params` object into ordered pairs: scalars stringified (`true`/`false`
+/// for booleans, `""` for null), a list repeats its key once per element. Nested objects or lists
+/// inside lists are an `AlterValueError`.
+pub fn query_pairs(params: &Map<String, Value>) -> Result<Vec<(String, String)>> {
+    let bad = || ProtocolError::value(MSG_QUERY_ENCODE);
+    let mut out = Vec::with_capacity(params.len());
+    for (k, v) in params {
+        match v {
+            Value::Array(items) => {
+                for item in items {
+                    out.push((k.clone(), scalar_to_query_string(item).ok_or_else(bad)?));
+                }
+            }
+            other => out.push((k.clone(), scalar_to_query_string(other).ok_or_else(bad)?)),
+        }
+    }
+    Ok(out)
 }
 
 /// §4.4 (decision §14.1): form-encode `params` (space → `+`) and **append** them to the URL's own

@@ -229,3 +229,25 @@ fn refusal_message_sanitising() {
     let huge = format!(r#"{{"message":"m","pad":"{}"}}"#, "x".repeat(65_536));
     assert_eq!(m(&huge), None);
 }
+
+#[test]
+fn a_short_credential_does_not_garble_the_identifiers() {
+    // A one-character test credential that occurs inside the grant UUID: the identifiers stay
+    // intact, caller-supplied fields are still scrubbed.
+    let t = token(json!({"access_token": "3"}));
+    let r = row(&AuditInput {
+        token: &t,
+        method: "GET",
+        url: "https://a.test/3",
+        request_headers: &[],
+        request_body: AuditRequestBody::None,
+        outcome: AuditOutcome::NetworkFailure,
+        latency_ms: 3,
+        reason: None,
+        context: None,
+        injected_header_names: &[],
+    });
+    assert_eq!(r["grant_id"], json!(GRANT));
+    assert_eq!(r["url"], json!(format!("https://a.test/{REDACTED}")));
+    assert_eq!(r["latency_ms"], json!(3));
+}

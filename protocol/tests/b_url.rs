@@ -159,3 +159,19 @@ fn log_redaction() {
         assert_eq!(redact_url_for_log(input), want, "{input}");
     }
 }
+
+#[test]
+fn query_pairs_from_json() {
+    let params = serde_json::json!({"limit": 5, "on": true, "off": false, "none": null, "ids": [1, "b"], "s": "x y"});
+    let pairs = query_pairs(params.as_object().unwrap()).unwrap();
+    assert_eq!(
+        pairs,
+        p(&[("limit", "5"), ("on", "true"), ("off", "false"), ("none", ""), ("ids", "1"), ("ids", "b"), ("s", "x y")])
+    );
+    assert_eq!(append_query("https://a.test/", &pairs), "https://a.test/?limit=5&on=true&off=false&none=&ids=1&ids=b&s=x+y");
+    for bad in [serde_json::json!({"o": {"a": 1}}), serde_json::json!({"l": [[1]]})] {
+        let e = query_pairs(bad.as_object().unwrap()).unwrap_err();
+        assert_eq!(e.class, ErrorClass::AlterValueError);
+        assert_eq!(e.message, "query_params cannot be encoded into the URL");
+    }
+}

@@ -1,0 +1,200 @@
+//! Signed requests to the Alter backend (§2) and the `call()` export for the namespaces.
+
+use crate::client::{rejected, Inner};
+use crate::convert;
+use crate::error::Failure;
+use crate::js;
+use crate::plan::{self, ActorHeaders, BackendRequestParts};
+use crate::transport::{self, Deadline, TransportError};
+use alter_protocol::{context, mapping, signing, HeaderList, ProtocolError, Result};
+use js_sys::{Object, Promise};
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
+
+/// The per-request actor headers to send (§8): `None` for the scope report.
+pub struct ActorArgs {
+    pub caller_override: Option<String>,
+    pub context: Option<String>,
+}
+
+pub struct BackendCall {
+    pub method: String,
+    /// `/sdk/...` with its query, as sent and signed.
+    pub path: String,
+    pub body: Option<Vec<u8>>,
+    pub actor: Option<ActorArgs>,
+    pub traceparent: Option<String>,
+    pub extra_headers: Vec<(String, String)>,
+    pub timeout_ms: f64,
+    pub signal: Option<AbortSignal>,
+    /// Whether `X-Alter-Actor-ID` on the response feeds the cache (§8.4: not for the scope report).
+    pub read_actor: bool,
+}
+
+pub struct BackendReply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Signs and sends one backend request and reads the whole reply. The response hooks (actor id,
+/// rate limit, deprecation) run before the status is looked at (§3.3 step 1). Transport failures
+/// become NetworkError / TimeoutError (§3.3 step 3); the caller's abort passes through.
+pub async fn send(inner: &Inner, call: BackendCall) -> std::result::Result<BackendReply, Failure> {
+    let random = js::random16().ok_or_else(|| {
+        ProtocolError::sdk(
+            "no_random_source",
+            "crypto.getRandomValues is not available, so requests cannot be signed",
+        )
+    })?;
+    let nonce = signing::nonce_hex(&random);
+    let actor_id = inner.actor_id();
+    let actor = call.actor.as_ref().map(|a| ActorHeaders {
+        caller_override: a.caller_override.as_deref(),
+        actor_id: actor_id.as_deref(),
+        context: a.context.as_deref(),
+    });
+    let parts = BackendRequestParts {
+        method: &call.method,
+        path: &call.path,
+        body: call.body.as_deref(),
+        actor,
+        traceparent: call.traceparent.as_deref(),
+        extra_headers: &call.extra_headers,
+        scope_constraints: "",
+        request_rule: None,
+    };
+    let headers = plan::backend_headers(&inner.defaults, &inner.signing_key, &parts, js::now_secs(), &nonce);
+    let url = format!("{}{}", inner.base_url, call.path);
+    let deadline =
+        Deadline::start(call.timeout_ms, call.signal.as_ref()).map_err(|e| failure(inner, e, call.timeout_ms))?;
+    let head = transport::send(inner.fetch.as_ref(), &url, &call.method, &headers, call.body.as_deref(), &deadline)
+        .await
+        .map_err(|e| failure(inner, e, call.timeout_ms))?;
+    let used_override = call.actor.as_ref().is_some_and(|a| a.caller_override.is_some());
+    inner.observe_backend(&head.headers, call.read_actor, used_override);
+    let body = transport::read_body(&head.response, &deadline)
+        .await
+        .map_err(|e| failure(inner, e, call.timeout_ms))?;
+    drop(deadline);
+    Ok(BackendReply { status: head.status, headers: head.headers, body })
+}
+
+fn failure(inner: &Inner, e: TransportError, timeout_ms: f64) -> Failure {
+    match e {
+        TransportError::Aborted(reason) => Failure::Js(reason),
+        TransportError::Timeout => Failure::Protocol(
+            mapping::timeout_error(&format!(
+                "Request to Alter Vault backend timed out after {} ms",
+                timeout_ms.floor()
+            ))
+            .with_detail("base_url", inner.base_url.clone()),
+        ),
+        TransportError::Network(msg) => Failure::Protocol(mapping::network_error(
+            &format!("Failed to connect to Alter Vault backend: {msg}"),
+            Some(&inner.base_url),
+        )),
+    }
+}
+
+/// Which error mapper a namespace call uses (§7.2, api-surface §3.4, proxy).
+#[derive(Clone, Copy)]
+enum Mapper {
+    Canonical,
+    Agents,
+    Proxy,
+}
+
+impl Mapper {
+    fn map(self, status: u16, headers: &HeaderList, body: &[u8]) -> ProtocolError {
+        match self {
+            Mapper::Canonical => mapping::map_backend_error(status, headers, body),
+            Mapper::Agents => mapping::map_agents_error(status, headers, body),
+            Mapper::Proxy => mapping::map_proxy_error(status, headers, body),
+        }
+    }
+}
+
+struct PreparedCall {
+    call: BackendCall,
+    mapper: Mapper,
+}
+
+fn prepare_call(
+    inner: &Inner,
+    method: String,
+    path: String,
+    body: Option<String>,
+    opts: &JsValue,
+) -> Result<PreparedCall> {
+    let method = plan::normalize_method(&method)?;
+    if !path.starts_with("/sdk/") {
+        return Err(ProtocolError::value("backend call path must start with /sdk/"));
+    }
+    let mapper = match convert::opt_string(opts, "mapper")?.as_deref() {
+        None | Some("canonical") => Mapper::Canonical,
+        Some("agents") => Mapper::Agents,
+        Some("proxy") => Mapper::Proxy,
+        Some(_) => return Err(ProtocolError::value("mapper must be canonical, agents or proxy")),
+    };
+    let actor_headers = convert::opt_bool(opts, "actorHeaders")?.unwrap_or(true);
+    let caller = convert::opt_string(opts, "caller")?;
+    if let Some(c) = &caller {
+        context::validate_caller(c)?;
+    }
+    let context_header = match convert::opt_pairs(opts, "context")? {
+        Some(pairs) if !pairs.is_empty() => context::encode_context(&pairs)?,
+        _ => None,
+    };
+    // An ambient traceparent that is not valid is dropped (§8.3 "no header"); an explicit one in
+    // extraHeaders must be valid.
+    let ambient = convert::opt_string(opts, "traceparent")?.filter(|t| context::validate_traceparent(t).is_ok());
+    let extra = convert::opt_pairs(opts, "extraHeaders")?.unwrap_or_default();
+    let (extra_headers, traceparent) = plan::check_namespace_headers(extra, ambient)?;
+    let signal = convert::opt_signal(opts, "signal")?;
+    let timeout_ms = match convert::opt_number(opts, "timeoutMs")? {
+        None => inner.timeout_ms,
+        Some(t) if t.is_finite() && t > 0.0 => t,
+        Some(_) => return Err(ProtocolError::value("timeoutMs must be a positive number")),
+    };
+    inner.check_open()?;
+    let actor = actor_headers.then(|| ActorArgs { caller_override: caller, context: context_header });
+    Ok(PreparedCall {
+        call: BackendCall {
+            method,
+            path,
+            body: body.map(String::into_bytes),
+            read_actor: actor.is_some(),
+            actor,
+            traceparent,
+            extra_headers,
+            timeout_ms,
+            signal,
+        },
+        mapper,
+    })
+}
+
+/// `call(method, path, body, opts)` → `Promise<{status, headers, body}>`; non-2xx rejects with
+/// the mapped error.
+pub fn start_call(inner: &Rc<Inner>, method: String, path: String, body: Option<String>, opts: &JsValue) -> Promise {
+    let prepared = match prepare_call(inner, method, path, body, opts) {
+        Ok(p) => p,
+        Err(e) => return rejected(e.into()),
+    };
+    let inner = Rc::clone(inner);
+    future_to_promise(async move {
+        let reply = send(&inner, prepared.call).await.map_err(JsValue::from)?;
+        if !(200..300).contains(&reply.status) {
+            let e = prepared.mapper.map(reply.status, &reply.headers, &reply.body);
+            return Err(JsValue::from(Failure::from(e)));
+        }
+        let out = Object::new();
+        convert::set(&out, "status", &JsValue::from_f64(f64::from(reply.status)));
+        convert::set(&out, "headers", &convert::pairs_to_js(&reply.headers));
+        convert::set(&out, "body", &JsValue::from_str(&String::from_utf8_lossy(&reply.body)));
+        Ok(out.into())
+    })
+}

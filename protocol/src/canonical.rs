@@ -122,7 +122,10 @@ mod tests {
             "/sdk/agents?limit=10&name=%E6%97%A5%E6%9C%AC+bot"
         );
         assert_eq!(canonical_path("/sdk/approvals/abc?"), "/sdk/approvals/abc");
-        assert_eq!(canonical_path("/sdk/approvals/abc?&"), "/sdk/approvals/abc?");
+        assert_eq!(
+            canonical_path("/sdk/approvals/abc?&"),
+            "/sdk/approvals/abc?"
+        );
         assert_eq!(canonical_path("/sdk/token"), "/sdk/token");
     }
 
@@ -131,7 +134,13 @@ mod tests {
         let s = |a: &str, b: &str| (a.to_string(), b.to_string());
         assert_eq!(
             form_decode("a&&b=&=c&d=1=2;e=3&f+g=h%20i"),
-            vec![s("a", ""), s("b", ""), s("", "c"), s("d", "1=2;e=3"), s("f g", "h i")]
+            vec![
+                s("a", ""),
+                s("b", ""),
+                s("", "c"),
+                s("d", "1=2;e=3"),
+                s("f g", "h i")
+            ]
         );
         assert_eq!(form_decode(""), vec![]);
         assert_eq!(form_decode("&&&"), vec![]);

@@ -104,7 +104,13 @@ fn write_number(out: &mut String, n: &Number) {
 fn python_float_repr(f: f64) -> String {
     if !f.is_finite() {
         // Not representable in serde_json::Value; Python would write NaN/Infinity.
-        return if f.is_nan() { "NaN".into() } else if f > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if f.is_nan() {
+            "NaN".into()
+        } else if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     // Rust's `{:e}` prints the shortest round-trip digits: "1.2345e-5", "1e16", "-0e0".
     let sci = format!("{:e}", f.abs());
@@ -120,11 +126,11 @@ fn python_float_repr(f: f64) -> String {
     if -4 < decpt && decpt <= 16 {
         if decpt <= 0 {
             out.push_str("0.");
-            out.extend(std::iter::repeat('0').take((-decpt) as usize));
+            out.extend(std::iter::repeat_n('0', (-decpt) as usize));
             out.push_str(&digits);
         } else if decpt >= n {
             out.push_str(&digits);
-            out.extend(std::iter::repeat('0').take((decpt - n) as usize));
+            out.extend(std::iter::repeat_n('0', (decpt - n) as usize));
             out.push_str(".0");
         } else {
             let (int_part, frac) = digits.split_at(decpt as usize);
@@ -190,6 +196,9 @@ mod tests {
         for (f, want) in cases {
             assert_eq!(python_float_repr(*f), *want, "{f}");
         }
-        assert_eq!(to_json_ascii(&json!([1, -7, u64::MAX, 2.5])), "[1,-7,18446744073709551615,2.5]");
+        assert_eq!(
+            to_json_ascii(&json!([1, -7, u64::MAX, 2.5])),
+            "[1,-7,18446744073709551615,2.5]"
+        );
     }
 }

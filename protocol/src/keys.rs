@@ -153,9 +153,15 @@ mod tests {
 
     #[test]
     fn spec_example_checksum() {
-        assert_eq!(scoped_key_checksum("rk", "abcdefghijklmnopqrstuv"), "iwpykn");
+        assert_eq!(
+            scoped_key_checksum("rk", "abcdefghijklmnopqrstuv"),
+            "iwpykn"
+        );
         assert_eq!(make_scoped_key("rk", "abcdefghijklmnopqrstuv"), SPEC_KEY);
-        assert_eq!(validate_api_key(SPEC_KEY), Ok(KeyKind::Scoped(ScopedKeyType::Rk)));
+        assert_eq!(
+            validate_api_key(SPEC_KEY),
+            Ok(KeyKind::Scoped(ScopedKeyType::Rk))
+        );
     }
 
     #[test]
@@ -188,9 +194,18 @@ mod tests {
                 Ok(KeyKind::Scoped(ScopedKeyType::parse(t).unwrap()))
             );
         }
-        assert!(!is_valid_key(&make_scoped_key("xk", "zzzzzzzzzzzzzzzzzzzzz2")));
-        assert!(!is_valid_key(&make_scoped_key("rk", "zzzzzzzzzzzzzzzzzzzzz")));
-        assert!(!is_valid_key(&make_scoped_key("rk", "zzzzzzzzzzzzzzzzzzzzz1")));
+        assert!(!is_valid_key(&make_scoped_key(
+            "xk",
+            "zzzzzzzzzzzzzzzzzzzzz2"
+        )));
+        assert!(!is_valid_key(&make_scoped_key(
+            "rk",
+            "zzzzzzzzzzzzzzzzzzzzz"
+        )));
+        assert!(!is_valid_key(&make_scoped_key(
+            "rk",
+            "zzzzzzzzzzzzzzzzzzzzz1"
+        )));
     }
 
     #[test]
@@ -199,8 +214,12 @@ mod tests {
         assert_eq!(validate_api_key(good), Ok(KeyKind::Legacy));
         assert!(!is_valid_key(&good[..good.len() - 1]));
         assert!(!is_valid_key(&format!("{good}x")));
-        assert!(!is_valid_key("alter_key_A1b2C3d4E5f6G7h8I9j0-_KlMnOpQrStUvWxYz0!"));
-        assert!(!is_valid_key("alter_key_A1b2C3d4E5f6G7h8I9j0-_KlMnOpQrStUvWxYz0é"));
+        assert!(!is_valid_key(
+            "alter_key_A1b2C3d4E5f6G7h8I9j0-_KlMnOpQrStUvWxYz0!"
+        ));
+        assert!(!is_valid_key(
+            "alter_key_A1b2C3d4E5f6G7h8I9j0-_KlMnOpQrStUvWxYz0é"
+        ));
     }
 
     #[test]
@@ -211,7 +230,10 @@ mod tests {
         assert_eq!(e.code, codes::INVALID_API_KEY_FORMAT);
         assert!(e.message.contains("alter_key_") && e.message.contains("alter_<type>"));
         assert!(!e.message.contains("secretsecret"));
-        assert_eq!(validate_api_key("").unwrap_err().code, codes::INVALID_API_KEY_FORMAT);
+        assert_eq!(
+            validate_api_key("").unwrap_err().code,
+            codes::INVALID_API_KEY_FORMAT
+        );
     }
 
     #[test]

@@ -110,7 +110,11 @@ fn request_rule<'a>(input: &SignInput<'a>) -> Option<&'a str> {
 
 /// §2.3: `METHOD\nCANONICAL_PATH\nTIMESTAMP\nNONCE\nCONTENT_HASH\nSCOPE_CONSTRAINTS`, plus
 /// `\nrequest-rule:<rule>` when a rule is set. The method is upper-cased here.
-pub fn string_to_sign_legacy(input: &SignInput, canonical_path: &str, content_hash: &str) -> String {
+pub fn string_to_sign_legacy(
+    input: &SignInput,
+    canonical_path: &str,
+    content_hash: &str,
+) -> String {
     let mut s = format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         input.method.to_uppercase(),
@@ -129,7 +133,11 @@ pub fn string_to_sign_legacy(input: &SignInput, canonical_path: &str, content_ha
 
 /// §2.4: the legacy string followed by `\n<label>:<value>` for each non-empty identity value, in
 /// the order caller, caller-type, actor-id, actor-context. `None` when no identity is present.
-pub fn string_to_sign_v2(input: &SignInput, canonical_path: &str, content_hash: &str) -> Option<String> {
+pub fn string_to_sign_v2(
+    input: &SignInput,
+    canonical_path: &str,
+    content_hash: &str,
+) -> Option<String> {
     if !input.identity.is_present() {
         return None;
     }
@@ -220,7 +228,10 @@ mod tests {
 
     #[test]
     fn nonce_is_32_lowercase_hex() {
-        let n = nonce_hex(&[0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]);
+        let n = nonce_hex(&[
+            0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+            0xee, 0xff,
+        ]);
         assert_eq!(n, "00112233445566778899aabbccddeeff");
     }
 
@@ -234,10 +245,16 @@ mod tests {
             nonce: "n",
             scope_constraints: "",
             request_rule: Some(""),
-            identity: Identity { caller: Some(""), ..Identity::default() },
+            identity: Identity {
+                caller: Some(""),
+                ..Identity::default()
+            },
         };
         assert_eq!(string_to_sign_v2(&input, "/sdk/x", "h"), None);
-        assert_eq!(string_to_sign_legacy(&input, "/sdk/x", "h"), "GET\n/sdk/x\n1\nn\nh\n");
+        assert_eq!(
+            string_to_sign_legacy(&input, "/sdk/x", "h"),
+            "GET\n/sdk/x\n1\nn\nh\n"
+        );
         let h = sign(&[7; 32], &input);
         assert_eq!(h.signature_v2, None);
         assert_eq!(h.request_rule, None);

@@ -83,9 +83,15 @@ impl VerifyFailure {
     pub fn message(&self) -> String {
         match self {
             VerifyFailure::MissingApiKey => "Missing x-api-key header".to_string(),
-            VerifyFailure::MissingHeader(h) => format!("Missing, duplicated or malformed {h} header"),
-            VerifyFailure::BadTimestamp => "X-Alter-Timestamp is not a Unix time in seconds".to_string(),
-            VerifyFailure::StaleTimestamp => "X-Alter-Timestamp is outside the allowed window".to_string(),
+            VerifyFailure::MissingHeader(h) => {
+                format!("Missing, duplicated or malformed {h} header")
+            }
+            VerifyFailure::BadTimestamp => {
+                "X-Alter-Timestamp is not a Unix time in seconds".to_string()
+            }
+            VerifyFailure::StaleTimestamp => {
+                "X-Alter-Timestamp is outside the allowed window".to_string()
+            }
             VerifyFailure::ContentHashMismatch => {
                 "X-Alter-Content-SHA256 does not match the request body".to_string()
             }

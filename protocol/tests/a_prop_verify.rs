@@ -12,9 +12,20 @@ const NOW: u64 = 1_767_225_600;
 const NONCE: &str = "00112233445566778899aabbccddeeff";
 
 const NAMES: &[&str] = &[
-    "x-api-key", "X-Alter-Timestamp", "X-Alter-Nonce", "X-Alter-Content-SHA256", "X-Alter-Signature",
-    "X-Alter-Signature-V2", "X-Alter-Scope-Constraints", "X-Alter-Request-Rule", "X-Alter-Caller",
-    "X-Alter-Caller-Type", "X-Alter-Actor-ID", "X-Alter-Context", "x-alter-signature", "Other",
+    "x-api-key",
+    "X-Alter-Timestamp",
+    "X-Alter-Nonce",
+    "X-Alter-Content-SHA256",
+    "X-Alter-Signature",
+    "X-Alter-Signature-V2",
+    "X-Alter-Scope-Constraints",
+    "X-Alter-Request-Rule",
+    "X-Alter-Caller",
+    "X-Alter-Caller-Type",
+    "X-Alter-Actor-ID",
+    "X-Alter-Context",
+    "x-alter-signature",
+    "Other",
 ];
 
 fn key() -> String {
@@ -44,7 +55,14 @@ fn req() -> impl Strategy<Value = Req> {
         text(),
         [text(), text(), text(), text()],
     )
-        .prop_map(|(method, path, body, scope, rule, ident)| Req { method, path, body, scope, rule, ident })
+        .prop_map(|(method, path, body, scope, rule, ident)| Req {
+            method,
+            path,
+            body,
+            scope,
+            rule,
+            ident,
+        })
 }
 
 fn o(s: &str) -> Option<&str> {
@@ -61,10 +79,23 @@ fn signed_headers(r: &Req) -> Vec<(String, String)> {
         nonce: NONCE,
         scope_constraints: &r.scope,
         request_rule: o(&r.rule),
-        identity: Identity { caller: o(&r.ident[0]), caller_type: o(&r.ident[1]), actor_id: o(&r.ident[2]), context: o(&r.ident[3]) },
+        identity: Identity {
+            caller: o(&r.ident[0]),
+            caller_type: o(&r.ident[1]),
+            actor_id: o(&r.ident[2]),
+            context: o(&r.ident[3]),
+        },
     };
     let mut h = vec![("x-api-key".to_string(), key())];
-    for (name, v) in ["X-Alter-Caller", "X-Alter-Caller-Type", "X-Alter-Actor-ID", "X-Alter-Context"].iter().zip(&r.ident) {
+    for (name, v) in [
+        "X-Alter-Caller",
+        "X-Alter-Caller-Type",
+        "X-Alter-Actor-ID",
+        "X-Alter-Context",
+    ]
+    .iter()
+    .zip(&r.ident)
+    {
         if !v.is_empty() {
             h.push((name.to_string(), v.clone()));
         }
@@ -75,9 +106,17 @@ fn signed_headers(r: &Req) -> Vec<(String, String)> {
 }
 
 fn check(r: &Req, headers: &[(String, String)]) -> bool {
-    let req = IncomingRequest { method: &r.method, path_and_query: &r.path, headers, body: &r.body };
+    let req = IncomingRequest {
+        method: &r.method,
+        path_and_query: &r.path,
+        headers,
+        body: &r.body,
+    };
     let mut seen = HashSet::new();
-    verify_request(&req, &key(), NOW, &VerifyPolicy::default(), &mut |n, _| !seen.insert(n.to_string())).is_ok()
+    verify_request(&req, &key(), NOW, &VerifyPolicy::default(), &mut |n, _| {
+        !seen.insert(n.to_string())
+    })
+    .is_ok()
 }
 
 proptest! {

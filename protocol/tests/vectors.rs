@@ -51,7 +51,9 @@ fn opt(s: &str) -> Option<&str> {
 }
 
 fn field(v: &Value, k: &str) -> String {
-    v[k].as_str().unwrap_or_else(|| panic!("field {k} missing")).to_string()
+    v[k].as_str()
+        .unwrap_or_else(|| panic!("field {k} missing"))
+        .to_string()
 }
 
 impl Inputs {
@@ -141,30 +143,54 @@ fn every_vector_reproduces_byte_for_byte() {
         assert!(is_valid_key(&inp.api_key), "{name}: key");
 
         let key = derive_signing_key(&inp.api_key);
-        assert_eq!(hex(&key), field(want, "signing_key_hex"), "{name}: signing key");
+        assert_eq!(
+            hex(&key),
+            field(want, "signing_key_hex"),
+            "{name}: signing key"
+        );
         let canonical = canonical_path(&inp.path);
-        assert_eq!(canonical, field(want, "canonical_path"), "{name}: canonical path");
+        assert_eq!(
+            canonical,
+            field(want, "canonical_path"),
+            "{name}: canonical path"
+        );
         let hash = content_sha256(&inp.body);
         assert_eq!(hash, field(want, "content_sha256"), "{name}: content hash");
 
         let si = inp.sign_input();
         let legacy = string_to_sign_legacy(&si, &canonical, &hash);
-        assert_eq!(legacy, field(want, "string_to_sign_legacy"), "{name}: legacy string");
+        assert_eq!(
+            legacy,
+            field(want, "string_to_sign_legacy"),
+            "{name}: legacy string"
+        );
         let v2 = string_to_sign_v2(&si, &canonical, &hash);
         assert_eq!(v2, opt_str(&want["string_to_sign_v2"]), "{name}: v2 string");
-        assert_eq!(hmac_hex(&key, legacy.as_bytes()), field(want, "hmac_legacy"), "{name}: hmac legacy");
+        assert_eq!(
+            hmac_hex(&key, legacy.as_bytes()),
+            field(want, "hmac_legacy"),
+            "{name}: hmac legacy"
+        );
         assert_eq!(
             v2.map(|s| hmac_hex(&key, s.as_bytes())),
             opt_str(&want["hmac_v2"]),
             "{name}: hmac v2"
         );
 
-        assert_eq!(inp.wire_headers(), header_map(&v["expected_headers"]), "{name}: headers");
+        assert_eq!(
+            inp.wire_headers(),
+            header_map(&v["expected_headers"]),
+            "{name}: headers"
+        );
 
         // §2.9: our ASCII writer reproduces the SDK's body bytes from the parsed value.
         if !inp.body.is_empty() {
             let parsed: Value = serde_json::from_slice(&inp.body).expect("body is JSON");
-            assert_eq!(to_json_ascii(&parsed).as_bytes(), &inp.body[..], "{name}: body bytes");
+            assert_eq!(
+                to_json_ascii(&parsed).as_bytes(),
+                &inp.body[..],
+                "{name}: body bytes"
+            );
         }
     }
 }
@@ -177,22 +203,43 @@ fn mutations(base: &Inputs) -> Vec<(String, Inputs)> {
         f(&mut m);
         out.push((label, m));
     };
-    let bump = |s: &str| if s.is_empty() { "x".to_string() } else { format!("{s}x") };
+    let bump = |s: &str| {
+        if s.is_empty() {
+            "x".to_string()
+        } else {
+            format!("{s}x")
+        }
+    };
     push("api_key".into(), &|m| {
         m.api_key = alter_protocol::keys::make_scoped_key("ak", "abcdefghijklmnopqrstuv")
     });
-    push("method".into(), &|m| m.method = if m.method == "PUT" { "POST".into() } else { "PUT".into() });
+    push("method".into(), &|m| {
+        m.method = if m.method == "PUT" {
+            "POST".into()
+        } else {
+            "PUT".into()
+        }
+    });
     push("path".into(), &|m| m.path.insert(1, 'z'));
-    push("path query".into(), &|m| m.path.push_str(if m.path.contains('?') { "&q=1" } else { "?q=1" }));
+    push("path query".into(), &|m| {
+        m.path
+            .push_str(if m.path.contains('?') { "&q=1" } else { "?q=1" })
+    });
     push("timestamp".into(), &|m| m.timestamp += 1);
     push("nonce".into(), &|m| {
         m.nonce.pop();
         m.nonce.push('0');
     });
-    push("scope_constraints".into(), &|m| m.scope_constraints = bump(&m.scope_constraints));
-    push("request_rule".into(), &|m| m.request_rule = bump(&m.request_rule));
+    push("scope_constraints".into(), &|m| {
+        m.scope_constraints = bump(&m.scope_constraints)
+    });
+    push("request_rule".into(), &|m| {
+        m.request_rule = bump(&m.request_rule)
+    });
     push("caller".into(), &|m| m.caller = bump(&m.caller));
-    push("caller_type".into(), &|m| m.caller_type = bump(&m.caller_type));
+    push("caller_type".into(), &|m| {
+        m.caller_type = bump(&m.caller_type)
+    });
     push("actor_id".into(), &|m| m.actor_id = bump(&m.actor_id));
     push("context".into(), &|m| m.context = bump(&m.context));
     push("body append".into(), &|m| m.body.push(b' '));
@@ -209,17 +256,29 @@ fn every_single_input_change_changes_the_signature() {
         let name = v["name"].as_str().unwrap_or("?");
         let base = Inputs::from(&v["inputs"]);
         let sig = base.signature();
-        assert_eq!(sig, v["expected_headers"]["X-Alter-Signature"].as_str().unwrap());
+        assert_eq!(
+            sig,
+            v["expected_headers"]["X-Alter-Signature"].as_str().unwrap()
+        );
         let muts = mutations(&base);
         assert!(muts.len() >= 13 + base.body.len());
         for (label, m) in muts {
-            assert_ne!(m.signature(), sig, "{name}: changing {label} kept the signature");
+            assert_ne!(
+                m.signature(),
+                sig,
+                "{name}: changing {label} kept the signature"
+            );
         }
     }
 }
 
 /// Verifies `inp` with `headers` at `now` with a fresh nonce store.
-fn verify(inp: &Inputs, headers: &[(String, String)], api_key: &str, now: u64) -> Result<(), VerifyFailure> {
+fn verify(
+    inp: &Inputs,
+    headers: &[(String, String)],
+    api_key: &str,
+    now: u64,
+) -> Result<(), VerifyFailure> {
     let mut seen = HashSet::new();
     verify_with(inp, headers, api_key, now, &mut seen)
 }
@@ -237,7 +296,9 @@ fn verify_with(
         headers,
         body: &inp.body,
     };
-    verify_request(&req, api_key, now, &VerifyPolicy::default(), &mut |n, _| !seen.insert(n.to_string()))
+    verify_request(&req, api_key, now, &VerifyPolicy::default(), &mut |n, _| {
+        !seen.insert(n.to_string())
+    })
 }
 
 fn without(headers: &[(String, String)], names: &[&str]) -> Vec<(String, String)> {
@@ -254,7 +315,12 @@ fn replaced(headers: &[(String, String)], name: &str, value: &str) -> Vec<(Strin
     h
 }
 
-const IDENTITY: [&str; 4] = ["X-Alter-Caller", "X-Alter-Caller-Type", "X-Alter-Actor-ID", "X-Alter-Context"];
+const IDENTITY: [&str; 4] = [
+    "X-Alter-Caller",
+    "X-Alter-Caller-Type",
+    "X-Alter-Actor-ID",
+    "X-Alter-Context",
+];
 
 #[test]
 fn verifier_accepts_every_vector_and_rejects_tampering() {
@@ -269,55 +335,139 @@ fn verifier_accepts_every_vector_and_rejects_tampering() {
 
         // Accepted at now = timestamp and at the window's edges; a second use is a replay.
         let mut seen = HashSet::new();
-        assert_eq!(verify_with(&inp, &headers, &key, ts, &mut seen), Ok(()), "{name}");
-        assert_eq!(verify_with(&inp, &headers, &key, ts, &mut seen), Err(F::ReplayedNonce), "{name}");
+        assert_eq!(
+            verify_with(&inp, &headers, &key, ts, &mut seen),
+            Ok(()),
+            "{name}"
+        );
+        assert_eq!(
+            verify_with(&inp, &headers, &key, ts, &mut seen),
+            Err(F::ReplayedNonce),
+            "{name}"
+        );
         assert_eq!(verify(&inp, &headers, &key, ts + 300), Ok(()), "{name}");
         assert_eq!(verify(&inp, &headers, &key, ts - 300), Ok(()), "{name}");
         // Header names are case-insensitive.
-        let lower: Vec<_> = headers.iter().map(|(k, v)| (k.to_lowercase(), v.clone())).collect();
-        assert_eq!(verify(&inp, &lower, &key, ts), Ok(()), "{name}: lower-case names");
+        let lower: Vec<_> = headers
+            .iter()
+            .map(|(k, v)| (k.to_lowercase(), v.clone()))
+            .collect();
+        assert_eq!(
+            verify(&inp, &lower, &key, ts),
+            Ok(()),
+            "{name}: lower-case names"
+        );
 
         // Stale or malformed timestamps.
-        assert_eq!(verify(&inp, &headers, &key, ts + 301), Err(F::StaleTimestamp), "{name}");
-        assert_eq!(verify(&inp, &headers, &key, ts - 301), Err(F::StaleTimestamp), "{name}");
-        for bad in ["", "abc", "-1", "1767225600.0", "01767225600", "99999999999999999999999"] {
+        assert_eq!(
+            verify(&inp, &headers, &key, ts + 301),
+            Err(F::StaleTimestamp),
+            "{name}"
+        );
+        assert_eq!(
+            verify(&inp, &headers, &key, ts - 301),
+            Err(F::StaleTimestamp),
+            "{name}"
+        );
+        for bad in [
+            "",
+            "abc",
+            "-1",
+            "1767225600.0",
+            "01767225600",
+            "99999999999999999999999",
+        ] {
             let h = replaced(&headers, "X-Alter-Timestamp", bad);
-            assert_eq!(verify(&inp, &h, &key, ts), Err(F::BadTimestamp), "{name}: ts {bad:?}");
+            assert_eq!(
+                verify(&inp, &h, &key, ts),
+                Err(F::BadTimestamp),
+                "{name}: ts {bad:?}"
+            );
         }
         // A different (fresh) timestamp without re-signing.
         let h = replaced(&headers, "X-Alter-Timestamp", &(ts + 1).to_string());
-        assert_eq!(verify(&inp, &h, &key, ts), Err(F::BadSignature), "{name}: ts changed");
+        assert_eq!(
+            verify(&inp, &h, &key, ts),
+            Err(F::BadSignature),
+            "{name}: ts changed"
+        );
 
         // Tampered body: the hash check catches it; with a matching hash header the HMAC does.
         let mut tampered = inp.clone();
         tampered.body.push(b'x');
-        assert_eq!(verify(&tampered, &headers, &key, ts), Err(F::ContentHashMismatch), "{name}");
-        let h = replaced(&headers, "X-Alter-Content-SHA256", &content_sha256(&tampered.body));
-        assert_eq!(verify(&tampered, &h, &key, ts), Err(F::BadSignature), "{name}");
+        assert_eq!(
+            verify(&tampered, &headers, &key, ts),
+            Err(F::ContentHashMismatch),
+            "{name}"
+        );
+        let h = replaced(
+            &headers,
+            "X-Alter-Content-SHA256",
+            &content_sha256(&tampered.body),
+        );
+        assert_eq!(
+            verify(&tampered, &h, &key, ts),
+            Err(F::BadSignature),
+            "{name}"
+        );
 
         // Tampered target or method.
         let mut other = inp.clone();
-        other.path.push_str(if other.path.contains('?') { "&x=1" } else { "?x=1" });
-        assert_eq!(verify(&other, &headers, &key, ts), Err(F::BadSignature), "{name}: path");
+        other.path.push_str(if other.path.contains('?') {
+            "&x=1"
+        } else {
+            "?x=1"
+        });
+        assert_eq!(
+            verify(&other, &headers, &key, ts),
+            Err(F::BadSignature),
+            "{name}: path"
+        );
         let mut other = inp.clone();
         other.method = "PATCH".into();
-        assert_eq!(verify(&other, &headers, &key, ts), Err(F::BadSignature), "{name}: method");
+        assert_eq!(
+            verify(&other, &headers, &key, ts),
+            Err(F::BadSignature),
+            "{name}: method"
+        );
 
         // Wrong key (presented consistently), and a presented key that differs from the looked-up one.
         let wrong = alter_protocol::keys::make_scoped_key("rk", "bbbbbbbbbbbbbbbbbbbbbb");
         let h = replaced(&headers, "x-api-key", &wrong);
-        assert_eq!(verify(&inp, &h, &wrong, ts), Err(F::BadSignature), "{name}: wrong key");
-        assert_eq!(verify(&inp, &headers, &wrong, ts), Err(F::BadSignature), "{name}");
+        assert_eq!(
+            verify(&inp, &h, &wrong, ts),
+            Err(F::BadSignature),
+            "{name}: wrong key"
+        );
+        assert_eq!(
+            verify(&inp, &headers, &wrong, ts),
+            Err(F::BadSignature),
+            "{name}"
+        );
 
         // Missing or duplicated headers.
-        assert_eq!(verify(&inp, &without(&headers, &["x-api-key"]), &key, ts), Err(F::MissingApiKey));
-        for h in ["X-Alter-Timestamp", "X-Alter-Nonce", "X-Alter-Content-SHA256", "X-Alter-Signature"] {
+        assert_eq!(
+            verify(&inp, &without(&headers, &["x-api-key"]), &key, ts),
+            Err(F::MissingApiKey)
+        );
+        for h in [
+            "X-Alter-Timestamp",
+            "X-Alter-Nonce",
+            "X-Alter-Content-SHA256",
+            "X-Alter-Signature",
+        ] {
             let r = verify(&inp, &without(&headers, &[h]), &key, ts);
-            assert!(matches!(r, Err(F::MissingHeader(n)) if n == h), "{name}: {h} {r:?}");
+            assert!(
+                matches!(r, Err(F::MissingHeader(n)) if n == h),
+                "{name}: {h} {r:?}"
+            );
         }
         let mut dup = headers.clone();
         dup.push(("x-alter-signature".into(), "0".repeat(64)));
-        assert!(matches!(verify(&inp, &dup, &key, ts), Err(F::MissingHeader(_))), "{name}: dup");
+        assert!(
+            matches!(verify(&inp, &dup, &key, ts), Err(F::MissingHeader(_))),
+            "{name}: dup"
+        );
 
         // Scope constraints and request rule are bound: stripping or changing them fails.
         for h in ["X-Alter-Scope-Constraints", "X-Alter-Request-Rule"] {
@@ -335,7 +485,11 @@ fn verifier_accepts_every_vector_and_rejects_tampering() {
             // Downgrade: strip identity + V2, or strip one identity header, or swap in the legacy digest.
             let mut strip: Vec<&str> = IDENTITY.to_vec();
             strip.push("X-Alter-Signature-V2");
-            assert_eq!(verify(&inp, &without(&headers, &strip), &key, ts), Err(F::BadSignature), "{name}");
+            assert_eq!(
+                verify(&inp, &without(&headers, &strip), &key, ts),
+                Err(F::BadSignature),
+                "{name}"
+            );
             for id in IDENTITY {
                 if headers.iter().any(|(k, _)| k == id) {
                     let r = verify(&inp, &without(&headers, &[id]), &key, ts);
@@ -345,16 +499,32 @@ fn verifier_accepts_every_vector_and_rejects_tampering() {
                 }
             }
             let h = replaced(&headers, "X-Alter-Signature", &legacy_hmac);
-            assert_eq!(verify(&inp, &h, &key, ts), Err(F::BadSignature), "{name}: legacy digest");
+            assert_eq!(
+                verify(&inp, &h, &key, ts),
+                Err(F::BadSignature),
+                "{name}: legacy digest"
+            );
             let h = replaced(&headers, "X-Alter-Signature-V2", &legacy_hmac);
-            assert_eq!(verify(&inp, &h, &key, ts), Err(F::BadSignature), "{name}: V2 mismatch");
+            assert_eq!(
+                verify(&inp, &h, &key, ts),
+                Err(F::BadSignature),
+                "{name}: V2 mismatch"
+            );
         } else {
             // An identity header injected into a legacy request is not covered: rejected.
             let h = replaced(&headers, "X-Alter-Caller", "intruder");
-            assert_eq!(verify(&inp, &h, &key, ts), Err(F::BadSignature), "{name}: injected caller");
+            assert_eq!(
+                verify(&inp, &h, &key, ts),
+                Err(F::BadSignature),
+                "{name}: injected caller"
+            );
             // A V2 header that does not match is rejected too.
             let h = replaced(&headers, "X-Alter-Signature-V2", &"0".repeat(64));
-            assert_eq!(verify(&inp, &h, &key, ts), Err(F::BadSignature), "{name}: bogus V2");
+            assert_eq!(
+                verify(&inp, &h, &key, ts),
+                Err(F::BadSignature),
+                "{name}: bogus V2"
+            );
         }
     }
 }
@@ -362,21 +532,34 @@ fn verifier_accepts_every_vector_and_rejects_tampering() {
 #[test]
 fn example_flow_backend_requests_replay() {
     let file = vectors_file();
-    let exchanges = file["example_flow"]["exchanges"].as_array().expect("exchanges");
+    let exchanges = file["example_flow"]["exchanges"]
+        .as_array()
+        .expect("exchanges");
     let backend: Vec<&Value> = exchanges
         .iter()
-        .filter(|e| e["url"].as_str().is_some_and(|u| u.starts_with("https://backend.alterauth.com/sdk/")))
+        .filter(|e| {
+            e["url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("https://backend.alterauth.com/sdk/"))
+        })
         .collect();
     assert_eq!(backend.len(), 2, "token and audit requests");
     let mut seen = HashSet::new();
     for (i, e) in backend.iter().enumerate() {
         let sent = header_map(&e["headers"]);
-        let get = |n: &str| sent.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()).unwrap_or_default();
+        let get = |n: &str| {
+            sent.iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
         let url = field(e, "url");
         let inp = Inputs {
             api_key: get("x-api-key"),
             method: field(e, "method"),
-            path: url.trim_start_matches("https://backend.alterauth.com").to_string(),
+            path: url
+                .trim_start_matches("https://backend.alterauth.com")
+                .to_string(),
             body: field(e, "body_utf8").into_bytes(),
             timestamp: get("X-Alter-Timestamp").parse().expect("ts"),
             nonce: get("X-Alter-Nonce"),
@@ -388,16 +571,34 @@ fn example_flow_backend_requests_replay() {
             context: get("X-Alter-Context"),
         };
         // Our header set equals what the SDK sent, minus the transport User-Agent.
-        assert_eq!(inp.wire_headers(), without(&sent, &["User-Agent"]), "exchange {i}");
+        assert_eq!(
+            inp.wire_headers(),
+            without(&sent, &["User-Agent"]),
+            "exchange {i}"
+        );
         let parsed: Value = serde_json::from_slice(&inp.body).expect("json body");
-        assert_eq!(to_json_ascii(&parsed).as_bytes(), &inp.body[..], "exchange {i} body");
+        assert_eq!(
+            to_json_ascii(&parsed).as_bytes(),
+            &inp.body[..],
+            "exchange {i} body"
+        );
         // The harness froze the nonce, so the second request is (correctly) a replay.
         let r = verify_with(&inp, &sent, &inp.api_key, inp.timestamp, &mut seen);
-        let want = if i == 0 { Ok(()) } else { Err(VerifyFailure::ReplayedNonce) };
+        let want = if i == 0 {
+            Ok(())
+        } else {
+            Err(VerifyFailure::ReplayedNonce)
+        };
         assert_eq!(r, want, "exchange {i}");
     }
     // The audit request is V2 (actor id cached from the token response).
     let audit = header_map(&backend[1]["headers"]);
-    let sig = audit.iter().find(|(k, _)| k == "X-Alter-Signature-V2").map(|(_, v)| v.as_str());
-    assert_eq!(sig, Some("f66b43dac1492af69158ea92378ec57431ed81df411d62198c27573f8a73a396"));
+    let sig = audit
+        .iter()
+        .find(|(k, _)| k == "X-Alter-Signature-V2")
+        .map(|(_, v)| v.as_str());
+    assert_eq!(
+        sig,
+        Some("f66b43dac1492af69158ea92378ec57431ed81df411d62198c27573f8a73a396")
+    );
 }

@@ -155,6 +155,10 @@ fn scrub(v: Value, secrets: &[&str]) -> Value {
             }
             Value::Object(out)
         }
+        // A number in the caller's JSON body that spells a (numeric) credential.
+        Value::Number(n) if secrets.iter().any(|s| n.to_string().contains(s)) => {
+            Value::String(REDACTED.to_string())
+        }
         other => other,
     }
 }

@@ -89,3 +89,52 @@ proptest! {
         }
     }
 }
+
+mod credential_never_in_audit {
+    use super::b_common::{h, token};
+    use alter_protocol::audit::{audit_row_body, AuditInput, AuditOutcome, AuditRequestBody};
+    use alter_protocol::inject::inject_credential;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// For any credential of realistic shape, wherever the caller or the provider puts it, the
+        /// serialised audit row does not contain it.
+        #[test]
+        fn row_never_contains_the_credential(
+            secret in "[A-Za-z0-9._~+/=-]{8,40}",
+            numeric in "[1-9][0-9]{9,15}", // longer than any digit run of the grant UUID
+            prefix in "[a-z ]{0,5}", suffix in "[a-z ]{0,5}",
+            header_name in "X-[A-Za-z]{1,8}",
+        ) {
+            let t = token(json!({
+                "access_token": secret,
+                "additional_credentials": {"num": numeric},
+                "additional_injections": [{"target": "query_param", "key": "k", "value_source": "token"}]
+            }));
+            let spiced = format!("{prefix}{secret}{suffix}");
+            let caller = h(&[(&header_name, &spiced), ("Accept", &numeric)]);
+            let url = format!("https://a.test/{spiced}?q={secret}");
+            let injected = inject_credential(&t, caller, &url).unwrap();
+            let num: u64 = numeric.parse().unwrap();
+            let body = json!({"a": spiced, "n": num, "list": [secret.clone()]});
+            let resp = h(&[("x-echo", &spiced), (&secret, "v")]);
+            let text = audit_row_body(&AuditInput {
+                token: &t,
+                method: "POST",
+                url: &url,
+                request_headers: &injected.headers,
+                request_body: AuditRequestBody::Json(&body),
+                outcome: AuditOutcome::Response { status: 200, headers: &resp, body: spiced.as_bytes() },
+                latency_ms: 1,
+                reason: Some(&spiced),
+                context: Some(&h(&[("k", &spiced)])),
+                injected_header_names: &injected.injected_header_names,
+            });
+            prop_assert!(!text.contains(&secret), "{}", text);
+            prop_assert!(!text.contains(&numeric), "{}", text);
+        }
+    }
+}

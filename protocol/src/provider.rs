@@ -32,8 +32,10 @@ pub struct ProviderErrorContext<'a> {
     pub url: &'a str,
 }
 
-/// The result of a provider call.
+/// The result of a provider call. (The contract's shape: `Failure` is large but short-lived, and
+/// boxing it would only add an allocation on the error path.)
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum ProviderOutcome {
     /// Status < 400 (3xx included): return the response unchanged.
     Success,

@@ -147,7 +147,7 @@ proptest! {
     fn bearer_never_panics_on_any_string(s in any::<String>()) {
         let _ = parse_bearer_challenge(&s);
         let _ = parse_bearer_challenge(&format!("Bearer {s}"));
-        let body = scope_report_body(Some(&[s.clone()]), &s, &s, "c");
+        let body = scope_report_body(Some(std::slice::from_ref(&s)), &s, &s, "c");
         prop_assert!(body.is_ascii());
     }
 

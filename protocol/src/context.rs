@@ -27,6 +27,16 @@ pub const CALLER_TYPES: &[&str] = &["agent", "service"];
 pub const RESERVED_TRACE_KEYS: &[&str] =
     &["agent", "parent_agent", "run_id", "thread_id", "tool", "tool_call_id", "framework"];
 
+/// A key quoted the way the Python SDK's messages quote it (`'key'`), falling back to Rust's
+/// escaped form when the key holds quotes, backslashes or control characters.
+fn quoted(s: &str) -> String {
+    if s.contains(['\'', '\\']) || s.chars().any(char::is_control) {
+        format!("{s:?}")
+    } else {
+        format!("'{s}'")
+    }
+}
+
 /// First `n` characters of `s` (for messages), never splitting a character.
 fn prefix(s: &str, n: usize) -> &str {
     match s.char_indices().nth(n) {
@@ -57,14 +67,15 @@ pub fn encode_context(ctx: &[(String, String)]) -> Result<Option<String>> {
         let klen = k.chars().count();
         if klen > MAX_CONTEXT_KEY_LEN {
             return Err(ProtocolError::value(format!(
-                "context key {:?} exceeds max length ({klen} > {MAX_CONTEXT_KEY_LEN})",
-                prefix(k, 32)
+                "context key {} exceeds max length ({klen} > {MAX_CONTEXT_KEY_LEN})",
+                quoted(prefix(k, 32))
             )));
         }
         let vlen = v.as_str().map(|s| s.chars().count()).unwrap_or(0);
         if vlen > MAX_CONTEXT_VALUE_LEN {
             return Err(ProtocolError::value(format!(
-                "context value for key {k:?} exceeds max length ({vlen} > {MAX_CONTEXT_VALUE_LEN})"
+                "context value for key {} exceeds max length ({vlen} > {MAX_CONTEXT_VALUE_LEN})",
+                quoted(k)
             )));
         }
     }

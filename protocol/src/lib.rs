@@ -4,6 +4,10 @@
 //! in. Shared by the SDK (`alter-edge`, on wasm32) and the dev vault (`alter-dev-vault`, native).
 //! Section numbers (§) refer to `../shared/spec/protocol-core.md` unless stated otherwise.
 
+// ProtocolError is deliberately one rich value (class, code, message, details, fields); errors are
+// the cold path, so its size is not worth boxing.
+#![allow(clippy::result_large_err)]
+
 pub mod error;
 
 // Keys, signing, verification (§1.1, §1.2, §2).

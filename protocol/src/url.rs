@@ -139,8 +139,13 @@ fn parse_port(p: &str) -> std::result::Result<Option<u32>, UrlError> {
     if p.is_empty() {
         return Ok(None);
     }
-    if !p.bytes().all(|b| b.is_ascii_digit()) {
+    // A negative number is a port out of range, like any other number above 65535.
+    let digits = p.strip_prefix('-').unwrap_or(p);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(UrlError::Malformed);
+    }
+    if digits.len() != p.len() {
+        return Err(UrlError::BadPort);
     }
     // Saturating parse: any digit string is a number, possibly out of range.
     let mut n: u32 = 0;
@@ -197,10 +202,10 @@ pub(crate) fn parse(url: &str) -> std::result::Result<ParsedUrl<'_>, UrlError> {
         }
         (host, false, port_str)
     };
-    let port = parse_port(port_str)?;
     if host.is_empty() {
         return Err(UrlError::NoHost);
     }
+    let port = parse_port(port_str)?;
     let (before_frag, fragment) = match tail.find('#') {
         Some(i) => (&tail[..i], Some(&tail[i + 1..])),
         None => (tail, None),

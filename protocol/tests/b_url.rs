@@ -89,6 +89,8 @@ fn provider_url_rules() {
         ("mailto:x@y", "url must include a hostname"),
         ("https://a.test:65536/", "url must use a valid port (0-65535)"),
         ("https://a.test:99999999999999/", "url must use a valid port (0-65535)"),
+        ("https://a.test:-1/", "url must use a valid port (0-65535)"),
+        ("https://:99999/", "url must include a hostname"),
         ("https://a.test:8x/", "url must be a valid absolute HTTP URL"),
         ("https://a.test/\n", "url must be a valid absolute HTTP URL"),
         ("https://[zz::1]/", "url must be a valid absolute HTTP URL"),

@@ -11,7 +11,7 @@ import base64
 import json
 
 import alter_sdk
-from alter_sdk import App
+from alter_sdk import Agent, App
 
 import demo
 from conftest import check, outcome_of, run
@@ -300,6 +300,65 @@ def test_provider_insufficient_scope(vault) -> None:
     assert err.missing_scopes == ["a", "b"]
 
 
+def test_scope_mismatch_flagged_grant(vault) -> None:
+    _token_error(vault, "scope_mismatch_flagged", demo.GRANT_SCOPE_FLAGGED,
+                 "ScopeReauthRequiredError")
+
+
+def test_proxy_only_grant_refuses_token(vault) -> None:
+    _token_error(vault, "restricted_grant_requires_proxy", demo.GRANT_PROXY_ONLY,
+                 "RestrictedGrantRequiresProxyError")
+
+
+def test_approval_grant_refuses_token(vault) -> None:
+    _token_error(vault, "hitl_grant_requires_proxy", demo.GRANT_APPROVAL,
+                 "RestrictedGrantRequiresProxyError")
+
+
+# ── agents ─────────────────────────────────────────────────────────────────────────────────────
+
+
+def test_agent_key_delegated_request(vault) -> None:
+    async def go():
+        async with Agent(api_key=demo.AGENT_KEY) as agent:
+            return await outcome_of(agent.request(
+                "GET", mock_url(vault, "google", "agent-delegated"), provider="google",
+                app_user_id=demo.ALICE_APP_USER_ID,
+            ))
+
+    name, resp = run(go())
+    check("agent_delegated_request", name)
+    seen = mock_json(resp)
+    assert seen["grant_id"] == demo.GRANT_GOOGLE_ALICE and seen["user"] == "alice"
+
+
+def test_app_get_agent_impersonation(vault) -> None:
+    async def go():
+        async with App(api_key=demo.APP_KEY) as app:
+            agent = app.get_agent(demo.AGENT_ID)
+            try:
+                return await outcome_of(agent.request(
+                    "GET", mock_url(vault, "resend", "get-agent"), grant_id=demo.GRANT_RESEND,
+                ))
+            finally:
+                await agent.close()
+
+    name, resp = run(go())
+    check("app_get_agent_request", name)
+    assert mock_json(resp)["grant_id"] == demo.GRANT_RESEND
+
+
+def test_agent_without_delegation(vault) -> None:
+    async def go():
+        async with Agent(api_key=demo.OTHER_AGENT_KEY) as agent:
+            return await outcome_of(agent.request(
+                "GET", mock_url(vault, "google", "no-delegation"), grant_id=demo.GRANT_GOOGLE_ALICE,
+            ))
+
+    name, _ = run(go())
+    check("agent_delegation_missing", name)
+
+
 # ── proxy mode and approvals ──────────────────────────────────────────────────────────────────
 
 
@@ -319,6 +378,21 @@ def test_proxy_request_direct(vault) -> None:
     assert isinstance(result, alter_sdk.ApprovalResult)
     assert result.status_code == 200
     assert _decoded_body(result)["grant_id"] == demo.GRANT_GOOGLE_ALICE
+
+
+def test_proxy_request_proxy_only_grant(vault) -> None:
+    async def go():
+        async with App(api_key=demo.APP_KEY) as app:
+            return await outcome_of(app.proxy_request(
+                "POST", mock_url(vault, "asana", "proxy-only"), grant_id=demo.GRANT_PROXY_ONLY,
+                json={"task": "x"}, extra_headers={"X-Trace": "1"}, query_params={"a": "b"},
+            ))
+
+    name, result = run(go())
+    check("proxy_request_proxy_only_grant", name)
+    seen = _decoded_body(result)
+    assert seen["grant_id"] == demo.GRANT_PROXY_ONLY and seen["method"] == "POST"
+    assert seen["query"] == {"a": "b"}
 
 
 def _pending(vault, scenario: str):

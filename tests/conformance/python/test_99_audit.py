@@ -2,7 +2,7 @@
 row. All SDK clients of the earlier tests were closed (``async with``), which awaits their
 pending audit tasks, so every row the SDK will ever send has been sent.
 
-Matching key: (grant id, method, URL path). A mock call's path is the path it received; an audit
+Matching key: (grant id, method, URL path); an agent's delegation id counts as its parent grant. A mock call's path is the path it received; an audit
 row's URL is the full provider URL the SDK (or, in proxy mode, the vault) called.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from urllib.parse import urlsplit
 
+import demo
 from conftest import check
 
 
@@ -23,7 +24,9 @@ def _call_key(call: dict) -> tuple[str | None, str, str]:
 
 
 def _row_key(row: dict) -> tuple[str | None, str, str]:
-    return row.get("grant_id"), str(row.get("method", "")).upper(), urlsplit(row.get("url", "")).path
+    # An agent's row names its delegation; the provider saw the parent grant's credential.
+    grant = demo.DELEGATION_PARENT.get(row.get("grant_id"), row.get("grant_id"))
+    return grant, str(row.get("method", "")).upper(), urlsplit(row.get("url", "")).path
 
 
 def test_every_provider_call_has_exactly_one_audit_row(vault) -> None:

@@ -10,7 +10,7 @@ CACHE="${CACHE:-$ROOT/.cache}"
 export npm_config_cache="$CACHE/npm-cache" npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 
 # Fixed values of dev-vault/demo.toml (table in dev-vault/README.md).
-APP_KEY="${DEMO_APP_KEY:-alter_key_demo0000000000000000000000000000000}"
+APP_KEY="${DEMO_APP_KEY:-alter_rk_demoappallscopesaaaaaa_hoz64e}"   # key "demo-full"
 ADMIN_TOKEN="dev-admin-token"
 DEMO_USER="${DEMO_USER:-alice}"
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::{ErrorClass, ProtocolError, Result};
+use crate::error::{codes, ProtocolError, Result};
 use crate::json::to_json_ascii;
 use crate::retry::{parse_retry_info, RetryInfo};
 
@@ -82,16 +82,11 @@ pub fn build_target(args: &TargetArgs) -> Result<GrantTarget> {
     }
     let target = match (args.grant_id, args.provider) {
         (None, None) => {
-            return Err(ProtocolError::new(
-                ErrorClass::AlterSDKError,
-                crate::error::codes::INVALID_ARGUMENT,
-                "Provide grant_id or provider",
-            ))
+            return Err(ProtocolError::sdk(codes::INVALID_ARGUMENT, "Provide grant_id or provider"))
         }
         (Some(_), Some(_)) => {
-            return Err(ProtocolError::new(
-                ErrorClass::AlterSDKError,
-                crate::error::codes::INVALID_ARGUMENT,
+            return Err(ProtocolError::sdk(
+                codes::INVALID_ARGUMENT,
                 "Cannot provide both grant_id and provider",
             ))
         }

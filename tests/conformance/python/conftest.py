@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 from collections.abc import Awaitable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,8 +67,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
     tr = terminalreporter
     tr.section("conformance scenarios (official Python SDK vs alter-dev-vault)")
     width = max(len(n) for n in SCENARIOS) + 2
-    tr.write_line(f"{'scenario'.ljust(width)}{'expected'.ljust(30)}observed")
+    ewidth = max(len(s["expected"]) for s in SCENARIOS.values()) + 2
+    tr.write_line(f"{'scenario'.ljust(width)}{'expected'.ljust(ewidth)}observed")
     for name, spec in SCENARIOS.items():
         seen = OBSERVED.get(name, "(not run)")
         mark = "" if name not in OBSERVED or seen == spec["expected"] else "   <-- MISMATCH"
-        tr.write_line(f"{name.ljust(width)}{spec['expected'].ljust(30)}{seen}{mark}")
+        tr.write_line(f"{name.ljust(width)}{spec['expected'].ljust(ewidth)}{seen}{mark}")

@@ -141,7 +141,8 @@ def test_ambiguous_grant_resolved_by_account(vault) -> None:
     assert mock_json(resp)["grant_id"] == demo.TWO_ACCOUNT_GRANTS[1]
 
 
-def _token_error(vault, scenario: str, grant_id: str, expected_name: str, tail: str = ""):
+def _token_error(vault, scenario: str, grant_id: str, tail: str = ""):
+    """request() whose /sdk/token is refused; the expected class comes from scenarios.json."""
     async def go():
         async with App(api_key=demo.APP_KEY) as app:
             return await outcome_of(app.request(
@@ -155,31 +156,30 @@ def _token_error(vault, scenario: str, grant_id: str, expected_name: str, tail: 
 
 
 def test_policy_violation(vault) -> None:
-    err = _token_error(vault, "policy_violation", demo.GRANT_POLICY_DENY, "PolicyViolationError",
+    err = _token_error(vault, "policy_violation", demo.GRANT_POLICY_DENY,
                        demo.POLICY_DENY_TAIL)
     assert err.details.get("status_code") == 403
 
 
 def test_grant_not_found(vault) -> None:
-    err = _token_error(vault, "grant_not_found", demo.UNKNOWN_GRANT, "GrantNotFoundError")
+    err = _token_error(vault, "grant_not_found", demo.UNKNOWN_GRANT)
     assert err.details.get("status_code") == 404
 
 
 def test_grant_expired(vault) -> None:
-    _token_error(vault, "grant_expired", demo.GRANT_EXPIRED, "GrantExpiredError")
+    _token_error(vault, "grant_expired", demo.GRANT_EXPIRED)
 
 
 def test_grant_revoked(vault) -> None:
-    _token_error(vault, "grant_revoked", demo.GRANT_REVOKED, "GrantRevokedError")
+    _token_error(vault, "grant_revoked", demo.GRANT_REVOKED)
 
 
 def test_grant_deleted(vault) -> None:
-    _token_error(vault, "grant_deleted", demo.GRANT_DELETED, "GrantDeletedError")
+    _token_error(vault, "grant_deleted", demo.GRANT_DELETED)
 
 
 def test_token_refresh_in_progress(vault) -> None:
-    err = _token_error(vault, "token_refresh_in_progress", demo.GRANT_REFRESHING,
-                       "TokenRefreshInProgressError")
+    err = _token_error(vault, "token_refresh_in_progress", demo.GRANT_REFRESHING)
     assert err.details.get("status_code") == 409
 
 
@@ -191,8 +191,7 @@ def test_rate_limited_with_retry_after(vault) -> None:
                             "scope": "api_key", "limit": 60, "window_seconds": 60}},
     })
     try:
-        err = _token_error(vault, "rate_limited_retry_after", demo.GRANT_GOOGLE_ALICE,
-                           "RateLimitError")
+        err = _token_error(vault, "rate_limited_retry_after", demo.GRANT_GOOGLE_ALICE)
     finally:
         vault.clear_faults()
     assert err.retry_after == 7
@@ -203,7 +202,7 @@ def test_rate_limited_with_retry_after(vault) -> None:
 def test_backend_unavailable_fault(vault) -> None:
     vault.inject_fault("/sdk/token", {"status": 503, "headers": {"Retry-After": "3"}})
     try:
-        err = _token_error(vault, "backend_unavailable", demo.GRANT_GOOGLE_ALICE, "BackendError")
+        err = _token_error(vault, "backend_unavailable", demo.GRANT_GOOGLE_ALICE)
     finally:
         vault.clear_faults()
     assert err.details.get("retry_after_seconds") == 3
@@ -212,8 +211,7 @@ def test_backend_unavailable_fault(vault) -> None:
 def test_malformed_token_response_fault(vault) -> None:
     vault.inject_fault("/sdk/token", {"malformed_body": True})
     try:
-        err = _token_error(vault, "malformed_token_response", demo.GRANT_GOOGLE_ALICE,
-                           "BackendError")
+        err = _token_error(vault, "malformed_token_response", demo.GRANT_GOOGLE_ALICE)
     finally:
         vault.clear_faults()
     assert "malformed token response" in str(err)
@@ -301,18 +299,15 @@ def test_provider_insufficient_scope(vault) -> None:
 
 
 def test_scope_mismatch_flagged_grant(vault) -> None:
-    _token_error(vault, "scope_mismatch_flagged", demo.GRANT_SCOPE_FLAGGED,
-                 "ScopeReauthRequiredError")
+    _token_error(vault, "scope_mismatch_flagged", demo.GRANT_SCOPE_FLAGGED)
 
 
 def test_proxy_only_grant_refuses_token(vault) -> None:
-    _token_error(vault, "restricted_grant_requires_proxy", demo.GRANT_PROXY_ONLY,
-                 "RestrictedGrantRequiresProxyError")
+    _token_error(vault, "restricted_grant_requires_proxy", demo.GRANT_PROXY_ONLY)
 
 
 def test_approval_grant_refuses_token(vault) -> None:
-    _token_error(vault, "hitl_grant_requires_proxy", demo.GRANT_APPROVAL,
-                 "RestrictedGrantRequiresProxyError")
+    _token_error(vault, "hitl_grant_requires_proxy", demo.GRANT_APPROVAL)
 
 
 # ── agents ─────────────────────────────────────────────────────────────────────────────────────

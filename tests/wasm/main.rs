@@ -1,0 +1,471 @@
+//! wasm-bindgen tests of the SDK core, run under Node by wasm-bindgen-test-runner
+//! (`cargo test --target wasm32-unknown-unknown -p alter-edge`, see scripts/test.d/40-sdk-wasm.sh).
+//!
+//! They exercise what only the wasm build can show: errors reach JS as real instances of the
+//! js/errors.js classes, local checks reject before any I/O, and one whole request() over a
+//! scripted `fetch` (signatures checked with the protocol verifier, the provider's Response handed
+//! back as the same object, the audit row tracked until sent, no credential outside the provider
+//! call, timeouts that abort).
+#![cfg(target_arch = "wasm32")]
+
+use alter_edge::WasmClient;
+use alter_protocol::verify::{verify_request, IncomingRequest, VerifyPolicy};
+use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
+use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+const KEY: &str = "alter_rk_abcdefghijklmnopqrstuv_iwpykn";
+const BASE: &str = "https://vault.test";
+const GRANT: &str = "3f2c1a9e-8b7d-4c6e-9f01-23456789abcd";
+const ACTOR: &str = "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+const SECRET: &str = "ya29.SECRET-ACCESS-TOKEN";
+
+fn js(v: Value) -> JsValue {
+    JSON::parse(&v.to_string()).expect("json")
+}
+
+fn to_json(v: &JsValue) -> Value {
+    let s = JSON::stringify(v).ok().and_then(|s| s.as_string()).unwrap_or_else(|| "null".into());
+    serde_json::from_str(&s).unwrap_or(Value::Null)
+}
+
+fn prop(v: &JsValue, k: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn prop_str(v: &JsValue, k: &str) -> Option<String> {
+    prop(v, k).as_string()
+}
+
+/// The class names along an object's prototype chain, e.g. ["AlterValueError", "AlterSDKError",
+/// "Error", "Object"]: proves the value is an instance of the js/errors.js class tree.
+fn class_chain(v: &JsValue) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = Object::get_prototype_of(v);
+    while !cur.is_null() && !cur.is_undefined() {
+        let ctor = prop(&cur, "constructor");
+        out.push(prop_str(&ctor, "name").unwrap_or_default());
+        cur = Object::get_prototype_of(&cur);
+    }
+    out
+}
+
+fn assert_alter_error(e: &JsValue, class: &str, code: &str) {
+    let chain = class_chain(e);
+    assert_eq!(chain.first().map(String::as_str), Some(class), "chain {chain:?}");
+    assert!(chain.iter().any(|c| c == "AlterSDKError"), "chain {chain:?}");
+    assert!(e.is_instance_of::<js_sys::Error>(), "not an Error instance");
+    assert_eq!(prop_str(e, "code").as_deref(), Some(code), "code of {chain:?}: {:?}", prop_str(e, "message"));
+    assert_eq!(prop_str(e, "name").as_deref(), Some(class));
+}
+
+/// A scripted fetch: `routes` is a list of {match, status, headers, body, hang}; every call is
+/// recorded in `f.calls` (url, method, the raw header pairs as sent, body text, redirect).
+fn fake_fetch(routes: Value) -> JsValue {
+    let factory = Function::new_with_args(
+        "routes",
+        r#"
+        const calls = [];
+        const f = async (url, init) => {
+          const body = init.body ? new TextDecoder().decode(init.body) : null;
+          const rec = { url, method: init.method, headers: init.headers, body, redirect: init.redirect };
+          calls.push(rec);
+          const route = routes.find((r) => url.includes(r.match));
+          if (!route) throw new TypeError("fetch failed");
+          if (route.hang) {
+            return new Promise((_, reject) => {
+              const s = init.signal;
+              if (s.aborted) reject(s.reason);
+              s.addEventListener("abort", () => reject(s.reason));
+            });
+          }
+          const res = new Response(route.body ?? null, { status: route.status ?? 200, headers: route.headers ?? {} });
+          rec.response = res;
+          return res;
+        };
+        f.calls = calls;
+        return f;
+        "#,
+    );
+    factory.call1(&JsValue::NULL, &js(routes)).expect("fake fetch")
+}
+
+fn calls(fetch: &JsValue) -> Array {
+    prop(fetch, "calls").unchecked_into()
+}
+
+fn client(extra: Value, fetch: &JsValue) -> WasmClient {
+    let mut cfg = serde_json::json!({
+        "apiKey": KEY, "baseUrl": BASE, "timeoutMs": 2000, "callerType": "service", "userAgent": "alter-edge/test"
+    });
+    if let (Some(c), Some(e)) = (cfg.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            c.insert(k.clone(), v.clone());
+        }
+    }
+    let cfg = js(cfg);
+    if !fetch.is_undefined() {
+        Reflect::set(&cfg, &"fetch".into(), fetch).unwrap();
+    }
+    match WasmClient::new(cfg) {
+        Ok(c) => c,
+        Err(e) => panic!("construction failed: {:?}", prop_str(&e, "message")),
+    }
+}
+
+async fn settle(p: Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(p).await
+}
+
+async fn wait_audits(c: &WasmClient) {
+    for _ in 0..10 {
+        let pending = c.pending_audits();
+        if pending.length() == 0 {
+            return;
+        }
+        let _ = JsFuture::from(Promise::all_settled(&pending)).await;
+    }
+}
+
+fn token_route(extra: Value) -> Value {
+    let mut body = serde_json::json!({
+        "access_token": SECRET, "grant_id": GRANT, "provider_id": "google",
+        "token_generation": "0b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e",
+    });
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+    serde_json::json!({
+        "match": "/sdk/token", "status": 200,
+        "headers": {"content-type": "application/json", "x-alter-actor-id": ACTOR},
+        "body": body.to_string(),
+    })
+}
+
+fn audit_route() -> Value {
+    serde_json::json!({"match": "/sdk/oauth/audit/api-call", "status": 204})
+}
+
+/// Checks a recorded backend call with the protocol verifier (what the dev vault runs).
+fn verify_backend_call(call: &Value) {
+    let url = call["url"].as_str().unwrap();
+    let path = url.strip_prefix(BASE).unwrap();
+    let headers: Vec<(String, String)> = call["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_str().unwrap().to_string()))
+        .collect();
+    let body = call["body"].as_str().unwrap_or("").as_bytes();
+    let req = IncomingRequest { method: call["method"].as_str().unwrap(), path_and_query: path, headers: &headers, body };
+    let now = (js_sys::Date::now() / 1000.0) as u64;
+    let res = verify_request(&req, KEY, now, &VerifyPolicy::default(), &mut |_, _| false);
+    assert!(res.is_ok(), "signature of {path} did not verify: {:?}", res.err().map(|e| e.code()));
+}
+
+fn header<'a>(call: &'a Value, name: &str) -> Option<&'a str> {
+    call["headers"]
+        .as_array()?
+        .iter()
+        .find(|p| p[0].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        .and_then(|p| p[1].as_str())
+}
+
+#[wasm_bindgen_test]
+fn construction_errors_are_alter_error_instances() {
+    let bad_key = js(serde_json::json!({"apiKey": "alter_rk_not_a_key", "timeoutMs": 1000}));
+    let e = WasmClient::new(bad_key).err().expect("bad key must throw");
+    assert_alter_error(&e, "AlterSDKError", "invalid_api_key_format");
+
+    let missing = js(serde_json::json!({"timeoutMs": 1000}));
+    let e = WasmClient::new(missing).err().expect("missing key must throw");
+    assert_alter_error(&e, "AlterValueError", "invalid_argument");
+
+    let http_remote = js(serde_json::json!({"apiKey": KEY, "baseUrl": "http://vault.example.com"}));
+    let e = WasmClient::new(http_remote).err().expect("plain http remote base URL must throw");
+    assert_alter_error(&e, "AlterSDKError", "invalid_base_url");
+
+    let bad_type = js(serde_json::json!({"apiKey": KEY, "callerType": "robot"}));
+    let e = WasmClient::new(bad_type).err().expect("bad caller type must throw");
+    assert_alter_error(&e, "AlterValueError", "invalid_argument");
+
+    let ok = js(serde_json::json!({"apiKey": KEY, "baseUrl": "https://vault.test/"}));
+    let c = WasmClient::new(ok).ok().expect("valid config");
+    assert_eq!(c.base_url(), "https://vault.test");
+    assert!(c.actor_id().is_none());
+    assert!(c.last_retry_info().is_null());
+}
+
+/// §4.2: every local check fails before any network I/O. Uses the *global* fetch binding: the
+/// stub replaces globalThis.fetch for the duration of the test.
+#[wasm_bindgen_test]
+async fn bad_input_is_rejected_before_any_fetch() {
+    let global = js_sys::global();
+    let saved = prop(&global, "fetch");
+    let fetch = fake_fetch(serde_json::json!([]));
+    Reflect::set(&global, &"fetch".into(), &fetch).unwrap();
+    let c = client(serde_json::json!({}), &JsValue::UNDEFINED);
+
+    let cases: Vec<(Value, &str, &str)> = vec![
+        (serde_json::json!({"method": "GET", "url": "http://api.example.com/x", "grantId": "g"}), "AlterValueError", "invalid_argument"),
+        (serde_json::json!({"method": "GET", "url": "https://api.example.com/{id}", "grantId": "g"}), "AlterValueError", "invalid_argument"),
+        (serde_json::json!({"method": "GET", "url": "https://api.example.com/x"}), "AlterSDKError", "invalid_argument"),
+        (serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "provider": "google"}), "AlterSDKError", "invalid_argument"),
+        (serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "account": "a@b.c"}), "AlterValueError", "invalid_argument"),
+        (serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "provider": "google", "userToken": ""}), "AlterValueError", "invalid_argument"),
+        (serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "label": "work"}), "AlterValueError", "invalid_argument"),
+        (serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "json": "{}"}), "AlterValueError", "invalid_argument"),
+        (serde_json::json!({"method": "POST", "url": "https://api.example.com/x", "grantId": "g", "json": "{not json"}), "AlterValueError", "invalid_argument"),
+        (serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "headers": [["Bad Name", "v"]]}), "AlterValueError", "invalid_argument"),
+        (serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "caller": ""}), "AlterValueError", "invalid_argument"),
+        (serde_json::json!({"method": "GET", "url": format!("https://api.example.com/{}", "a".repeat(70_000)), "grantId": "g"}), "AlterValueError", "invalid_argument"),
+    ];
+    for (i, (call, class, code)) in cases.into_iter().enumerate() {
+        let e = settle(c.request(js(call))).await.err().unwrap_or_else(|| panic!("case {i} must reject"));
+        assert_alter_error(&e, class, code);
+    }
+    // json and a raw body together (the body must be a real Uint8Array).
+    let call = js(serde_json::json!({"method": "POST", "url": "https://api.example.com/x", "grantId": "g", "json": "{}"}));
+    Reflect::set(&call, &"body".into(), &js_sys::Uint8Array::new_with_length(3)).unwrap();
+    let e = settle(c.request(call)).await.err().expect("json + body must reject");
+    assert_alter_error(&e, "AlterSDKError", "invalid_argument");
+    // Too many context keys (§8.1: at most 20).
+    let ctx: Vec<Value> = (0..21).map(|i| serde_json::json!([format!("k{i}"), "v"])).collect();
+    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "context": ctx});
+    let e = settle(c.request(js(call))).await.err().expect("21 context keys must reject");
+    assert_alter_error(&e, "AlterValueError", "invalid_argument");
+
+    assert_eq!(calls(&fetch).length(), 0, "a local check let a request reach fetch");
+
+    // A valid request does reach the (global) fetch; the stub fails it like a refused connection.
+    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g"});
+    let e = settle(c.request(js(call))).await.err().expect("stub fetch fails");
+    assert_alter_error(&e, "NetworkError", "network_error");
+    assert!(prop_str(&e, "message").unwrap_or_default().starts_with("Failed to connect to Alter Vault backend"));
+    assert_eq!(calls(&fetch).length(), 1);
+
+    // After close(), nothing reaches fetch either.
+    c.close();
+    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g"});
+    let e = settle(c.request(js(call))).await.err().expect("closed");
+    assert_alter_error(&e, "AlterSDKError", "client_closed");
+    let e = settle(c.call("GET".into(), "/sdk/agents".into(), None, JsValue::UNDEFINED)).await.err().expect("closed");
+    assert_alter_error(&e, "AlterSDKError", "client_closed");
+    assert_eq!(calls(&fetch).length(), 1);
+    Reflect::set(&global, &"fetch".into(), &saved).unwrap();
+}
+
+/// One whole request(): token call signed and verifiable, credential injected only into the
+/// provider call, the provider's Response returned as the same object, the audit row sent, the
+/// actor id cached from the token response and used (V2) on the audit call.
+#[wasm_bindgen_test]
+async fn request_round_trip() {
+    let fetch = fake_fetch(serde_json::json!([
+        token_route(serde_json::json!({"retry_info": {"total_attempts": 2, "successful_attempt": 2, "errors": []}})),
+        audit_route(),
+        {"match": "api.example.com", "status": 200, "headers": {"content-type": "application/json", "x-provider": "yes"}, "body": "{\"items\":[]}"},
+    ]));
+    let c = client(serde_json::json!({"caller": "billing-cron"}), &fetch);
+    let call = serde_json::json!({
+        "method": "post", "url": "https://api.example.com/v1/{kind}/items", "grantId": GRANT,
+        "pathParams": [["kind", "a b/c"]], "query": [["limit", "5"]],
+        "headers": [["X-Custom", "1"]], "json": "{\"name\":\"Zo\u{eb}\"}", "reason": "sync",
+        "context": [["run_id", "r-1"]],
+        "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    });
+    let out = settle(c.request(js(call))).await.unwrap_or_else(|e| panic!("request failed: {:?}", prop_str(&e, "message")));
+    let response = prop(&out, "response");
+    let log = calls(&fetch);
+    assert_eq!(log.length(), 2, "token + provider before the audit runs");
+    let provider_call = log.get(1);
+    assert!(Object::is(&response, &prop(&provider_call, "response")), "the provider Response must be returned as is");
+    assert_eq!(to_json(&prop(&out, "retryInfo"))["total_attempts"], 2);
+    assert_eq!(to_json(&c.last_retry_info())["successful_attempt"], 2);
+    assert_eq!(c.actor_id().as_deref(), Some(ACTOR));
+    let audit = prop(&out, "audit");
+    assert!(audit.is_instance_of::<Promise>());
+    assert_eq!(c.pending_audits().length(), 1);
+    wait_audits(&c).await;
+    assert_eq!(c.pending_audits().length(), 0);
+
+    let log = to_json(&calls(&fetch));
+    let all: Vec<&Value> = log.as_array().unwrap().iter().collect();
+    assert_eq!(all.len(), 3);
+    let (token, provider, audit) = (all[0], all[1], all[2]);
+
+    // Token call (§3): signed, V2 because of the caller and context, body per §3.2.
+    assert_eq!(token["url"], format!("{BASE}/sdk/token"));
+    verify_backend_call(token);
+    assert_eq!(header(token, "x-alter-caller"), Some("billing-cron"));
+    assert_eq!(header(token, "x-alter-context"), Some(r#"{"run_id":"r-1"}"#));
+    assert_eq!(header(token, "traceparent"), Some("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
+    assert!(header(token, "x-alter-actor-id").is_none());
+    let tb: Value = serde_json::from_str(token["body"].as_str().unwrap()).unwrap();
+    assert_eq!(tb["request"]["method"], "POST");
+    assert_eq!(tb["request"]["url"], "https://api.example.com/v1/a%20b%2Fc/items");
+    assert_eq!(tb["reason"], "sync");
+
+    // Provider call (§4.4): injected credential, query appended, caller headers kept, no redirects.
+    assert_eq!(provider["url"], "https://api.example.com/v1/a%20b%2Fc/items?limit=5");
+    assert_eq!(provider["method"], "POST");
+    assert_eq!(provider["redirect"], "manual");
+    assert_eq!(header(provider, "authorization"), Some(format!("Bearer {SECRET}").as_str()));
+    assert_eq!(header(provider, "x-custom"), Some("1"));
+    assert_eq!(header(provider, "content-type"), Some("application/json"));
+    assert!(header(provider, "x-api-key").is_none(), "the Alter key must not reach the provider");
+    assert_eq!(provider["body"], "{\"name\":\"Zo\u{eb}\"}");
+
+    // Audit call (§5): V2 over the cached actor id, the row without any credential.
+    assert_eq!(audit["url"], format!("{BASE}/sdk/oauth/audit/api-call"));
+    verify_backend_call(audit);
+    assert_eq!(header(audit, "x-alter-actor-id"), Some(ACTOR));
+    let row: Value = serde_json::from_str(audit["body"].as_str().unwrap()).unwrap();
+    assert_eq!(row["grant_id"], GRANT);
+    assert_eq!(row["url"], "https://api.example.com/v1/a%20b%2Fc/items");
+    assert_eq!(row["response_status"], 200);
+    assert_eq!(row["response_body"], "{\"items\":[]}");
+    assert_eq!(row["request_body"]["name"], "Zo\u{eb}");
+    assert_eq!(row["context"]["run_id"], "r-1");
+    assert_eq!(row["reason"], "sync");
+    for backend in [token, audit] {
+        assert!(!backend.to_string().contains("SECRET"), "credential reached the backend");
+    }
+    // The caller can still read the body: the audit read a clone.
+    let text = JsFuture::from(response.unchecked_ref::<web_sys::Response>().text().unwrap()).await.unwrap();
+    assert_eq!(text.as_string().as_deref(), Some("{\"items\":[]}"));
+}
+
+/// §3.4: a token response that breaks the contract fails closed: no provider call, no audit.
+#[wasm_bindgen_test]
+async fn malformed_token_response_fails_closed() {
+    let fetch = fake_fetch(serde_json::json!([
+        token_route(serde_json::json!({"access_token": "tok\nen"})),
+        audit_route(),
+        {"match": "api.example.com", "status": 200},
+    ]));
+    let c = client(serde_json::json!({}), &fetch);
+    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT});
+    let e = settle(c.request(js(call))).await.err().expect("must fail closed");
+    assert_alter_error(&e, "BackendError", "malformed_response");
+    assert_eq!(calls(&fetch).length(), 1, "only the token call may happen");
+    assert_eq!(c.pending_audits().length(), 0);
+}
+
+/// §7.2 through the choke point: a backend 404 becomes GrantNotFoundError, and for an agent
+/// client AgentDelegationMissingError (its subclass); the actor id is cached even from the error.
+#[wasm_bindgen_test]
+async fn backend_errors_map_to_classes() {
+    let routes = serde_json::json!([{
+        "match": "/sdk/token", "status": 404,
+        "headers": {"content-type": "application/json", "x-alter-actor-id": ACTOR},
+        "body": "{\"detail\":{\"error\":\"grant_not_found\",\"message\":\"No grant\"}}",
+    }]);
+    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT});
+    let c = client(serde_json::json!({"caller": "worker"}), &fake_fetch(routes.clone()));
+    let e = settle(c.request(js(call.clone()))).await.err().expect("404");
+    assert_alter_error(&e, "GrantNotFoundError", "grant_not_found");
+    assert_eq!(prop(&e, "status").as_f64(), Some(404.0));
+    assert_eq!(c.actor_id().as_deref(), Some(ACTOR));
+
+    let a = client(serde_json::json!({"caller": "worker", "callerType": "agent", "agent": true}), &fake_fetch(routes));
+    let e = settle(a.request(js(call))).await.err().expect("404");
+    let chain = class_chain(&e);
+    assert_eq!(chain.first().map(String::as_str), Some("AgentDelegationMissingError"), "{chain:?}");
+    assert!(chain.iter().any(|c| c == "GrantNotFoundError"));
+}
+
+/// §4.6 + §6.1: a provider 403 with an insufficient_scope challenge raises
+/// ScopeReauthRequiredError, and both the audit row and the scope report are sent (tracked).
+#[wasm_bindgen_test]
+async fn provider_insufficient_scope_reports_and_audits() {
+    let fetch = fake_fetch(serde_json::json!([
+        token_route(serde_json::json!({})),
+        audit_route(),
+        {"match": "/report-scope-mismatch", "status": 204, "headers": {"x-correlation-id": "c-1"}},
+        {"match": "api.example.com", "status": 403,
+         "headers": {"www-authenticate": "Bearer error=\"insufficient_scope\", scope=\"a b\""}, "body": "denied"},
+    ]));
+    let c = client(serde_json::json!({}), &fetch);
+    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT});
+    let e = settle(c.request(js(call))).await.err().expect("403");
+    let chain = class_chain(&e);
+    assert_eq!(chain.first().map(String::as_str), Some("ScopeReauthRequiredError"), "{chain:?}");
+    assert!(!format!("{:?}", to_json(&e)).contains("SECRET"));
+    assert_eq!(c.pending_audits().length(), 2, "audit row and scope report are both tracked");
+    wait_audits(&c).await;
+    let log = to_json(&calls(&fetch));
+    let urls: Vec<&str> = log.as_array().unwrap().iter().filter_map(|c| c["url"].as_str()).collect();
+    assert!(urls.iter().any(|u| u.ends_with("/sdk/oauth/audit/api-call")), "{urls:?}");
+    let report = log.as_array().unwrap().iter().find(|c| c["url"].as_str().is_some_and(|u| u.ends_with("/report-scope-mismatch"))).expect("report sent");
+    assert_eq!(report["url"], format!("{BASE}/sdk/grants/{GRANT}/report-scope-mismatch"));
+    verify_backend_call(report);
+    let body: Value = serde_json::from_str(report["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["missing_scopes"], serde_json::json!(["a", "b"]));
+    assert_eq!(body["provider_status_code"], 403);
+}
+
+/// §1.6/§4.6: the timeout really aborts the provider fetch (the scripted fetch only ends when the
+/// signal fires), becomes TimeoutError, and the audit row records status 0.
+#[wasm_bindgen_test]
+async fn provider_timeout_aborts_and_audits() {
+    let fetch = fake_fetch(serde_json::json!([
+        token_route(serde_json::json!({})),
+        audit_route(),
+        {"match": "api.example.com", "hang": true},
+    ]));
+    let c = client(serde_json::json!({"timeoutMs": 50}), &fetch);
+    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT});
+    let e = settle(c.request(js(call))).await.err().expect("timeout");
+    assert_alter_error(&e, "TimeoutError", "timeout");
+    assert_eq!(to_json(&prop(&e, "details"))["url"], "https://api.example.com/x");
+    wait_audits(&c).await;
+    let log = to_json(&calls(&fetch));
+    let audit = log.as_array().unwrap().iter().find(|c| c["url"].as_str().is_some_and(|u| u.ends_with("/api-call"))).expect("audit");
+    let row: Value = serde_json::from_str(audit["body"].as_str().unwrap()).unwrap();
+    assert_eq!(row["response_status"], 0);
+    assert_eq!(row["response_body"], "<transport error: timeout after 50ms>");
+}
+
+/// The caller's AbortSignal cancels the call and its reason comes back unchanged.
+#[wasm_bindgen_test]
+async fn caller_abort_signal_passes_through() {
+    let fetch = fake_fetch(serde_json::json!([{"match": "/sdk/token", "hang": true}]));
+    let c = client(serde_json::json!({"timeoutMs": 10000}), &fetch);
+    let ctrl = web_sys::AbortController::new().unwrap();
+    let call = js(serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT}));
+    Reflect::set(&call, &"signal".into(), &ctrl.signal()).unwrap();
+    let p = c.request(call);
+    let reason = js_sys::Error::new("stop");
+    ctrl.abort_with_reason(&reason);
+    let e = settle(p).await.err().expect("aborted");
+    assert!(Object::is(&e, &reason), "the signal's reason must come back as is");
+}
+
+/// A namespace call: signed, mapped with the chosen mapper on non-2xx, plain object on success.
+#[wasm_bindgen_test]
+async fn namespace_call() {
+    let fetch = fake_fetch(serde_json::json!([
+        {"match": "/sdk/agents/me", "status": 401, "headers": {"content-type": "application/json"},
+         "body": "{\"detail\":{\"error\":\"invalid_key\",\"message\":\"bad key\"}}"},
+        {"match": "/sdk/agents", "status": 200, "headers": {"content-type": "application/json"}, "body": "{\"agents\":[]}"},
+    ]));
+    let c = client(serde_json::json!({}), &fetch);
+    let opts = js(serde_json::json!({"mapper": "agents", "context": [["k", "v"]]}));
+    let out = settle(c.call("get".into(), "/sdk/agents?limit=10&offset=0".into(), None, opts)).await.expect("200");
+    assert_eq!(prop(&out, "status").as_f64(), Some(200.0));
+    assert_eq!(prop_str(&out, "body").as_deref(), Some("{\"agents\":[]}"));
+    let e = settle(c.call("GET".into(), "/sdk/agents/me".into(), None, js(serde_json::json!({"mapper": "agents"})))).await.err().expect("401");
+    let chain = class_chain(&e);
+    assert_eq!(chain.first().map(String::as_str), Some("InvalidKeyError"), "{chain:?}");
+    let bad = js(serde_json::json!({"extraHeaders": [["X-Alter-Caller", "x"]]}));
+    let e = settle(c.call("GET".into(), "/sdk/agents".into(), None, bad)).await.err().expect("reserved header");
+    assert_alter_error(&e, "AlterValueError", "invalid_argument");
+    let log = to_json(&calls(&fetch));
+    assert_eq!(log.as_array().unwrap().len(), 2);
+    verify_backend_call(&log[0]);
+    assert_eq!(header(&log[0], "x-alter-context"), Some(r#"{"k":"v"}"#));
+}

@@ -10,7 +10,7 @@ import { WasmClient } from "./alter_edge.js";
 import { AlterSDKError, AlterValueError } from "./errors.js";
 import { CallerType, HttpMethod, Provider, RetryErrorInfo, RetryInfo } from "./models.js";
 import { buildCall, isPlainObject } from "./options.js";
-import { readEnv, randomUuid, runtimeTag } from "./runtime.js";
+import { asyncLocalStorageSync, readEnv, randomUuid, runtimeTag } from "./runtime.js";
 import { buildTraceContext, currentTraceContext, runInTraceContext } from "./trace.js";
 import { SDK_VERSION } from "./version.js";
 
@@ -142,6 +142,8 @@ function readOptions(options, kind) {
   if (base !== undefined && base !== "") config.baseUrl = base;
   if (typeof caller === "string") config.caller = caller;
   if (typeof fetch === "function") config.fetch = fetch;
+  // The core re-raises GrantNotFoundError as AgentDelegationMissingError for agents (§7.2).
+  if (kind === "Agent") config.agent = true;
   return {
     config,
     getter: typeof userTokenGetter === "function" ? userTokenGetter : null,
@@ -156,6 +158,19 @@ function wrapInternal(err) {
   // Not one of ours (a bug or a wasm trap): keep only the kind, never a message that could echo input.
   const kind = err && typeof err === "object" && typeof err.name === "string" ? err.name : typeof err;
   return new AlterSDKError(`Internal SDK error (${kind})`, {}, { code: "internal_error" });
+}
+
+/** `fn` bound to the current async context where the runtime can (AsyncLocalStorage.bind). */
+function bindToCaller(fn) {
+  const Als = asyncLocalStorageSync();
+  if (Als && typeof Als.bind === "function") {
+    try {
+      return Als.bind(fn);
+    } catch {
+      // fall through
+    }
+  }
+  return fn;
 }
 
 function track(set, promise) {
@@ -217,6 +232,9 @@ class ClientBase {
     // Identity: a per-call token wins; else the getter, awaited here in the caller's context.
     const token = userToken ?? (state.getter ? await resolveUserToken(state.getter) : undefined);
     if (token !== undefined) call.userToken = token;
+    // A user-supplied fetch runs later, inside a wasm task: bind it to this caller's async context
+    // (design rule 2) so code in it that reads AsyncLocalStorage sees this request's store.
+    if (state.fetch) call.fetch = bindToCaller(state.fetch);
     if (state.closed) throw closedError();
     let pending;
     try {

@@ -138,6 +138,8 @@ function readOptions(options, kind) {
     timeoutMs,
     callerType: type,
     userAgent: `alter-edge/${SDK_VERSION} (${runtimeTag()})`,
+    // Given at construction too, so warnings the core emits while constructing reach it.
+    logger: safeLogger(log),
   };
   if (base !== undefined && base !== "") config.baseUrl = base;
   if (typeof caller === "string") config.caller = caller;
@@ -205,8 +207,7 @@ class ClientBase {
     };
     Object.defineProperty(this, STATE, { value: state });
     API_KEYS.set(this, opts.config.apiKey);
-    const logger = safeLogger(opts.logger);
-    if (typeof wasm.setLogger === "function") wasm.setLogger(logger);
+    if (typeof wasm.setLogger === "function") wasm.setLogger(opts.config.logger);
     if (typeof wasm.onAudit === "function") {
       wasm.onAudit((p) => {
         if (p && typeof p.then === "function") track(state.audits, Promise.resolve(p).then(() => {}, () => {}));

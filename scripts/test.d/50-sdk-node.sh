@@ -32,5 +32,9 @@ rm -rf "$T/node_modules/alter-edge"
 mkdir -p "$T/node_modules/alter-edge"
 tar -xzf "$tgz" -C "$T/node_modules/alter-edge" --strip-components=1
 
-# 4. run
+# 4. examples/express against the same tarball (its package.json points at it)
+rm -rf examples/express/node_modules/alter-edge
+(cd examples/express && npm install --no-package-lock --loglevel=error)
+
+# 5. run
 ALTER_EDGE_IMPORT=installed node --test --test-reporter=spec "$T/"

@@ -37,6 +37,9 @@ pub(crate) struct Inner {
     last_retry_info: RefCell<Option<String>>,
     last_rate_limit: Cell<Option<(u64, u64, u64)>>,
     deprecation_warned: Cell<bool>,
+    /// §1.3: plain http to a loopback backend is allowed with a warning, given once a logger is set.
+    insecure_loopback: bool,
+    insecure_warned: Cell<bool>,
     logger: RefCell<Option<JsValue>>,
     on_audit: RefCell<Option<Function>>,
     pending: RefCell<Vec<(u32, Promise)>>,
@@ -76,6 +79,20 @@ impl Inner {
             if let Some(f) = crate::js::method(&logger, level) {
                 let _ = f.call1(&logger, &JsValue::from_str(message));
             }
+        }
+    }
+
+    fn warn_insecure_once(&self) {
+        let has_logger = self.logger.try_borrow().map(|l| l.is_some()).unwrap_or(false);
+        if self.insecure_loopback && has_logger && !self.insecure_warned.get() {
+            self.insecure_warned.set(true);
+            self.log(
+                "warn",
+                &format!(
+                    "Alter backend {} uses plain http: allowed for loopback development only",
+                    alter_protocol::url::redact_url_for_log(&self.base_url)
+                ),
+            );
         }
     }
 
@@ -195,6 +212,8 @@ fn parse_config(config: &JsValue) -> Result<Inner> {
         last_retry_info: RefCell::new(None),
         last_rate_limit: Cell::new(None),
         deprecation_warned: Cell::new(false),
+        insecure_loopback: base.insecure_loopback,
+        insecure_warned: Cell::new(false),
         logger: RefCell::new(None),
         on_audit: RefCell::new(None),
         pending: RefCell::new(Vec::new()),
@@ -205,9 +224,7 @@ fn parse_config(config: &JsValue) -> Result<Inner> {
             *l = Some(logger.into());
         }
     }
-    if base.insecure_loopback {
-        inner.log("warn", "Using plain http for a loopback Alter backend (development only)");
-    }
+    inner.warn_insecure_once();
     Ok(inner)
 }
 
@@ -319,6 +336,7 @@ impl WasmClient {
         if let Ok(mut l) = self.inner.logger.try_borrow_mut() {
             *l = v;
         }
+        self.inner.warn_insecure_once();
     }
 }
 

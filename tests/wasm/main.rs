@@ -469,3 +469,71 @@ async fn namespace_call() {
     verify_backend_call(&log[0]);
     assert_eq!(header(&log[0], "x-alter-context"), Some(r#"{"k":"v"}"#));
 }
+
+/// A logger whose calls are recorded as [level, message] in `logger.lines`.
+fn recording_logger() -> JsValue {
+    Function::new_with_args(
+        "",
+        r#"
+        const lines = [];
+        const rec = (level) => (msg) => { lines.push([level, String(msg)]); };
+        return { lines, debug: rec("debug"), info: rec("info"), warn: rec("warn"), error: rec("error") };
+        "#,
+    )
+    .call0(&JsValue::NULL)
+    .expect("logger")
+}
+
+/// §1.8 / §7.6 / §8.4 response hooks on every backend response: the rate-limit snapshot, the
+/// deprecated-key warning once per client, a conflicting actor id ignored with a warning; and the
+/// onAudit callback receiving each scheduled audit Promise.
+#[wasm_bindgen_test]
+async fn response_hooks_and_on_audit() {
+    let mut token = token_route(serde_json::json!({}));
+    token["headers"]["x-ratelimit-limit"] = "100".into();
+    token["headers"]["x-ratelimit-remaining"] = "42".into();
+    token["headers"]["x-ratelimit-reset"] = "1767225600".into();
+    token["headers"]["x-alter-key-deprecated"] = "true".into();
+    let fetch = fake_fetch(serde_json::json!([
+        token,
+        {"match": "/sdk/oauth/audit/api-call", "status": 204,
+         "headers": {"x-alter-actor-id": "00000000-1111-4222-8333-444444444444"}},
+        {"match": "api.example.com", "status": 200, "body": "ok"},
+    ]));
+    let c = client(serde_json::json!({"caller": "svc"}), &fetch);
+    assert!(c.last_rate_limit().is_null());
+    let logger = recording_logger();
+    c.set_logger(logger.clone());
+    let seen = Array::new();
+    let push = Function::new_with_args("arr", "return (p) => arr.push(p);").call1(&JsValue::NULL, &seen).unwrap();
+    c.on_audit(push).unwrap();
+
+    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT});
+    for _ in 0..2 {
+        let out = settle(c.request(js(call.clone()))).await.expect("request");
+        wait_audits(&c).await;
+        assert!(Object::is(&prop(&out, "audit"), &seen.get(seen.length() - 1)), "onAudit got the same Promise");
+    }
+    assert_eq!(seen.length(), 2);
+    let rl = to_json(&c.last_rate_limit());
+    assert_eq!(rl, serde_json::json!({"limit": 100, "remaining": 42, "resetAt": 1767225600}));
+    // The first actor id (from the token response) stays; the audit's different one is ignored.
+    assert_eq!(c.actor_id().as_deref(), Some(ACTOR));
+    let lines = to_json(&prop(&logger, "lines"));
+    let warns: Vec<&str> = lines.as_array().unwrap().iter().filter(|l| l[0] == "warn").filter_map(|l| l[1].as_str()).collect();
+    assert_eq!(warns.iter().filter(|w| w.contains("deprecated")).count(), 1, "{warns:?}");
+    assert!(warns.iter().any(|w| w.contains("X-Alter-Actor-ID")), "{warns:?}");
+    assert!(!lines.to_string().contains("SECRET"));
+}
+
+/// §1.3: plain http to loopback is accepted with one warning, given once a logger is set.
+#[wasm_bindgen_test]
+fn loopback_http_warns_once() {
+    let c = WasmClient::new(js(serde_json::json!({"apiKey": KEY, "baseUrl": "http://127.0.0.1:8080/"}))).ok().expect("loopback http");
+    assert_eq!(c.base_url(), "http://127.0.0.1:8080");
+    let logger = recording_logger();
+    c.set_logger(logger.clone());
+    c.set_logger(logger.clone());
+    let lines = to_json(&prop(&logger, "lines"));
+    assert_eq!(lines.as_array().map(Vec::len), Some(1), "{lines}");
+}

@@ -67,17 +67,22 @@ async fn send_row(inner: &Inner, job: AuditJob, observed: Observed) {
         }
         Observed::Clone { status, headers: h, response } => {
             headers = h;
+            let limit = audit::AUDIT_BODY_CAPTURE_LIMIT;
             let read = match response {
-                Some(r) => transport::read_body_within(&r, inner.timeout_ms).await,
+                Some(r) => transport::read_body_capped(&r, limit, inner.timeout_ms).await,
                 None => None,
             };
-            body = read.unwrap_or_else(|| {
-                format!(
+            body = match read {
+                Some(b) if b.total <= limit => b.head,
+                // Only the length of an oversize body matters for the row; it was not kept. The
+                // text mirrors alter_protocol::audit::capture_response_body (§5.3).
+                Some(b) => format!("<response too large: {} bytes>", b.total).into_bytes(),
+                None => format!(
                     "<response body unavailable: not complete within {} ms>",
                     inner.timeout_ms.floor()
                 )
-                .into_bytes()
-            });
+                .into_bytes(),
+            };
             Kind::Response(status)
         }
         Observed::Timeout { after_ms } => Kind::Timeout(after_ms),

@@ -83,3 +83,17 @@ pub fn now_secs() -> u64 {
 pub fn method(obj: &JsValue, key: &str) -> Option<Function> {
     js_sys::Reflect::get(obj, &JsValue::from_str(key)).ok()?.dyn_into::<Function>().ok()
 }
+
+thread_local! {
+    /// One do-nothing rejection handler for the whole instance (never freed, so never leaked
+    /// per call).
+    static IGNORE: wasm_bindgen::closure::Closure<dyn FnMut(JsValue)> =
+        wasm_bindgen::closure::Closure::new(|_: JsValue| {});
+}
+
+/// Lets a promise settle on its own, its rejection handled (no unhandled-rejection report).
+pub fn detach(p: &Promise) {
+    IGNORE.with(|f| {
+        let _ = p.catch(f);
+    });
+}

@@ -163,14 +163,21 @@ pub async fn read_body(response: &Response, deadline: &Deadline) -> Result<Vec<u
     Ok(Uint8Array::new(&buf).to_vec())
 }
 
-/// Reads a body (a clone the caller does not see) for the audit row, giving up `ms` after the
-/// start: a streamed provider response must not hold the audit (and `close()`) forever. `None`
-/// when the body could not be read in time or at all; the reader is then cancelled so the clone
-/// stops buffering.
-pub async fn read_body_within(response: &Response, ms: f64) -> Option<Vec<u8>> {
+/// A body read for the audit row: the first `limit + 1` bytes at most, and the total length.
+pub struct CappedBody {
+    pub head: Vec<u8>,
+    pub total: usize,
+}
+
+/// Reads a body (a clone the caller does not see) for the audit row, keeping at most `limit + 1`
+/// bytes in wasm memory (linear memory never shrinks, so a large download must not pass through
+/// it) and counting the rest, giving up `ms` after the start: a streamed provider response must
+/// not hold the audit (and `close()`) forever. `None` when the body could not be read in time or
+/// at all; the reader is then cancelled so the clone stops buffering.
+pub async fn read_body_capped(response: &Response, limit: usize, ms: f64) -> Option<CappedBody> {
     let body = js_sys::Reflect::get(response, &JsValue::from_str("body")).ok()?;
     if body.is_null() || body.is_undefined() {
-        return Some(Vec::new());
+        return Some(CappedBody { head: Vec::new(), total: 0 });
     }
     let reader = js::method(&body, "getReader")?.call0(&body).ok()?;
     let read = js::method(&reader, "read")?;
@@ -178,7 +185,8 @@ pub async fn read_body_within(response: &Response, ms: f64) -> Option<Vec<u8>> {
     let timeout = Promise::new(&mut |resolve: Function, _reject: Function| {
         timer = js::start_timer(&resolve, ms);
     });
-    let mut out = Vec::new();
+    let keep = limit.saturating_add(1);
+    let mut out = CappedBody { head: Vec::new(), total: 0 };
     let complete = loop {
         let Ok(next) = read.call0(&reader) else { break false };
         let race = Promise::race(&Array::of2(&next, &timeout));
@@ -190,22 +198,25 @@ pub async fn read_body_within(response: &Response, ms: f64) -> Option<Vec<u8>> {
         if done.and_then(|d| d.as_bool()).unwrap_or(true) {
             break true;
         }
-        match js_sys::Reflect::get(&chunk, &JsValue::from_str("value")) {
-            Ok(v) => match v.dyn_ref::<Uint8Array>() {
-                Some(a) => out.extend_from_slice(&a.to_vec()),
-                None => break false,
-            },
-            Err(_) => break false,
+        let Ok(value) = js_sys::Reflect::get(&chunk, &JsValue::from_str("value")) else { break false };
+        let Some(bytes) = value.dyn_ref::<Uint8Array>() else { break false };
+        let len = bytes.length() as usize;
+        let room = keep.saturating_sub(out.head.len());
+        if room > 0 {
+            let take = room.min(len) as u32;
+            out.head.extend_from_slice(&bytes.subarray(0, take).to_vec());
         }
+        out.total = out.total.saturating_add(len);
     };
     js::clear_timer(&timer);
     if complete {
         return Some(out);
     }
-    // Cancel the clone; the cancel promise is awaited so a rejection is handled, not reported.
+    // Cancel the clone. Not awaited: a tee branch's cancel settles only once the other branch
+    // (the caller's) is cancelled too; its rejection is handled.
     if let Some(cancel) = js::method(&reader, "cancel") {
         if let Ok(p) = cancel.call0(&reader) {
-            let _ = JsFuture::from(Promise::resolve(&p)).await;
+            js::detach(&Promise::resolve(&p));
         }
     }
     None

@@ -81,6 +81,17 @@ fn fake_fetch(routes: Value) -> JsValue {
               s.addEventListener("abort", () => reject(s.reason));
             });
           }
+          if (route.bigBody) {
+            const res = new Response("x".repeat(route.bigBody), { status: 200 });
+            rec.response = res;
+            return res;
+          }
+          if (route.endless) {
+            const stream = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode("partial")); } });
+            const res = new Response(stream, { status: 200 });
+            rec.response = res;
+            return res;
+          }
           const res = new Response(route.body ?? null, { status: route.status ?? 200, headers: route.headers ?? {} });
           rec.response = res;
           return res;
@@ -536,4 +547,37 @@ fn loopback_http_warns_once() {
     c.set_logger(logger.clone());
     let lines = to_json(&prop(&logger, "lines"));
     assert_eq!(lines.as_array().map(Vec::len), Some(1), "{lines}");
+}
+
+/// §5.3 capture rules on the success path, where the audit reads a clone: an oversize body is
+/// reported by length (and the caller still gets all of it); a body that never ends does not hold
+/// the audit forever.
+#[wasm_bindgen_test]
+async fn audit_capture_of_large_and_endless_bodies() {
+    let fetch = fake_fetch(serde_json::json!([
+        token_route(serde_json::json!({})),
+        audit_route(),
+        {"match": "api.example.com/big", "bigBody": 50_000},
+        {"match": "api.example.com/stream", "endless": true},
+    ]));
+    let c = client(serde_json::json!({"timeoutMs": 200}), &fetch);
+    let big = serde_json::json!({"method": "GET", "url": "https://api.example.com/big", "grantId": GRANT});
+    let out = settle(c.request(js(big))).await.expect("big");
+    let text = JsFuture::from(prop(&out, "response").unchecked_ref::<web_sys::Response>().text().unwrap()).await.unwrap();
+    assert_eq!(text.as_string().map(|t| t.len()), Some(50_000));
+    let stream = serde_json::json!({"method": "GET", "url": "https://api.example.com/stream", "grantId": GRANT});
+    let _ = settle(c.request(js(stream))).await.expect("stream head");
+    wait_audits(&c).await;
+    let log = to_json(&calls(&fetch));
+    let rows: Vec<Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["url"].as_str().is_some_and(|u| u.ends_with("/api-call")))
+        .map(|c| serde_json::from_str(c["body"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["response_body"], "<response too large: 50000 bytes>");
+    assert_eq!(rows[1]["response_body"], "<response body unavailable: not complete within 200 ms>");
+    assert_eq!(rows[1]["response_status"], 200);
 }

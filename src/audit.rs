@@ -45,6 +45,25 @@ pub enum Observed {
     NetworkFailure,
 }
 
+/// The provider body as the audit row and the error details need it (§5.3 capture rules), read
+/// from a clone with [`transport::read_body_capped`]: the body itself when within the capture
+/// limit, else a placeholder that `capture_response_body` passes through unchanged.
+pub async fn read_provider_body(response: Option<&Response>, timeout_ms: f64) -> Vec<u8> {
+    let limit = audit::AUDIT_BODY_CAPTURE_LIMIT;
+    let read = match response {
+        Some(r) => transport::read_body_capped(r, limit, timeout_ms).await,
+        None => None,
+    };
+    match read {
+        Some(b) if b.total <= limit => b.head,
+        // Only the length of an oversize body matters; it was not kept. The text mirrors
+        // alter_protocol::audit::capture_response_body (§5.3).
+        Some(b) => format!("<response too large: {} bytes>", b.total).into_bytes(),
+        None => format!("<response body unavailable: not complete within {} ms>", timeout_ms.floor())
+            .into_bytes(),
+    }
+}
+
 /// Schedules the audit POST in the background and returns its (tracked) Promise.
 pub fn schedule(inner: &Rc<Inner>, job: AuditJob, observed: Observed) -> Promise {
     let task_inner = Rc::clone(inner);
@@ -67,22 +86,7 @@ async fn send_row(inner: &Inner, job: AuditJob, observed: Observed) {
         }
         Observed::Clone { status, headers: h, response } => {
             headers = h;
-            let limit = audit::AUDIT_BODY_CAPTURE_LIMIT;
-            let read = match response {
-                Some(r) => transport::read_body_capped(&r, limit, inner.timeout_ms).await,
-                None => None,
-            };
-            body = match read {
-                Some(b) if b.total <= limit => b.head,
-                // Only the length of an oversize body matters for the row; it was not kept. The
-                // text mirrors alter_protocol::audit::capture_response_body (§5.3).
-                Some(b) => format!("<response too large: {} bytes>", b.total).into_bytes(),
-                None => format!(
-                    "<response body unavailable: not complete within {} ms>",
-                    inner.timeout_ms.floor()
-                )
-                .into_bytes(),
-            };
+            body = read_provider_body(response.as_ref(), inner.timeout_ms).await;
             Kind::Response(status)
         }
         Observed::Timeout { after_ms } => Kind::Timeout(after_ms),

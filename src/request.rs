@@ -286,11 +286,9 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
     }
 
     // status >= 400: read the body (from a clone, in case the outcome is not an error after all).
-    let body = match head.response.clone() {
-        Ok(c) => transport::read_body(&c, &deadline).await.unwrap_or_default(),
-        Err(_) => Vec::new(),
-    };
     drop(deadline);
+    let clone = head.response.clone().ok();
+    let body = audit::read_provider_body(clone.as_ref(), inner.timeout_ms).await;
     let correlation = js::random16().map(|r| challenge::correlation_id(&r)).unwrap_or_default();
     let ctx = ProviderErrorContext {
         grant_id_arg: p.grant_id_arg.as_deref(),

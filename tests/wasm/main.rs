@@ -82,7 +82,7 @@ fn fake_fetch(routes: Value) -> JsValue {
             });
           }
           if (route.bigBody) {
-            const res = new Response("x".repeat(route.bigBody), { status: 200 });
+            const res = new Response("x".repeat(route.bigBody), { status: route.status ?? 200 });
             rec.response = res;
             return res;
           }
@@ -557,6 +557,7 @@ async fn audit_capture_of_large_and_endless_bodies() {
     let fetch = fake_fetch(serde_json::json!([
         token_route(serde_json::json!({})),
         audit_route(),
+        {"match": "api.example.com/bigerr", "bigBody": 20_000, "status": 502},
         {"match": "api.example.com/big", "bigBody": 50_000},
         {"match": "api.example.com/stream", "endless": true},
     ]));
@@ -565,6 +566,10 @@ async fn audit_capture_of_large_and_endless_bodies() {
     let out = settle(c.request(js(big))).await.expect("big");
     let text = JsFuture::from(prop(&out, "response").unchecked_ref::<web_sys::Response>().text().unwrap()).await.unwrap();
     assert_eq!(text.as_string().map(|t| t.len()), Some(50_000));
+    let bigerr = serde_json::json!({"method": "GET", "url": "https://api.example.com/bigerr", "grantId": GRANT});
+    let e = settle(c.request(js(bigerr))).await.err().expect("502");
+    assert_alter_error(&e, "ProviderAPIError", "provider_error");
+    assert_eq!(prop_str(&e, "responseBody").as_deref(), Some("<response too large: 20000 bytes>"));
     let stream = serde_json::json!({"method": "GET", "url": "https://api.example.com/stream", "grantId": GRANT});
     let _ = settle(c.request(js(stream))).await.expect("stream head");
     wait_audits(&c).await;
@@ -576,8 +581,10 @@ async fn audit_capture_of_large_and_endless_bodies() {
         .filter(|c| c["url"].as_str().is_some_and(|u| u.ends_with("/api-call")))
         .map(|c| serde_json::from_str(c["body"].as_str().unwrap()).unwrap())
         .collect();
-    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.len(), 3);
     assert_eq!(rows[0]["response_body"], "<response too large: 50000 bytes>");
-    assert_eq!(rows[1]["response_body"], "<response body unavailable: not complete within 200 ms>");
-    assert_eq!(rows[1]["response_status"], 200);
+    assert_eq!(rows[1]["response_body"], "<response too large: 20000 bytes>");
+    assert_eq!(rows[1]["response_status"], 502);
+    assert_eq!(rows[2]["response_body"], "<response body unavailable: not complete within 200 ms>");
+    assert_eq!(rows[2]["response_status"], 200);
 }

@@ -151,10 +151,10 @@ pub fn is_token(s: &str) -> bool {
         })
 }
 
-/// A header value fetch accepts and that cannot split a header: no CR, LF or NUL, and no other
-/// control character except tab.
+/// A header value fetch accepts (a ByteString: no character above U+00FF) and that cannot split a
+/// header: no CR, LF or NUL, and no other control character except tab.
 pub fn is_header_value(s: &str) -> bool {
-    s.chars().all(|c| c == '\t' || !(c.is_control()))
+    s.chars().all(|c| c == '\t' || (!c.is_control() && u32::from(c) <= 0xFF))
 }
 
 /// Provider headers must be sendable, checked before any I/O so that a bad header never costs a
@@ -217,7 +217,12 @@ pub fn normalize_method(method: &str) -> Result<String> {
     if !is_token(method) {
         return Err(ProtocolError::value("method must be a non-empty HTTP method token"));
     }
-    Ok(method.to_ascii_uppercase())
+    let m = method.to_ascii_uppercase();
+    // The Fetch standard refuses these outright; refuse them before any I/O instead.
+    if matches!(m.as_str(), "CONNECT" | "TRACE" | "TRACK") {
+        return Err(ProtocolError::value(format!("method {m} cannot be sent with fetch")));
+    }
+    Ok(m)
 }
 
 /// At most `n` characters of `s` (never splits a character).
@@ -358,6 +363,8 @@ mod tests {
         assert!(check_header_pairs(&ok).is_ok());
         let bad_name = vec![("X Custom".to_string(), "v".to_string())];
         assert!(check_header_pairs(&bad_name).is_err());
+        assert!(check_header_pairs(&[("X-Name".to_string(), "Zoë".to_string())]).is_ok());
+        assert!(check_header_pairs(&[("X-Name".to_string(), "✓".to_string())]).is_err());
         let bad_value = vec![("X-Custom".to_string(), "secret\r\nInjected: 1".to_string())];
         let e = check_header_pairs(&bad_value).unwrap_err();
         assert!(!e.message.contains("secret"), "message must not echo the value");
@@ -392,6 +399,8 @@ mod tests {
         assert_eq!(normalize_method("get").unwrap(), "GET");
         assert!(normalize_method("").is_err());
         assert!(normalize_method("GE T").is_err());
+        assert!(normalize_method("trace").is_err());
+        assert_eq!(normalize_method("purge").unwrap(), "PURGE");
     }
 
     #[test]

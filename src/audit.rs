@@ -33,6 +33,7 @@ pub struct AuditJob {
     pub traceparent: Option<String>,
     pub injected_header_names: Vec<String>,
     pub latency_ms: u64,
+    pub fetch: Option<js_sys::Function>,
 }
 
 /// What the provider attempt produced.
@@ -129,6 +130,7 @@ async fn send_row(inner: &Inner, job: AuditJob, observed: Observed) {
         timeout_ms: inner.timeout_ms,
         signal: None,
         read_actor: true,
+        fetch: job.fetch,
     };
     match backend::send(inner, call).await {
         Ok(r) if (200..300).contains(&r.status) => {}
@@ -149,7 +151,13 @@ async fn send_row(inner: &Inner, job: AuditJob, observed: Observed) {
 }
 
 /// §6.1: POST the scope-mismatch report in the background (2 s, best-effort, tracked).
-pub fn schedule_scope_report(inner: &Rc<Inner>, grant_id: &str, body: String, traceparent: Option<String>) -> Option<Promise> {
+pub fn schedule_scope_report(
+    inner: &Rc<Inner>,
+    grant_id: &str,
+    body: String,
+    traceparent: Option<String>,
+    fetch: Option<js_sys::Function>,
+) -> Option<Promise> {
     // The resolved grant id is a canonical UUID (checked by the token contract), so it needs no
     // percent-encoding; anything else is not reported.
     if !alter_protocol::token::is_canonical_uuid(grant_id) {
@@ -165,6 +173,7 @@ pub fn schedule_scope_report(inner: &Rc<Inner>, grant_id: &str, body: String, tr
         timeout_ms: SCOPE_REPORT_TIMEOUT_MS,
         signal: None,
         read_actor: false,
+        fetch,
     };
     let task_inner = Rc::clone(inner);
     Some(inner.spawn_tracked(async move {

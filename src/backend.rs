@@ -31,6 +31,8 @@ pub struct BackendCall {
     pub signal: Option<AbortSignal>,
     /// Whether `X-Alter-Actor-ID` on the response feeds the cache (§8.4: not for the scope report).
     pub read_actor: bool,
+    /// A per-call fetch (e.g. bound by JS to the caller's async context); else the client's.
+    pub fetch: Option<js_sys::Function>,
 }
 
 pub struct BackendReply {
@@ -70,7 +72,8 @@ pub async fn send(inner: &Inner, call: BackendCall) -> std::result::Result<Backe
     let url = format!("{}{}", inner.base_url, call.path);
     let deadline =
         Deadline::start(call.timeout_ms, call.signal.as_ref()).map_err(|e| failure(inner, e, call.timeout_ms))?;
-    let head = transport::send(inner.fetch.as_ref(), &url, &call.method, &headers, call.body.as_deref(), &deadline)
+    let fetch = call.fetch.as_ref().or(inner.fetch.as_ref());
+    let head = transport::send(fetch, &url, &call.method, &headers, call.body.as_deref(), &deadline)
         .await
         .map_err(|e| failure(inner, e, call.timeout_ms))?;
     let used_override = call.actor.as_ref().is_some_and(|a| a.caller_override.is_some());
@@ -154,6 +157,7 @@ fn prepare_call(
     let extra = convert::opt_pairs(opts, "extraHeaders")?.unwrap_or_default();
     let (extra_headers, traceparent) = plan::check_namespace_headers(extra, ambient)?;
     let signal = convert::opt_signal(opts, "signal")?;
+    let fetch = convert::opt_function(opts, "fetch")?;
     let timeout_ms = match convert::opt_number(opts, "timeoutMs")? {
         None => inner.timeout_ms,
         Some(t) if t.is_finite() && t > 0.0 => t,
@@ -172,6 +176,7 @@ fn prepare_call(
             extra_headers,
             timeout_ms,
             signal,
+            fetch,
         },
         mapper,
     })

@@ -184,6 +184,7 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
             timeout_ms: inner.timeout_ms,
             signal: p.signal.clone(),
             read_actor: true,
+            fetch: p.fetch.clone(),
         },
     )
     .await?;
@@ -244,6 +245,7 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
         traceparent: p.traceparent.clone(),
         injected_header_names: injected.injected_header_names.clone(),
         latency_ms,
+        fetch: p.fetch.clone(),
     };
 
     let head = match sent {
@@ -306,7 +308,7 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
             // The audit is scheduled first, then the report, then the error is raised (§4.6).
             let _ = audit::schedule(inner, job(token), Observed::Read { status, headers: head.headers, body });
             if let Some(report) = scope_report {
-                let _ = audit::schedule_scope_report(inner, &grant_id, report, p.traceparent.clone());
+                let _ = audit::schedule_scope_report(inner, &grant_id, report, p.traceparent.clone(), p.fetch.clone());
             }
             Err(error.into())
         }

@@ -588,3 +588,22 @@ async fn audit_capture_of_large_and_endless_bodies() {
     assert_eq!(rows[2]["response_body"], "<response body unavailable: not complete within 200 ms>");
     assert_eq!(rows[2]["response_status"], 200);
 }
+
+/// A per-call `fetch` (JS binds it to the caller's async context) carries every exchange of that
+/// request: the token call, the provider call and the audit row.
+#[wasm_bindgen_test]
+async fn per_call_fetch_carries_all_exchanges() {
+    let fetch = fake_fetch(serde_json::json!([
+        token_route(serde_json::json!({})),
+        audit_route(),
+        {"match": "api.example.com", "status": 200, "body": "ok"},
+    ]));
+    let c = client(serde_json::json!({}), &JsValue::UNDEFINED);
+    let call = js(serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT}));
+    Reflect::set(&call, &"fetch".into(), &fetch).unwrap();
+    settle(c.request(call)).await.expect("request over the per-call fetch");
+    wait_audits(&c).await;
+    let log = to_json(&calls(&fetch));
+    let urls: Vec<&str> = log.as_array().unwrap().iter().filter_map(|c| c["url"].as_str()).collect();
+    assert_eq!(urls, [format!("{BASE}/sdk/token").as_str(), "https://api.example.com/x", format!("{BASE}/sdk/oauth/audit/api-call").as_str()]);
+}

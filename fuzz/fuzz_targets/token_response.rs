@@ -1,8 +1,8 @@
-//! §3.4 token-response contract (`parse_token_response`), fed two ways:
-//! * first byte even: the rest as raw bytes (the fuzzer mutates JSON text freely);
-//! * first byte odd: a structured generator that starts from a valid payload (the §3.6 example, or
+//! §3.4 token-response contract (`parse_token_response`), fed as JSON text or generated:
+//! * first byte 0x01..=0x08: a structured generator that starts from a valid payload (the §3.6 example, or
 //!   a managed-secret variant) and applies field edits drawn from values that sit on the contract's
-//!   edges (non-canonical UUIDs, forbidden headers, CR/LF, bad dates, wrong types...).
+//!   edges (non-canonical UUIDs, forbidden headers, CR/LF, bad dates, wrong types...);
+//! * anything else: the whole input is the body (seeds are plain JSON; the fuzzer mutates it).
 //!
 //! Checked on every input: no panic; a failure is a `BackendError` whose message, details and
 //! fields never contain the access token. On success: access_token non-empty without CR/LF/NUL,
@@ -204,10 +204,12 @@ fn check(body: &[u8]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
-    if mode % 2 == 0 {
-        check(rest);
-    } else if let Ok(body) = structured(&mut Unstructured::new(rest)) {
-        check(&body);
+    match data.split_first() {
+        Some((1..=8, rest)) => {
+            if let Ok(body) = structured(&mut Unstructured::new(rest)) {
+                check(&body);
+            }
+        }
+        _ => check(data),
     }
 });

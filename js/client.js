@@ -281,6 +281,23 @@ class ClientBase {
   }
 
   /**
+   * Wait for the calls in flight now and, once they finished, for every audit row pending then
+   * (one snapshot, so it settles under steady load). Does not close; never rejects. For Workers:
+   * `ctx.waitUntil(app.flush())` keeps the isolate alive until the rows are written (§5.4).
+   */
+  async flush() {
+    const state = this[STATE];
+    await Promise.allSettled([...state.inflight]);
+    let core = [];
+    try {
+      core = typeof state.wasm.pendingAudits === "function" ? Array.from(state.wasm.pendingAudits() ?? []) : [];
+    } catch {
+      core = [];
+    }
+    await Promise.allSettled([...state.audits, ...core]);
+  }
+
+  /**
    * Stop accepting calls, then wait for every call in flight and every queued audit row (§10).
    * Idempotent. Later calls reject with AlterSDKError code `client_closed`.
    */

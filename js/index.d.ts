@@ -149,6 +149,11 @@ declare abstract class AlterClient {
   readonly baseUrl: string;
   /** True after close(). */
   readonly closed: boolean;
+  /**
+   * Waits for the calls in flight now, then for the audit rows pending once they finished. Does
+   * not close and never rejects; in Workers: `ctx.waitUntil(client.flush())`.
+   */
+  flush(): Promise<void>;
   /** Waits for calls in flight and queued audit rows; later calls reject (code `client_closed`). */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;

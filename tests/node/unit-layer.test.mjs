@@ -324,3 +324,23 @@ test("logger: the core receives a wrapper that never throws", () => {
   new App({ apiKey: KEY, logger: null });
   assert.equal(fake.instances.at(-1)._logger, null);
 });
+
+test("flush(): waits for calls in flight and their audits without closing", async () => {
+  fake.maxDelayMs = 15;
+  fake.auditDelayMs = 10;
+  const app = new App({ apiKey: KEY });
+  const core = fake.instances.at(-1);
+  const inflight = Array.from({ length: 10 }, () => app.request("GET", URL_, { grantId: "g" }));
+  await app.flush();
+  assert.equal(core.auditsScheduled, 10);
+  assert.equal(core.auditsDone, 10);
+  await Promise.all(inflight);
+  assert.equal(app.closed, false);
+  const res = await app.request("GET", URL_, { grantId: "g" });
+  assert.equal(res.status, 200);
+  fake.failWith = { class: "ProviderAPIError", code: "provider_error", message: "x", status: 500 };
+  const failing = app.request("GET", URL_, { grantId: "g" }).catch((e) => e);
+  await app.flush(); // never rejects, even when a call in flight fails
+  assert.ok((await failing) instanceof api.ProviderAPIError);
+  await app.close();
+});

@@ -59,6 +59,7 @@ export async function usage(jwt: string): Promise<void> {
   }
   const e: AlterSDKError = createAlterError({ class: "AlterValueError" });
   const v = new AlterValueError("bad");
+  await app.flush();
   await app.close();
   void [status, info, body, actor, last, base, n, e, v];
 

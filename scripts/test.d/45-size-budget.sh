@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Size budget of the shipped .wasm (issue 7): at most 300,000 bytes after wasm-opt -Oz, checked on
+# the package scripts/build.sh produces (incremental: seconds when nothing changed).
+set -euo pipefail
+ROOT="${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}"
+CACHE="${CACHE:-$ROOT/.cache}"
+cd "$ROOT"
+export ROOT CACHE
+scripts/build.sh
+node bench/size-check.mjs

@@ -1,0 +1,182 @@
+//! The admin API (outside `/sdk`), protected by `Authorization: Bearer <admin_token>`, and the
+//! test IdP's public endpoints.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+use crate::faults::validate_fault;
+use crate::sdk_proxy::{approval_status_json, decide, refresh_expiry};
+use crate::state::Fault;
+use crate::util::{new_uuid, now_secs, ok_json, ApiError, ApiResult};
+use crate::vault::Vault;
+
+fn authorize(v: &Vault, headers: &HeaderMap) -> Result<(), ApiError> {
+    let presented = headers.get(axum::http::header::AUTHORIZATION).and_then(|h| h.to_str().ok()).and_then(|s| s.strip_prefix("Bearer "));
+    let expected = v.cfg.server.admin_token.as_bytes();
+    let ok = presented.is_some_and(|p| {
+        p.len() == expected.len() && p.bytes().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::detail(401, "admin_unauthorized", "Admin API needs Authorization: Bearer <admin_token>"))
+    }
+}
+
+fn body_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(ApiError::invalid("body must be a JSON object")),
+    }
+}
+
+pub async fn health() -> Response {
+    ok_json(serde_json::json!({"status": "ok"}))
+}
+
+pub async fn approvals(State(v): State<Arc<Vault>>, headers: HeaderMap) -> ApiResult {
+    authorize(&v, &headers)?;
+    let now = now_secs();
+    let mut st = v.lock();
+    let mut out = Vec::new();
+    for a in st.approvals.iter_mut() {
+        refresh_expiry(a, now);
+        if a.status != "pending" {
+            continue;
+        }
+        let mut j = approval_status_json(a);
+        if let Some(m) = j.as_object_mut() {
+            m.insert("method".into(), Value::from(a.call.method.clone()));
+            m.insert("url".into(), Value::from(a.call.url.clone()));
+            m.insert("grant_id".into(), Value::from(a.call.reported_grant_id.clone()));
+            m.insert("reason".into(), a.call.reason.clone().map(Value::from).unwrap_or(Value::Null));
+            m.insert("policy".into(), Value::from(a.policy.clone()));
+        }
+        out.push(j);
+    }
+    Ok(ok_json(serde_json::json!({"approvals": out})))
+}
+
+pub async fn decide_approval(State(v): State<Arc<Vault>>, headers: HeaderMap, Path((id, action)): Path<(String, String)>, body: Bytes) -> ApiResult {
+    authorize(&v, &headers)?;
+    let b = body_object(&body)?;
+    let reason = b.get("reason").and_then(Value::as_str).map(str::to_string);
+    let approve = match action.as_str() {
+        "approve" => true,
+        "deny" => false,
+        _ => return Err(ApiError::detail(404, "not_found", "use /approve or /deny")),
+    };
+    let status = decide(&v, &id, approve, reason).await?;
+    Ok(ok_json(serde_json::json!({"status": status})))
+}
+
+pub async fn audit(State(v): State<Arc<Vault>>, headers: HeaderMap) -> ApiResult {
+    authorize(&v, &headers)?;
+    let rows = v.lock().audit.clone();
+    Ok(ok_json(serde_json::json!({"rows": rows})))
+}
+
+pub async fn mock_calls(State(v): State<Arc<Vault>>, headers: HeaderMap) -> ApiResult {
+    authorize(&v, &headers)?;
+    let calls = v.lock().mock_calls.clone();
+    Ok(ok_json(serde_json::json!({"calls": calls})))
+}
+
+pub async fn idp_token(State(v): State<Arc<Vault>>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    authorize(&v, &headers)?;
+    let b = body_object(&body)?;
+    let Some(idp) = &v.idp else {
+        return Err(ApiError::detail(400, "idp_not_configured", "No [idp] in the config"));
+    };
+    let sub = b.get("sub").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| ApiError::invalid("sub must be a non-empty string"))?;
+    let ttl = match b.get("ttl_secs") {
+        None | Some(Value::Null) => None,
+        Some(t) => Some(t.as_i64().ok_or_else(|| ApiError::invalid("ttl_secs must be an integer"))?),
+    };
+    let claims = match b.get("claims") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) => Some(m.clone()),
+        _ => return Err(ApiError::invalid("claims must be an object")),
+    };
+    let mut defaults = Map::new();
+    if let Some(u) = v.user(sub) {
+        if let Some(e) = &u.email {
+            defaults.insert("email".into(), Value::from(e.clone()));
+        }
+        if let Some(n) = &u.name {
+            defaults.insert("name".into(), Value::from(n.clone()));
+        }
+    }
+    let token = idp.mint(sub, ttl, now_secs(), defaults, claims.as_ref());
+    Ok(ok_json(serde_json::json!({"token": token})))
+}
+
+pub async fn add_fault(State(v): State<Arc<Vault>>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    authorize(&v, &headers)?;
+    let b = body_object(&body)?;
+    let endpoint = b.get("endpoint").and_then(Value::as_str).filter(|s| s.starts_with('/')).ok_or_else(|| ApiError::invalid("endpoint must be a path starting with /"))?;
+    let count = match b.get("count") {
+        None | Some(Value::Null) => 1,
+        Some(c) => c.as_u64().filter(|n| *n > 0).ok_or_else(|| ApiError::invalid("count must be a positive integer"))?,
+    };
+    let fault = b.get("fault").cloned().unwrap_or(Value::Null);
+    validate_fault(&fault).map_err(ApiError::invalid)?;
+    let id = new_uuid();
+    v.lock().faults.push(Fault { endpoint: endpoint.to_string(), remaining: count, fault, id: id.clone() });
+    Ok(ok_json(serde_json::json!({"id": id})))
+}
+
+pub async fn clear_faults(State(v): State<Arc<Vault>>, headers: HeaderMap) -> ApiResult {
+    authorize(&v, &headers)?;
+    v.lock().faults.clear();
+    Ok(ok_json(serde_json::json!({"cleared": true})))
+}
+
+pub async fn connect_action(State(v): State<Arc<Vault>>, headers: HeaderMap, Path((token, action)): Path<(String, String)>, body: Bytes) -> ApiResult {
+    authorize(&v, &headers)?;
+    let b = body_object(&body)?;
+    let s = |k: &str| b.get(k).and_then(Value::as_str).map(str::to_string);
+    match action.as_str() {
+        "complete" => {
+            let grant = crate::sdk_grants::complete_connect(&v, &token, s("sub"), s("provider_id"), s("account"))?;
+            Ok(ok_json(serde_json::json!({"status": "completed", "grant": grant})))
+        }
+        "deny" => {
+            crate::sdk_grants::deny_connect(&v, &token)?;
+            Ok(ok_json(serde_json::json!({"status": "denied"})))
+        }
+        _ => Err(ApiError::detail(404, "not_found", "use /complete or /deny")),
+    }
+}
+
+pub async fn reset(State(v): State<Arc<Vault>>, headers: HeaderMap) -> ApiResult {
+    authorize(&v, &headers)?;
+    v.reset().map_err(|m| ApiError::detail(500, "reset_failed", m))?;
+    Ok(ok_json(serde_json::json!({"status": "reset"})))
+}
+
+pub async fn jwks(State(v): State<Arc<Vault>>) -> Response {
+    match &v.idp {
+        Some(i) => ok_json(i.jwks()),
+        None => ApiError::detail(404, "idp_not_configured", "No [idp] in the config").into_response(),
+    }
+}
+
+pub async fn openid_configuration(State(v): State<Arc<Vault>>) -> Response {
+    match &v.idp {
+        Some(i) => ok_json(serde_json::json!({
+            "issuer": i.issuer(),
+            "jwks_uri": format!("{}/idp/.well-known/jwks.json", v.public_url()),
+            "id_token_signing_alg_values_supported": ["EdDSA"],
+        })),
+        None => ApiError::detail(404, "idp_not_configured", "No [idp] in the config").into_response(),
+    }
+}

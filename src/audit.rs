@@ -39,10 +39,20 @@ pub struct AuditJob {
 /// What the provider attempt produced.
 pub enum Observed {
     /// Status and headers, body already read (error responses).
-    Read { status: u16, headers: Vec<(String, String)>, body: Vec<u8> },
+    Read {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
     /// Status and headers; the body is read here from a clone the caller never sees.
-    Clone { status: u16, headers: Vec<(String, String)>, response: Option<Response> },
-    Timeout { after_ms: u64 },
+    Clone {
+        status: u16,
+        headers: Vec<(String, String)>,
+        response: Option<Response>,
+    },
+    Timeout {
+        after_ms: u64,
+    },
     NetworkFailure,
 }
 
@@ -60,8 +70,11 @@ pub async fn read_provider_body(response: Option<&Response>, timeout_ms: f64) ->
         // Only the length of an oversize body matters; it was not kept. The text mirrors
         // alter_protocol::audit::capture_response_body (§5.3).
         Some(b) => format!("<response too large: {} bytes>", b.total).into_bytes(),
-        None => format!("<response body unavailable: not complete within {} ms>", timeout_ms.floor())
-            .into_bytes(),
+        None => format!(
+            "<response body unavailable: not complete within {} ms>",
+            timeout_ms.floor()
+        )
+        .into_bytes(),
     }
 }
 
@@ -80,12 +93,20 @@ async fn send_row(inner: &Inner, job: AuditJob, observed: Observed) {
     let mut headers: Vec<(String, String)> = Vec::new();
     let mut body: Vec<u8> = Vec::new();
     let kind = match observed {
-        Observed::Read { status, headers: h, body: b } => {
+        Observed::Read {
+            status,
+            headers: h,
+            body: b,
+        } => {
             headers = h;
             body = b;
             Kind::Response(status)
         }
-        Observed::Clone { status, headers: h, response } => {
+        Observed::Clone {
+            status,
+            headers: h,
+            response,
+        } => {
             headers = h;
             body = read_provider_body(response.as_ref(), inner.timeout_ms).await;
             Kind::Response(status)
@@ -94,7 +115,11 @@ async fn send_row(inner: &Inner, job: AuditJob, observed: Observed) {
         Observed::NetworkFailure => Kind::Network,
     };
     let outcome = match kind {
-        Kind::Response(status) => AuditOutcome::Response { status, headers: &headers, body: &body },
+        Kind::Response(status) => AuditOutcome::Response {
+            status,
+            headers: &headers,
+            body: &body,
+        },
         Kind::Timeout(after_ms) => AuditOutcome::Timeout { after_ms },
         Kind::Network => AuditOutcome::NetworkFailure,
     };
@@ -124,7 +149,10 @@ async fn send_row(inner: &Inner, job: AuditJob, observed: Observed) {
         body: Some(row.into_bytes()),
         // §5.2: actor headers rebuilt from the cache and the request's context, without the
         // per-call caller override.
-        actor: Some(ActorArgs { caller_override: None, context: job.context_header }),
+        actor: Some(ActorArgs {
+            caller_override: None,
+            context: job.context_header,
+        }),
         traceparent: job.traceparent,
         extra_headers: Vec::new(),
         timeout_ms: inner.timeout_ms,
@@ -140,13 +168,19 @@ async fn send_row(inner: &Inner, job: AuditJob, observed: Observed) {
                 .unwrap_or_default();
             inner.log(
                 "warn",
-                &format!("Audit log for a call to {where_} was refused (HTTP {}){why}", r.status),
+                &format!(
+                    "Audit log for a call to {where_} was refused (HTTP {}){why}",
+                    r.status
+                ),
             );
         }
-        Err(Failure::Protocol(e)) => {
-            inner.log("warn", &format!("Audit log for a call to {where_} failed: {}", e.message))
+        Err(Failure::Protocol(e)) => inner.log(
+            "warn",
+            &format!("Audit log for a call to {where_} failed: {}", e.message),
+        ),
+        Err(Failure::Js(_)) => {
+            inner.log("warn", &format!("Audit log for a call to {where_} failed"))
         }
-        Err(Failure::Js(_)) => inner.log("warn", &format!("Audit log for a call to {where_} failed")),
     }
 }
 
@@ -180,9 +214,15 @@ pub fn schedule_scope_report(
         match backend::send(&task_inner, call).await {
             Ok(r) if (200..300).contains(&r.status) => {
                 let id = alter_protocol::header(&r.headers, "x-correlation-id").unwrap_or("-");
-                task_inner.log("debug", &format!("Scope mismatch reported (correlation id {id})"));
+                task_inner.log(
+                    "debug",
+                    &format!("Scope mismatch reported (correlation id {id})"),
+                );
             }
-            Ok(r) => task_inner.log("warn", &format!("Scope mismatch report refused (HTTP {})", r.status)),
+            Ok(r) => task_inner.log(
+                "warn",
+                &format!("Scope mismatch report refused (HTTP {})", r.status),
+            ),
             Err(_) => task_inner.log("warn", "Scope mismatch report could not be sent"),
         }
     }))

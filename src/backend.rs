@@ -68,21 +68,41 @@ pub async fn send(inner: &Inner, call: BackendCall) -> std::result::Result<Backe
         scope_constraints: "",
         request_rule: None,
     };
-    let headers = plan::backend_headers(&inner.defaults, &inner.signing_key, &parts, js::now_secs(), &nonce);
+    let headers = plan::backend_headers(
+        &inner.defaults,
+        &inner.signing_key,
+        &parts,
+        js::now_secs(),
+        &nonce,
+    );
     let url = format!("{}{}", inner.base_url, call.path);
-    let deadline =
-        Deadline::start(call.timeout_ms, call.signal.as_ref()).map_err(|e| failure(inner, e, call.timeout_ms))?;
-    let fetch = call.fetch.as_ref().or(inner.fetch.as_ref());
-    let head = transport::send(fetch, &url, &call.method, &headers, call.body.as_deref(), &deadline)
-        .await
+    let deadline = Deadline::start(call.timeout_ms, call.signal.as_ref())
         .map_err(|e| failure(inner, e, call.timeout_ms))?;
-    let used_override = call.actor.as_ref().is_some_and(|a| a.caller_override.is_some());
+    let fetch = call.fetch.as_ref().or(inner.fetch.as_ref());
+    let head = transport::send(
+        fetch,
+        &url,
+        &call.method,
+        &headers,
+        call.body.as_deref(),
+        &deadline,
+    )
+    .await
+    .map_err(|e| failure(inner, e, call.timeout_ms))?;
+    let used_override = call
+        .actor
+        .as_ref()
+        .is_some_and(|a| a.caller_override.is_some());
     inner.observe_backend(&head.headers, call.read_actor, used_override);
     let body = transport::read_body(&head.response, &deadline)
         .await
         .map_err(|e| failure(inner, e, call.timeout_ms))?;
     drop(deadline);
-    Ok(BackendReply { status: head.status, headers: head.headers, body })
+    Ok(BackendReply {
+        status: head.status,
+        headers: head.headers,
+        body,
+    })
 }
 
 fn failure(inner: &Inner, e: TransportError, timeout_ms: f64) -> Failure {
@@ -134,13 +154,19 @@ fn prepare_call(
 ) -> Result<PreparedCall> {
     let method = plan::normalize_method(&method)?;
     if !path.starts_with("/sdk/") {
-        return Err(ProtocolError::value("backend call path must start with /sdk/"));
+        return Err(ProtocolError::value(
+            "backend call path must start with /sdk/",
+        ));
     }
     let mapper = match convert::opt_string(opts, "mapper")?.as_deref() {
         None | Some("canonical") => Mapper::Canonical,
         Some("agents") => Mapper::Agents,
         Some("proxy") => Mapper::Proxy,
-        Some(_) => return Err(ProtocolError::value("mapper must be canonical, agents or proxy")),
+        Some(_) => {
+            return Err(ProtocolError::value(
+                "mapper must be canonical, agents or proxy",
+            ))
+        }
     };
     let actor_headers = convert::opt_bool(opts, "actorHeaders")?.unwrap_or(true);
     let caller = convert::opt_string(opts, "caller")?;
@@ -153,7 +179,8 @@ fn prepare_call(
     };
     // An ambient traceparent that is not valid is dropped (§8.3 "no header"); an explicit one in
     // extraHeaders must be valid.
-    let ambient = convert::opt_string(opts, "traceparent")?.filter(|t| context::validate_traceparent(t).is_ok());
+    let ambient = convert::opt_string(opts, "traceparent")?
+        .filter(|t| context::validate_traceparent(t).is_ok());
     let extra = convert::opt_pairs(opts, "extraHeaders")?.unwrap_or_default();
     let (extra_headers, traceparent) = plan::check_namespace_headers(extra, ambient)?;
     let signal = convert::opt_signal(opts, "signal")?;
@@ -164,7 +191,10 @@ fn prepare_call(
         Some(_) => return Err(ProtocolError::value("timeoutMs must be a positive number")),
     };
     inner.check_open()?;
-    let actor = actor_headers.then(|| ActorArgs { caller_override: caller, context: context_header });
+    let actor = actor_headers.then_some(ActorArgs {
+        caller_override: caller,
+        context: context_header,
+    });
     Ok(PreparedCall {
         call: BackendCall {
             method,
@@ -184,7 +214,13 @@ fn prepare_call(
 
 /// `call(method, path, body, opts)` → `Promise<{status, headers, body}>`; non-2xx rejects with
 /// the mapped error.
-pub fn start_call(inner: &Rc<Inner>, method: String, path: String, body: Option<String>, opts: &JsValue) -> Promise {
+pub fn start_call(
+    inner: &Rc<Inner>,
+    method: String,
+    path: String,
+    body: Option<String>,
+    opts: &JsValue,
+) -> Promise {
     let prepared = match prepare_call(inner, method, path, body, opts) {
         Ok(p) => p,
         Err(e) => return rejected(e.into()),
@@ -193,13 +229,19 @@ pub fn start_call(inner: &Rc<Inner>, method: String, path: String, body: Option<
     future_to_promise(async move {
         let reply = send(&inner, prepared.call).await.map_err(JsValue::from)?;
         if !(200..300).contains(&reply.status) {
-            let e = prepared.mapper.map(reply.status, &reply.headers, &reply.body);
+            let e = prepared
+                .mapper
+                .map(reply.status, &reply.headers, &reply.body);
             return Err(JsValue::from(Failure::from(e)));
         }
         let out = Object::new();
         convert::set(&out, "status", &JsValue::from_f64(f64::from(reply.status)));
         convert::set(&out, "headers", &convert::pairs_to_js(&reply.headers));
-        convert::set(&out, "body", &JsValue::from_str(&String::from_utf8_lossy(&reply.body)));
+        convert::set(
+            &out,
+            "body",
+            &JsValue::from_str(&String::from_utf8_lossy(&reply.body)),
+        );
         Ok(out.into())
     })
 }

@@ -83,7 +83,11 @@ impl Inner {
     }
 
     fn warn_insecure_once(&self) {
-        let has_logger = self.logger.try_borrow().map(|l| l.is_some()).unwrap_or(false);
+        let has_logger = self
+            .logger
+            .try_borrow()
+            .map(|l| l.is_some())
+            .unwrap_or(false);
         if self.insecure_loopback && has_logger && !self.insecure_warned.get() {
             self.insecure_warned.set(true);
             self.log(
@@ -98,7 +102,12 @@ impl Inner {
 
     /// The response hooks of §1.8 and §8.4, run on every backend response (errors included):
     /// actor-id cache, rate-limit snapshot, one-time deprecated-key warning.
-    pub fn observe_backend(&self, headers: &[(String, String)], read_actor: bool, used_override: bool) {
+    pub fn observe_backend(
+        &self,
+        headers: &[(String, String)],
+        read_actor: bool,
+        used_override: bool,
+    ) {
         if read_actor {
             let received = alter_protocol::header(headers, "x-alter-actor-id");
             let cached = self.actor_id();
@@ -116,7 +125,8 @@ impl Inner {
             }
         }
         if let Some(s) = alter_protocol::retry::parse_rate_limit(headers, crate::js::now_secs()) {
-            self.last_rate_limit.set(Some((s.limit, s.remaining, s.reset_at)));
+            self.last_rate_limit
+                .set(Some((s.limit, s.remaining, s.reset_at)));
         }
         if !self.deprecation_warned.get()
             && alter_protocol::header(headers, "x-alter-key-deprecated") == Some("true")
@@ -184,24 +194,36 @@ fn parse_config(config: &JsValue) -> Result<Inner> {
     let timeout_ms = match convert::opt_number(config, "timeoutMs")? {
         None => DEFAULT_TIMEOUT_MS,
         Some(t) if t.is_finite() && t > 0.0 => t,
-        Some(_) => return Err(ProtocolError::value("timeout must be a positive number of milliseconds")),
+        Some(_) => {
+            return Err(ProtocolError::value(
+                "timeout must be a positive number of milliseconds",
+            ))
+        }
     };
     let caller = convert::opt_string(config, "caller")?;
     if let Some(c) = &caller {
         context::validate_caller(c)?;
     }
-    let caller_type = convert::opt_string(config, "callerType")?.unwrap_or_else(|| "service".into());
+    let caller_type =
+        convert::opt_string(config, "callerType")?.unwrap_or_else(|| "service".into());
     context::validate_caller_type(&caller_type)?;
     let user_agent = convert::opt_string(config, "userAgent")?
         .unwrap_or_else(|| format!("alter-edge/{}", crate::VERSION));
     if user_agent.is_empty() || !plan::is_header_value(&user_agent) {
-        return Err(ProtocolError::value("userAgent must be a non-empty header value"));
+        return Err(ProtocolError::value(
+            "userAgent must be a non-empty header value",
+        ));
     }
     let agent = convert::opt_bool(config, "agent")?.unwrap_or(false);
     let fetch = convert::opt_function(config, "fetch")?;
     let signing_key = keys::derive_signing_key(&api_key);
     let inner = Inner {
-        defaults: ClientDefaults { api_key, user_agent, caller, caller_type },
+        defaults: ClientDefaults {
+            api_key,
+            user_agent,
+            caller,
+            caller_type,
+        },
         signing_key,
         base_url: base.url,
         timeout_ms,
@@ -219,7 +241,7 @@ fn parse_config(config: &JsValue) -> Result<Inner> {
         pending: RefCell::new(Vec::new()),
         next_task: Cell::new(0),
     };
-    if let Some(logger) = convert::get(config, "logger")?.dyn_into::<Object>().ok() {
+    if let Ok(logger) = convert::get(config, "logger")?.dyn_into::<Object>() {
         if let Ok(mut l) = inner.logger.try_borrow_mut() {
             *l = Some(logger.into());
         }
@@ -240,7 +262,9 @@ impl WasmClient {
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> std::result::Result<WasmClient, JsValue> {
         match parse_config(&config) {
-            Ok(inner) => Ok(WasmClient { inner: Rc::new(inner) }),
+            Ok(inner) => Ok(WasmClient {
+                inner: Rc::new(inner),
+            }),
             Err(e) => Err(to_js(&e)),
         }
     }
@@ -251,7 +275,13 @@ impl WasmClient {
     }
 
     /// A signed backend call for the namespaces (agents, keys, grants, …).
-    pub fn call(&self, method: String, path: String, body: Option<String>, opts: JsValue) -> Promise {
+    pub fn call(
+        &self,
+        method: String,
+        path: String,
+        body: Option<String>,
+        opts: JsValue,
+    ) -> Promise {
         crate::backend::start_call(&self.inner, method, path, body, &opts)
     }
 
@@ -274,7 +304,10 @@ impl WasmClient {
         let cb = if cb.is_null() || cb.is_undefined() {
             None
         } else {
-            Some(cb.dyn_into::<Function>().map_err(|_| to_js(&ProtocolError::value("onAudit expects a function")))?)
+            Some(
+                cb.dyn_into::<Function>()
+                    .map_err(|_| to_js(&ProtocolError::value("onAudit expects a function")))?,
+            )
         };
         if let Ok(mut c) = self.inner.on_audit.try_borrow_mut() {
             *c = cb;
@@ -290,7 +323,12 @@ impl WasmClient {
     /// RetryInfo of the most recent `request()` (§7.7), snake_case fields, or `null`.
     #[wasm_bindgen(js_name = lastRetryInfo)]
     pub fn last_retry_info(&self) -> JsValue {
-        let text = self.inner.last_retry_info.try_borrow().ok().and_then(|r| r.clone());
+        let text = self
+            .inner
+            .last_retry_info
+            .try_borrow()
+            .ok()
+            .and_then(|r| r.clone());
         match text {
             Some(t) => convert::json_to_js(&t),
             None => JsValue::NULL,
@@ -332,11 +370,14 @@ impl WasmClient {
     /// `{debug?, info?, warn?, error?}` or `null`. Without a logger nothing is logged.
     #[wasm_bindgen(js_name = setLogger)]
     pub fn set_logger(&self, logger: JsValue) {
-        let v = if logger.is_object() { Some(logger) } else { None };
+        let v = if logger.is_object() {
+            Some(logger)
+        } else {
+            None
+        };
         if let Ok(mut l) = self.inner.logger.try_borrow_mut() {
             *l = v;
         }
         self.inner.warn_insecure_once();
     }
 }
-

@@ -107,7 +107,10 @@ pub fn opt_pairs(obj: &JsValue, key: &str) -> Result<Option<Vec<(String, String)
 pub fn pairs_to_js(pairs: &[(String, String)]) -> Array {
     let arr = Array::new_with_length(pairs.len() as u32);
     for (i, (k, v)) in pairs.iter().enumerate() {
-        arr.set(i as u32, Array::of2(&JsValue::from_str(k), &JsValue::from_str(v)).into());
+        arr.set(
+            i as u32,
+            Array::of2(&JsValue::from_str(k), &JsValue::from_str(v)).into(),
+        );
     }
     arr
 }

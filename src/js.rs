@@ -1,5 +1,5 @@
-//! Direct bindings to the JS globals the SDK uses. Only globals every target runtime has (Node
-//! >= 20, Deno, workerd): `fetch`, `setTimeout`/`clearTimeout`, `crypto.getRandomValues`,
+//! Direct bindings to the JS globals the SDK uses. Only globals every target runtime has (Node 20+,
+//! Deno, workerd): `fetch`, `setTimeout`/`clearTimeout`, `crypto.getRandomValues`,
 //! `AbortSignal.any`, never `window`. Every binding that can throw is `catch`, so a JS exception
 //! never unwinds through Rust frames.
 
@@ -26,7 +26,11 @@ extern "C" {
 }
 
 /// Calls `fetch(url, init)`: the user-supplied fetch when there is one, else the global.
-pub fn fetch(custom: Option<&Function>, url: &str, init: &web_sys::RequestInit) -> Result<Promise, JsValue> {
+pub fn fetch(
+    custom: Option<&Function>,
+    url: &str,
+    init: &web_sys::RequestInit,
+) -> Result<Promise, JsValue> {
     match custom {
         Some(f) => {
             let v = f.call2(&JsValue::UNDEFINED, &JsValue::from_str(url), init)?;
@@ -41,7 +45,11 @@ const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
 /// `setTimeout(f, ms)`; returns the timer handle (or `undefined` if it could not be set).
 pub fn start_timer(f: &Function, ms: f64) -> JsValue {
-    let ms = if ms.is_finite() { ms.clamp(0.0, MAX_TIMER_MS) } else { MAX_TIMER_MS };
+    let ms = if ms.is_finite() {
+        ms.clamp(0.0, MAX_TIMER_MS)
+    } else {
+        MAX_TIMER_MS
+    };
     set_timeout(f, ms).unwrap_or(JsValue::UNDEFINED)
 }
 
@@ -76,12 +84,19 @@ pub fn now_ms() -> f64 {
 /// Whole seconds since the epoch (§2.1 TIMESTAMP).
 pub fn now_secs() -> u64 {
     let s = (now_ms() / 1000.0).floor();
-    if s.is_finite() && s > 0.0 { s as u64 } else { 0 }
+    if s.is_finite() && s > 0.0 {
+        s as u64
+    } else {
+        0
+    }
 }
 
 /// Reads `obj[key]` as a function, if it is one.
 pub fn method(obj: &JsValue, key: &str) -> Option<Function> {
-    js_sys::Reflect::get(obj, &JsValue::from_str(key)).ok()?.dyn_into::<Function>().ok()
+    js_sys::Reflect::get(obj, &JsValue::from_str(key))
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()
 }
 
 thread_local! {

@@ -7,6 +7,10 @@
 //! never borrowed across an `.await`, and no code path panics (the release profile aborts on panic,
 //! which would poison the instance for every later call).
 
+// ProtocolError is the crate-wide error value (as in alter-protocol); boxing it would only move
+// the allocation.
+#![allow(clippy::result_large_err)]
+
 /// Pure request-assembly rules, compiled and tested natively too.
 pub mod plan;
 

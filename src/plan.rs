@@ -131,8 +131,14 @@ pub enum ActorUpdate {
 
 /// §8.4: cache only when nothing is cached yet, only a hyphenated UUID (any case), never from a
 /// call that used a per-call caller override.
-pub fn actor_update(cached: Option<&str>, received: Option<&str>, used_override: bool) -> ActorUpdate {
-    let Some(received) = received else { return ActorUpdate::Keep };
+pub fn actor_update(
+    cached: Option<&str>,
+    received: Option<&str>,
+    used_override: bool,
+) -> ActorUpdate {
+    let Some(received) = received else {
+        return ActorUpdate::Keep;
+    };
     if used_override || !alter_protocol::token::is_uuid_any_case(received) {
         return ActorUpdate::Keep;
     }
@@ -146,15 +152,15 @@ pub fn actor_update(cached: Option<&str>, received: Option<&str>, used_override:
 /// RFC 9110 token (header names and methods).
 pub fn is_token(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// A header value fetch accepts (a ByteString: no character above U+00FF) and that cannot split a
 /// header: no CR, LF or NUL, and no other control character except tab.
 pub fn is_header_value(s: &str) -> bool {
-    s.chars().all(|c| c == '\t' || (!c.is_control() && u32::from(c) <= 0xFF))
+    s.chars()
+        .all(|c| c == '\t' || (!c.is_control() && u32::from(c) <= 0xFF))
 }
 
 /// Provider headers must be sendable, checked before any I/O so that a bad header never costs a
@@ -178,20 +184,29 @@ pub fn check_header_pairs(headers: &[(String, String)]) -> Result<()> {
 
 /// The provider request headers before injection (§4.4): the caller's headers in order, then the
 /// SDK `User-Agent` unless the caller gave one.
-pub fn provider_headers(mut extra: Vec<(String, String)>, user_agent: &str) -> Vec<(String, String)> {
-    if !extra.iter().any(|(k, _)| k.eq_ignore_ascii_case("user-agent")) {
+pub fn provider_headers(
+    mut extra: Vec<(String, String)>,
+    user_agent: &str,
+) -> Vec<(String, String)> {
+    if !extra
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("user-agent"))
+    {
         extra.push(("User-Agent".into(), user_agent.to_string()));
     }
     extra
 }
 
+/// Header pairs in order.
+pub type Headers = Vec<(String, String)>;
+
 /// §4.5, backend namespace calls: extra headers may not override the signature, identity, key or
 /// `Content-Type` headers; an explicit `traceparent` replaces the ambient one and must be valid.
 /// Returns the remaining headers and the traceparent to send.
 pub fn check_namespace_headers(
-    extra: Vec<(String, String)>,
+    extra: Headers,
     ambient_traceparent: Option<String>,
-) -> Result<(Vec<(String, String)>, Option<String>)> {
+) -> Result<(Headers, Option<String>)> {
     check_header_pairs(&extra)?;
     let mut rest = Vec::with_capacity(extra.len());
     let mut traceparent = ambient_traceparent;
@@ -215,12 +230,16 @@ pub fn check_namespace_headers(
 /// HTTP method normalisation (§4.1): upper-cased, and it must be a token fetch accepts.
 pub fn normalize_method(method: &str) -> Result<String> {
     if !is_token(method) {
-        return Err(ProtocolError::value("method must be a non-empty HTTP method token"));
+        return Err(ProtocolError::value(
+            "method must be a non-empty HTTP method token",
+        ));
     }
     let m = method.to_ascii_uppercase();
     // The Fetch standard refuses these outright; refuse them before any I/O instead.
     if matches!(m.as_str(), "CONNECT" | "TRACE" | "TRACK") {
-        return Err(ProtocolError::value(format!("method {m} cannot be sent with fetch")));
+        return Err(ProtocolError::value(format!(
+            "method {m} cannot be sent with fetch"
+        )));
     }
     Ok(m)
 }
@@ -253,7 +272,10 @@ mod tests {
         alter_protocol::header(h, n)
     }
 
-    fn parts<'a>(body: Option<&'a [u8]>, actor: Option<ActorHeaders<'a>>) -> BackendRequestParts<'a> {
+    fn parts<'a>(
+        body: Option<&'a [u8]>,
+        actor: Option<ActorHeaders<'a>>,
+    ) -> BackendRequestParts<'a> {
         BackendRequestParts {
             method: "POST",
             path: "/sdk/token",
@@ -291,11 +313,18 @@ mod tests {
         let body = ex["body_utf8"].as_str().expect("body").as_bytes();
         let mut d = defaults(None);
         d.user_agent = "alter-sdk-python/0.29.0".into();
-        let actor = ActorHeaders { caller_override: None, actor_id, context: None };
+        let actor = ActorHeaders {
+            caller_override: None,
+            actor_id,
+            context: None,
+        };
         let h = backend_headers(
             &d,
             &derive_signing_key(KEY),
-            &BackendRequestParts { path, ..parts(Some(body), Some(actor)) },
+            &BackendRequestParts {
+                path,
+                ..parts(Some(body), Some(actor))
+            },
             1767225600,
             "00112233445566778899aabbccddeeff",
         );
@@ -320,12 +349,23 @@ mod tests {
             actor_id: Some("7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"),
             context: Some(r#"{"run_id":"r1"}"#),
         };
-        let h = backend_headers(&defaults(Some("billing")), &key, &parts(None, Some(actor)), 1, "00");
+        let h = backend_headers(
+            &defaults(Some("billing")),
+            &key,
+            &parts(None, Some(actor)),
+            1,
+            "00",
+        );
         assert_eq!(get(&h, "x-alter-caller"), Some("nightly-job"));
         assert_eq!(get(&h, "x-alter-caller-type"), Some("service"));
         assert_eq!(get(&h, "x-alter-actor-id"), None);
         assert_eq!(get(&h, "x-alter-context"), Some(r#"{"run_id":"r1"}"#));
-        assert_eq!(h.iter().filter(|(k, _)| k.eq_ignore_ascii_case("x-alter-caller")).count(), 1);
+        assert_eq!(
+            h.iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case("x-alter-caller"))
+                .count(),
+            1
+        );
         assert!(get(&h, "x-alter-signature-v2").is_some());
         assert_eq!(get(&h, "content-type"), None);
     }
@@ -346,13 +386,23 @@ mod tests {
     #[test]
     fn actor_cache_rule() {
         let id = "7A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D";
-        assert_eq!(actor_update(None, Some(id), false), ActorUpdate::Store(id.into()));
+        assert_eq!(
+            actor_update(None, Some(id), false),
+            ActorUpdate::Store(id.into())
+        );
         assert_eq!(actor_update(None, Some(id), true), ActorUpdate::Keep);
-        assert_eq!(actor_update(None, Some("not-a-uuid"), false), ActorUpdate::Keep);
+        assert_eq!(
+            actor_update(None, Some("not-a-uuid"), false),
+            ActorUpdate::Keep
+        );
         assert_eq!(actor_update(None, None, false), ActorUpdate::Keep);
         assert_eq!(actor_update(Some(id), Some(id), false), ActorUpdate::Keep);
         assert_eq!(
-            actor_update(Some(id), Some("7a1b2c3d-4e5f-4a6b-8c7d-000000000000"), false),
+            actor_update(
+                Some(id),
+                Some("7a1b2c3d-4e5f-4a6b-8c7d-000000000000"),
+                false
+            ),
             ActorUpdate::Conflict
         );
     }
@@ -367,7 +417,10 @@ mod tests {
         assert!(check_header_pairs(&[("X-Name".to_string(), "✓".to_string())]).is_err());
         let bad_value = vec![("X-Custom".to_string(), "secret\r\nInjected: 1".to_string())];
         let e = check_header_pairs(&bad_value).unwrap_err();
-        assert!(!e.message.contains("secret"), "message must not echo the value");
+        assert!(
+            !e.message.contains("secret"),
+            "message must not echo the value"
+        );
     }
 
     #[test]
@@ -381,17 +434,24 @@ mod tests {
 
     #[test]
     fn namespace_headers_reserved() {
-        assert!(check_namespace_headers(vec![("X-Alter-Caller".into(), "x".into())], None).is_err());
+        assert!(
+            check_namespace_headers(vec![("X-Alter-Caller".into(), "x".into())], None).is_err()
+        );
         assert!(check_namespace_headers(vec![("content-type".into(), "x".into())], None).is_err());
         let tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
         let (rest, t) = check_namespace_headers(
-            vec![("traceparent".into(), tp.into()), ("X-Other".into(), "1".into())],
+            vec![
+                ("traceparent".into(), tp.into()),
+                ("X-Other".into(), "1".into()),
+            ],
             Some("ambient".into()),
         )
         .unwrap();
         assert_eq!(t.as_deref(), Some(tp));
         assert_eq!(rest.len(), 1);
-        assert!(check_namespace_headers(vec![("traceparent".into(), "bogus".into())], None).is_err());
+        assert!(
+            check_namespace_headers(vec![("traceparent".into(), "bogus".into())], None).is_err()
+        );
     }
 
     #[test]

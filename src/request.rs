@@ -47,7 +47,9 @@ struct Prepared {
 
 fn non_empty(what: &str, v: Option<String>) -> Result<Option<String>> {
     match v {
-        Some(s) if s.is_empty() => Err(ProtocolError::value(format!("{what} must be a non-empty string"))),
+        Some(s) if s.is_empty() => Err(ProtocolError::value(format!(
+            "{what} must be a non-empty string"
+        ))),
         other => Ok(other),
     }
 }
@@ -75,28 +77,50 @@ fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
         }
         if account.is_some() && grant_id.is_some() {
             // Python drops it silently; rejected here as proxy mode does (§14.4).
-            return Err(ProtocolError::value("account requires provider; it cannot narrow a grantId request"));
+            return Err(ProtocolError::value(
+                "account requires provider; it cannot narrow a grantId request",
+            ));
         }
     }
     // 2. addressing mode and body kind.
     let target = match (grant_id.clone(), provider) {
-        (None, None) => return Err(ProtocolError::sdk(codes::INVALID_ARGUMENT, "Provide grantId or provider")),
+        (None, None) => {
+            return Err(ProtocolError::sdk(
+                codes::INVALID_ARGUMENT,
+                "Provide grantId or provider",
+            ))
+        }
         (Some(_), Some(_)) => {
-            return Err(ProtocolError::sdk(codes::INVALID_ARGUMENT, "Cannot provide both grantId and provider"))
+            return Err(ProtocolError::sdk(
+                codes::INVALID_ARGUMENT,
+                "Cannot provide both grantId and provider",
+            ))
         }
         (Some(grant_id), None) => GrantTarget::Grant { grant_id },
-        (None, Some(provider_id)) => GrantTarget::Provider { provider_id, account, label, app_user_id },
+        (None, Some(provider_id)) => GrantTarget::Provider {
+            provider_id,
+            account,
+            label,
+            app_user_id,
+        },
     };
     let json_text = s("json")?;
     let raw = convert::opt_bytes(call, "body")?;
     if json_text.is_some() && raw.is_some() {
-        return Err(ProtocolError::sdk(codes::INVALID_ARGUMENT, "Cannot provide both json and body"));
+        return Err(ProtocolError::sdk(
+            codes::INVALID_ARGUMENT,
+            "Cannot provide both json and body",
+        ));
     }
     // 3. the JSON body (serialised by JS; parsed here once for the audit row).
     let json = match json_text {
         Some(t) => match serde_json::from_str::<Value>(&t) {
             Ok(v) => Some((v, t.into_bytes())),
-            Err(_) => return Err(ProtocolError::value("json must be a JSON-serialisable value")),
+            Err(_) => {
+                return Err(ProtocolError::value(
+                    "json must be a JSON-serialisable value",
+                ))
+            }
         },
         None => None,
     };
@@ -111,15 +135,20 @@ fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
     let templated_url = url::apply_path_params(&raw_url, &path_params)?;
     url::validate_provider_url(&templated_url)?;
     let query = convert::opt_pairs(call, "query")?.unwrap_or_default();
-    let url_with_query =
-        if query.is_empty() { templated_url.clone() } else { url::append_query(&templated_url, &query) };
+    let url_with_query = if query.is_empty() {
+        templated_url.clone()
+    } else {
+        url::append_query(&templated_url, &query)
+    };
     url::check_url_length(&url_with_query)?;
 
     // The remaining inputs, still before I/O.
     let headers = convert::opt_pairs(call, "headers")?.unwrap_or_default();
     plan::check_header_pairs(&headers)?;
     if (json.is_some() || raw.is_some()) && (method == "GET" || method == "HEAD") {
-        return Err(ProtocolError::value("a GET or HEAD request cannot carry a body"));
+        return Err(ProtocolError::value(
+            "a GET or HEAD request cannot carry a body",
+        ));
     }
     let caller = s("caller")?;
     if let Some(c) = &caller {
@@ -178,7 +207,10 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
             method: "POST".into(),
             path: TOKEN_PATH.into(),
             body: Some(token_body.into_bytes()),
-            actor: Some(ActorArgs { caller_override: p.caller.clone(), context: p.context_header.clone() }),
+            actor: Some(ActorArgs {
+                caller_override: p.caller.clone(),
+                context: p.context_header.clone(),
+            }),
             traceparent: p.traceparent.clone(),
             extra_headers: Vec::new(),
             timeout_ms: inner.timeout_ms,
@@ -190,7 +222,11 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
     .await?;
     if reply.status >= 400 {
         let e = mapping::map_backend_error(reply.status, &reply.headers, &reply.body);
-        let e = if inner.agent { mapping::as_agent_delegation_missing(e) } else { e };
+        let e = if inner.agent {
+            mapping::as_agent_delegation_missing(e)
+        } else {
+            e
+        };
         return Err(e.into());
     }
     // §3.4: fail closed before the credential is used.
@@ -219,18 +255,42 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
         Ok(d) => d,
         // Aborted before the provider was contacted: no attempt, so no audit row (§5.1).
         Err(TransportError::Aborted(reason)) => return Err(Failure::Js(reason)),
-        Err(_) => return Err(ProtocolError::sdk(codes::NETWORK_ERROR, "could not start the provider call").into()),
+        Err(_) => {
+            return Err(ProtocolError::sdk(
+                codes::NETWORK_ERROR,
+                "could not start the provider call",
+            )
+            .into())
+        }
     };
-    let sent = transport::send(p.fetch.as_ref(), &injected.url, &p.method, &send_headers, body, &deadline).await;
+    let sent = transport::send(
+        p.fetch.as_ref(),
+        &injected.url,
+        &p.method,
+        &send_headers,
+        body,
+        &deadline,
+    )
+    .await;
     drop(send_headers);
     drop(injected.url);
     let elapsed = js::now_ms() - started;
-    let latency_ms = if elapsed.is_finite() && elapsed > 0.0 { elapsed.floor() as u64 } else { 0 };
+    let latency_ms = if elapsed.is_finite() && elapsed > 0.0 {
+        elapsed.floor() as u64
+    } else {
+        0
+    };
 
     let details = |e: ProtocolError| {
-        e.with_detail("grant_id", p.grant_id_arg.clone().map(Value::from).unwrap_or(Value::Null))
-            .with_detail("method", p.method.clone())
-            .with_detail("url", p.templated_url.clone())
+        e.with_detail(
+            "grant_id",
+            p.grant_id_arg
+                .clone()
+                .map(Value::from)
+                .unwrap_or(Value::Null),
+        )
+        .with_detail("method", p.method.clone())
+        .with_detail("url", p.templated_url.clone())
     };
     let job = |token| AuditJob {
         token,
@@ -282,7 +342,11 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
         let audit = audit::schedule(
             inner,
             job(token),
-            Observed::Clone { status, headers: head.headers, response: clone },
+            Observed::Clone {
+                status,
+                headers: head.headers,
+                response: clone,
+            },
         );
         return Ok(result_object(&head.response, retry_text.as_deref(), &audit));
     }
@@ -291,24 +355,58 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
     drop(deadline);
     let clone = head.response.clone().ok();
     let body = audit::read_provider_body(clone.as_ref(), inner.timeout_ms).await;
-    let correlation = js::random16().map(|r| challenge::correlation_id(&r)).unwrap_or_default();
+    let correlation = js::random16()
+        .map(|r| challenge::correlation_id(&r))
+        .unwrap_or_default();
     let ctx = ProviderErrorContext {
         grant_id_arg: p.grant_id_arg.as_deref(),
         method: &p.method,
         url: &p.templated_url,
     };
-    let outcome = provider::classify_provider_response(status, &head.headers, &body, &token, &ctx, &correlation);
+    let outcome = provider::classify_provider_response(
+        status,
+        &head.headers,
+        &body,
+        &token,
+        &ctx,
+        &correlation,
+    );
     let grant_id = token.grant_id.clone();
     match outcome {
         ProviderOutcome::Success => {
-            let audit = audit::schedule(inner, job(token), Observed::Read { status, headers: head.headers, body });
+            let audit = audit::schedule(
+                inner,
+                job(token),
+                Observed::Read {
+                    status,
+                    headers: head.headers,
+                    body,
+                },
+            );
             Ok(result_object(&head.response, retry_text.as_deref(), &audit))
         }
-        ProviderOutcome::Failure { error, scope_report } => {
+        ProviderOutcome::Failure {
+            error,
+            scope_report,
+        } => {
             // The audit is scheduled first, then the report, then the error is raised (§4.6).
-            let _ = audit::schedule(inner, job(token), Observed::Read { status, headers: head.headers, body });
+            let _ = audit::schedule(
+                inner,
+                job(token),
+                Observed::Read {
+                    status,
+                    headers: head.headers,
+                    body,
+                },
+            );
             if let Some(report) = scope_report {
-                let _ = audit::schedule_scope_report(inner, &grant_id, report, p.traceparent.clone(), p.fetch.clone());
+                let _ = audit::schedule_scope_report(
+                    inner,
+                    &grant_id,
+                    report,
+                    p.traceparent.clone(),
+                    p.fetch.clone(),
+                );
             }
             Err(error.into())
         }
@@ -316,7 +414,11 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
 }
 
 /// `{response, retryInfo, audit}`.
-fn result_object(response: &web_sys::Response, retry_info: Option<&str>, audit: &Promise) -> JsValue {
+fn result_object(
+    response: &web_sys::Response,
+    retry_info: Option<&str>,
+    audit: &Promise,
+) -> JsValue {
     let o = Object::new();
     convert::set(&o, "response", response);
     let retry = retry_info.map(convert::json_to_js).unwrap_or(JsValue::NULL);

@@ -31,7 +31,10 @@ pub struct Deadline {
 
 impl Deadline {
     /// Starts the clock now. Fails at once if the caller's signal is already aborted.
-    pub fn start(timeout_ms: f64, caller: Option<&AbortSignal>) -> Result<Deadline, TransportError> {
+    pub fn start(
+        timeout_ms: f64,
+        caller: Option<&AbortSignal>,
+    ) -> Result<Deadline, TransportError> {
         if let Some(c) = caller {
             if c.aborted() {
                 return Err(TransportError::Aborted(c.reason()));
@@ -54,7 +57,12 @@ impl Deadline {
             (None, Some(c)) => Some(c.clone()),
             (None, None) => None,
         };
-        Ok(Deadline { controller, timer, signal, caller: caller.cloned() })
+        Ok(Deadline {
+            controller,
+            timer,
+            signal,
+            caller: caller.cloned(),
+        })
     }
 
     /// Names a rejection of fetch or of a body read.
@@ -64,7 +72,11 @@ impl Deadline {
                 return TransportError::Aborted(c.reason());
             }
         }
-        if self.controller.as_ref().is_some_and(|c| c.signal().aborted()) {
+        if self
+            .controller
+            .as_ref()
+            .is_some_and(|c| c.signal().aborted())
+        {
             return TransportError::Timeout;
         }
         TransportError::Network(error_text(err))
@@ -81,7 +93,9 @@ impl Drop for Deadline {
 /// capped at 300 characters.
 fn error_text(err: &JsValue) -> String {
     let field = |v: &JsValue, k: &str| {
-        js_sys::Reflect::get(v, &JsValue::from_str(k)).ok().and_then(|x| x.as_string())
+        js_sys::Reflect::get(v, &JsValue::from_str(k))
+            .ok()
+            .and_then(|x| x.as_string())
     };
     let mut text = if err.is_object() {
         field(err, "message").unwrap_or_default()
@@ -93,7 +107,11 @@ fn error_text(err: &JsValue) -> String {
             if cause.is_object() {
                 if let Some(m) = field(&cause, "message").or_else(|| field(&cause, "code")) {
                     if !m.is_empty() {
-                        text = if text.is_empty() { m } else { format!("{text} ({m})") };
+                        text = if text.is_empty() {
+                            m
+                        } else {
+                            format!("{text} ({m})")
+                        };
                     }
                 }
             }
@@ -133,19 +151,27 @@ pub async fn send(
         init.set_signal(Some(s));
     }
     let promise = js::fetch(custom_fetch, url, &init).map_err(|e| deadline.classify(&e))?;
-    let value = JsFuture::from(promise).await.map_err(|e| deadline.classify(&e))?;
+    let value = JsFuture::from(promise)
+        .await
+        .map_err(|e| deadline.classify(&e))?;
     let response: Response = value
         .dyn_into()
         .map_err(|_| TransportError::Network("fetch did not return a Response".into()))?;
     let status = response.status();
     let headers = read_headers(&response);
-    Ok(Head { response, status, headers })
+    Ok(Head {
+        response,
+        status,
+        headers,
+    })
 }
 
 /// The response headers as (name, value) pairs (lower-case names, as fetch gives them).
 pub fn read_headers(response: &Response) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let Ok(Some(iter)) = js_sys::try_iter(&response.headers()) else { return out };
+    let Ok(Some(iter)) = js_sys::try_iter(&response.headers()) else {
+        return out;
+    };
     for entry in iter.flatten() {
         if let Some(pair) = entry.dyn_ref::<Array>() {
             if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
@@ -157,9 +183,14 @@ pub fn read_headers(response: &Response) -> Vec<(String, String)> {
 }
 
 /// Reads the whole body under the exchange's deadline.
-pub async fn read_body(response: &Response, deadline: &Deadline) -> Result<Vec<u8>, TransportError> {
+pub async fn read_body(
+    response: &Response,
+    deadline: &Deadline,
+) -> Result<Vec<u8>, TransportError> {
     let promise = response.array_buffer().map_err(|e| deadline.classify(&e))?;
-    let buf = JsFuture::from(promise).await.map_err(|e| deadline.classify(&e))?;
+    let buf = JsFuture::from(promise)
+        .await
+        .map_err(|e| deadline.classify(&e))?;
     Ok(Uint8Array::new(&buf).to_vec())
 }
 
@@ -177,7 +208,10 @@ pub struct CappedBody {
 pub async fn read_body_capped(response: &Response, limit: usize, ms: f64) -> Option<CappedBody> {
     let body = js_sys::Reflect::get(response, &JsValue::from_str("body")).ok()?;
     if body.is_null() || body.is_undefined() {
-        return Some(CappedBody { head: Vec::new(), total: 0 });
+        return Some(CappedBody {
+            head: Vec::new(),
+            total: 0,
+        });
     }
     let reader = js::method(&body, "getReader")?.call0(&body).ok()?;
     let read = js::method(&reader, "read")?;
@@ -186,11 +220,18 @@ pub async fn read_body_capped(response: &Response, limit: usize, ms: f64) -> Opt
         timer = js::start_timer(&resolve, ms);
     });
     let keep = limit.saturating_add(1);
-    let mut out = CappedBody { head: Vec::new(), total: 0 };
+    let mut out = CappedBody {
+        head: Vec::new(),
+        total: 0,
+    };
     let complete = loop {
-        let Ok(next) = read.call0(&reader) else { break false };
+        let Ok(next) = read.call0(&reader) else {
+            break false;
+        };
         let race = Promise::race(&Array::of2(&next, &timeout));
-        let Ok(chunk) = JsFuture::from(race).await else { break false };
+        let Ok(chunk) = JsFuture::from(race).await else {
+            break false;
+        };
         if chunk.is_undefined() {
             break false; // the timer won
         }
@@ -198,13 +239,18 @@ pub async fn read_body_capped(response: &Response, limit: usize, ms: f64) -> Opt
         if done.and_then(|d| d.as_bool()).unwrap_or(true) {
             break true;
         }
-        let Ok(value) = js_sys::Reflect::get(&chunk, &JsValue::from_str("value")) else { break false };
-        let Some(bytes) = value.dyn_ref::<Uint8Array>() else { break false };
+        let Ok(value) = js_sys::Reflect::get(&chunk, &JsValue::from_str("value")) else {
+            break false;
+        };
+        let Some(bytes) = value.dyn_ref::<Uint8Array>() else {
+            break false;
+        };
         let len = bytes.length() as usize;
         let room = keep.saturating_sub(out.head.len());
         if room > 0 {
             let take = room.min(len) as u32;
-            out.head.extend_from_slice(&bytes.subarray(0, take).to_vec());
+            out.head
+                .extend_from_slice(&bytes.subarray(0, take).to_vec());
         }
         out.total = out.total.saturating_add(len);
     };

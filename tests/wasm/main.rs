@@ -7,6 +7,8 @@
 //! back as the same object, the audit row tracked until sent, no credential outside the provider
 //! call, timeouts that abort).
 #![cfg(target_arch = "wasm32")]
+// WasmClient has no Debug, so `.ok().expect(..)`; JsValue errors read best as `.err().expect(..)`.
+#![allow(clippy::ok_expect, clippy::err_expect)]
 
 use alter_edge::WasmClient;
 use alter_protocol::verify::{verify_request, IncomingRequest, VerifyPolicy};
@@ -27,7 +29,10 @@ fn js(v: Value) -> JsValue {
 }
 
 fn to_json(v: &JsValue) -> Value {
-    let s = JSON::stringify(v).ok().and_then(|s| s.as_string()).unwrap_or_else(|| "null".into());
+    let s = JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| "null".into());
     serde_json::from_str(&s).unwrap_or(Value::Null)
 }
 
@@ -54,10 +59,22 @@ fn class_chain(v: &JsValue) -> Vec<String> {
 
 fn assert_alter_error(e: &JsValue, class: &str, code: &str) {
     let chain = class_chain(e);
-    assert_eq!(chain.first().map(String::as_str), Some(class), "chain {chain:?}");
-    assert!(chain.iter().any(|c| c == "AlterSDKError"), "chain {chain:?}");
+    assert_eq!(
+        chain.first().map(String::as_str),
+        Some(class),
+        "chain {chain:?}"
+    );
+    assert!(
+        chain.iter().any(|c| c == "AlterSDKError"),
+        "chain {chain:?}"
+    );
     assert!(e.is_instance_of::<js_sys::Error>(), "not an Error instance");
-    assert_eq!(prop_str(e, "code").as_deref(), Some(code), "code of {chain:?}: {:?}", prop_str(e, "message"));
+    assert_eq!(
+        prop_str(e, "code").as_deref(),
+        Some(code),
+        "code of {chain:?}: {:?}",
+        prop_str(e, "message")
+    );
     assert_eq!(prop_str(e, "name").as_deref(), Some(class));
 }
 
@@ -100,7 +117,9 @@ fn fake_fetch(routes: Value) -> JsValue {
         return f;
         "#,
     );
-    factory.call1(&JsValue::NULL, &js(routes)).expect("fake fetch")
+    factory
+        .call1(&JsValue::NULL, &js(routes))
+        .expect("fake fetch")
 }
 
 fn calls(fetch: &JsValue) -> Array {
@@ -169,13 +188,27 @@ fn verify_backend_call(call: &Value) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_str().unwrap().to_string()))
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_string(),
+                p[1].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let body = call["body"].as_str().unwrap_or("").as_bytes();
-    let req = IncomingRequest { method: call["method"].as_str().unwrap(), path_and_query: path, headers: &headers, body };
+    let req = IncomingRequest {
+        method: call["method"].as_str().unwrap(),
+        path_and_query: path,
+        headers: &headers,
+        body,
+    };
     let now = (js_sys::Date::now() / 1000.0) as u64;
     let res = verify_request(&req, KEY, now, &VerifyPolicy::default(), &mut |_, _| false);
-    assert!(res.is_ok(), "signature of {path} did not verify: {:?}", res.err().map(|e| e.code()));
+    assert!(
+        res.is_ok(),
+        "signature of {path} did not verify: {:?}",
+        res.err().map(|e| e.code())
+    );
 }
 
 fn header<'a>(call: &'a Value, name: &str) -> Option<&'a str> {
@@ -193,15 +226,21 @@ fn construction_errors_are_alter_error_instances() {
     assert_alter_error(&e, "AlterSDKError", "invalid_api_key_format");
 
     let missing = js(serde_json::json!({"timeoutMs": 1000}));
-    let e = WasmClient::new(missing).err().expect("missing key must throw");
+    let e = WasmClient::new(missing)
+        .err()
+        .expect("missing key must throw");
     assert_alter_error(&e, "AlterValueError", "invalid_argument");
 
     let http_remote = js(serde_json::json!({"apiKey": KEY, "baseUrl": "http://vault.example.com"}));
-    let e = WasmClient::new(http_remote).err().expect("plain http remote base URL must throw");
+    let e = WasmClient::new(http_remote)
+        .err()
+        .expect("plain http remote base URL must throw");
     assert_alter_error(&e, "AlterSDKError", "invalid_base_url");
 
     let bad_type = js(serde_json::json!({"apiKey": KEY, "callerType": "robot"}));
-    let e = WasmClient::new(bad_type).err().expect("bad caller type must throw");
+    let e = WasmClient::new(bad_type)
+        .err()
+        .expect("bad caller type must throw");
     assert_alter_error(&e, "AlterValueError", "invalid_argument");
 
     let ok = js(serde_json::json!({"apiKey": KEY, "baseUrl": "https://vault.test/"}));
@@ -222,49 +261,129 @@ async fn bad_input_is_rejected_before_any_fetch() {
     let c = client(serde_json::json!({}), &JsValue::UNDEFINED);
 
     let cases: Vec<(Value, &str, &str)> = vec![
-        (serde_json::json!({"method": "GET", "url": "http://api.example.com/x", "grantId": "g"}), "AlterValueError", "invalid_argument"),
-        (serde_json::json!({"method": "GET", "url": "https://api.example.com/{id}", "grantId": "g"}), "AlterValueError", "invalid_argument"),
-        (serde_json::json!({"method": "GET", "url": "https://api.example.com/x"}), "AlterSDKError", "invalid_argument"),
-        (serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "provider": "google"}), "AlterSDKError", "invalid_argument"),
-        (serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "account": "a@b.c"}), "AlterValueError", "invalid_argument"),
-        (serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "provider": "google", "userToken": ""}), "AlterValueError", "invalid_argument"),
-        (serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "label": "work"}), "AlterValueError", "invalid_argument"),
-        (serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "json": "{}"}), "AlterValueError", "invalid_argument"),
-        (serde_json::json!({"method": "POST", "url": "https://api.example.com/x", "grantId": "g", "json": "{not json"}), "AlterValueError", "invalid_argument"),
-        (serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "headers": [["Bad Name", "v"]]}), "AlterValueError", "invalid_argument"),
-        (serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "caller": ""}), "AlterValueError", "invalid_argument"),
-        (serde_json::json!({"method": "GET", "url": format!("https://api.example.com/{}", "a".repeat(70_000)), "grantId": "g"}), "AlterValueError", "invalid_argument"),
+        (
+            serde_json::json!({"method": "GET", "url": "http://api.example.com/x", "grantId": "g"}),
+            "AlterValueError",
+            "invalid_argument",
+        ),
+        (
+            serde_json::json!({"method": "GET", "url": "https://api.example.com/{id}", "grantId": "g"}),
+            "AlterValueError",
+            "invalid_argument",
+        ),
+        (
+            serde_json::json!({"method": "GET", "url": "https://api.example.com/x"}),
+            "AlterSDKError",
+            "invalid_argument",
+        ),
+        (
+            serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "provider": "google"}),
+            "AlterSDKError",
+            "invalid_argument",
+        ),
+        (
+            serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "account": "a@b.c"}),
+            "AlterValueError",
+            "invalid_argument",
+        ),
+        (
+            serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "provider": "google", "userToken": ""}),
+            "AlterValueError",
+            "invalid_argument",
+        ),
+        (
+            serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "label": "work"}),
+            "AlterValueError",
+            "invalid_argument",
+        ),
+        (
+            serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "json": "{}"}),
+            "AlterValueError",
+            "invalid_argument",
+        ),
+        (
+            serde_json::json!({"method": "POST", "url": "https://api.example.com/x", "grantId": "g", "json": "{not json"}),
+            "AlterValueError",
+            "invalid_argument",
+        ),
+        (
+            serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "headers": [["Bad Name", "v"]]}),
+            "AlterValueError",
+            "invalid_argument",
+        ),
+        (
+            serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "caller": ""}),
+            "AlterValueError",
+            "invalid_argument",
+        ),
+        (
+            serde_json::json!({"method": "GET", "url": format!("https://api.example.com/{}", "a".repeat(70_000)), "grantId": "g"}),
+            "AlterValueError",
+            "invalid_argument",
+        ),
     ];
     for (i, (call, class, code)) in cases.into_iter().enumerate() {
-        let e = settle(c.request(js(call))).await.err().unwrap_or_else(|| panic!("case {i} must reject"));
+        let e = settle(c.request(js(call)))
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("case {i} must reject"));
         assert_alter_error(&e, class, code);
     }
     // json and a raw body together (the body must be a real Uint8Array).
-    let call = js(serde_json::json!({"method": "POST", "url": "https://api.example.com/x", "grantId": "g", "json": "{}"}));
-    Reflect::set(&call, &"body".into(), &js_sys::Uint8Array::new_with_length(3)).unwrap();
-    let e = settle(c.request(call)).await.err().expect("json + body must reject");
+    let call = js(
+        serde_json::json!({"method": "POST", "url": "https://api.example.com/x", "grantId": "g", "json": "{}"}),
+    );
+    Reflect::set(
+        &call,
+        &"body".into(),
+        &js_sys::Uint8Array::new_with_length(3),
+    )
+    .unwrap();
+    let e = settle(c.request(call))
+        .await
+        .err()
+        .expect("json + body must reject");
     assert_alter_error(&e, "AlterSDKError", "invalid_argument");
     // Too many context keys (§8.1: at most 20).
-    let ctx: Vec<Value> = (0..21).map(|i| serde_json::json!([format!("k{i}"), "v"])).collect();
+    let ctx: Vec<Value> = (0..21)
+        .map(|i| serde_json::json!([format!("k{i}"), "v"]))
+        .collect();
     let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g", "context": ctx});
-    let e = settle(c.request(js(call))).await.err().expect("21 context keys must reject");
+    let e = settle(c.request(js(call)))
+        .await
+        .err()
+        .expect("21 context keys must reject");
     assert_alter_error(&e, "AlterValueError", "invalid_argument");
 
-    assert_eq!(calls(&fetch).length(), 0, "a local check let a request reach fetch");
+    assert_eq!(
+        calls(&fetch).length(),
+        0,
+        "a local check let a request reach fetch"
+    );
 
     // A valid request does reach the (global) fetch; the stub fails it like a refused connection.
-    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g"});
-    let e = settle(c.request(js(call))).await.err().expect("stub fetch fails");
+    let call =
+        serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g"});
+    let e = settle(c.request(js(call)))
+        .await
+        .err()
+        .expect("stub fetch fails");
     assert_alter_error(&e, "NetworkError", "network_error");
-    assert!(prop_str(&e, "message").unwrap_or_default().starts_with("Failed to connect to Alter Vault backend"));
+    assert!(prop_str(&e, "message")
+        .unwrap_or_default()
+        .starts_with("Failed to connect to Alter Vault backend"));
     assert_eq!(calls(&fetch).length(), 1);
 
     // After close(), nothing reaches fetch either.
     c.close();
-    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g"});
+    let call =
+        serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": "g"});
     let e = settle(c.request(js(call))).await.err().expect("closed");
     assert_alter_error(&e, "AlterSDKError", "client_closed");
-    let e = settle(c.call("GET".into(), "/sdk/agents".into(), None, JsValue::UNDEFINED)).await.err().expect("closed");
+    let e = settle(c.call("GET".into(), "/sdk/agents".into(), None, JsValue::UNDEFINED))
+        .await
+        .err()
+        .expect("closed");
     assert_alter_error(&e, "AlterSDKError", "client_closed");
     assert_eq!(calls(&fetch).length(), 1);
     Reflect::set(&global, &"fetch".into(), &saved).unwrap();
@@ -288,12 +407,17 @@ async fn request_round_trip() {
         "context": [["run_id", "r-1"]],
         "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
     });
-    let out = settle(c.request(js(call))).await.unwrap_or_else(|e| panic!("request failed: {:?}", prop_str(&e, "message")));
+    let out = settle(c.request(js(call)))
+        .await
+        .unwrap_or_else(|e| panic!("request failed: {:?}", prop_str(&e, "message")));
     let response = prop(&out, "response");
     let log = calls(&fetch);
     assert_eq!(log.length(), 2, "token + provider before the audit runs");
     let provider_call = log.get(1);
-    assert!(Object::is(&response, &prop(&provider_call, "response")), "the provider Response must be returned as is");
+    assert!(
+        Object::is(&response, &prop(&provider_call, "response")),
+        "the provider Response must be returned as is"
+    );
     assert_eq!(to_json(&prop(&out, "retryInfo"))["total_attempts"], 2);
     assert_eq!(to_json(&c.last_retry_info())["successful_attempt"], 2);
     assert_eq!(c.actor_id().as_deref(), Some(ACTOR));
@@ -312,22 +436,40 @@ async fn request_round_trip() {
     assert_eq!(token["url"], format!("{BASE}/sdk/token"));
     verify_backend_call(token);
     assert_eq!(header(token, "x-alter-caller"), Some("billing-cron"));
-    assert_eq!(header(token, "x-alter-context"), Some(r#"{"run_id":"r-1"}"#));
-    assert_eq!(header(token, "traceparent"), Some("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
+    assert_eq!(
+        header(token, "x-alter-context"),
+        Some(r#"{"run_id":"r-1"}"#)
+    );
+    assert_eq!(
+        header(token, "traceparent"),
+        Some("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+    );
     assert!(header(token, "x-alter-actor-id").is_none());
     let tb: Value = serde_json::from_str(token["body"].as_str().unwrap()).unwrap();
     assert_eq!(tb["request"]["method"], "POST");
-    assert_eq!(tb["request"]["url"], "https://api.example.com/v1/a%20b%2Fc/items");
+    assert_eq!(
+        tb["request"]["url"],
+        "https://api.example.com/v1/a%20b%2Fc/items"
+    );
     assert_eq!(tb["reason"], "sync");
 
     // Provider call (§4.4): injected credential, query appended, caller headers kept, no redirects.
-    assert_eq!(provider["url"], "https://api.example.com/v1/a%20b%2Fc/items?limit=5");
+    assert_eq!(
+        provider["url"],
+        "https://api.example.com/v1/a%20b%2Fc/items?limit=5"
+    );
     assert_eq!(provider["method"], "POST");
     assert_eq!(provider["redirect"], "manual");
-    assert_eq!(header(provider, "authorization"), Some(format!("Bearer {SECRET}").as_str()));
+    assert_eq!(
+        header(provider, "authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
     assert_eq!(header(provider, "x-custom"), Some("1"));
     assert_eq!(header(provider, "content-type"), Some("application/json"));
-    assert!(header(provider, "x-api-key").is_none(), "the Alter key must not reach the provider");
+    assert!(
+        header(provider, "x-api-key").is_none(),
+        "the Alter key must not reach the provider"
+    );
     assert_eq!(provider["body"], "{\"name\":\"Zo\u{eb}\"}");
 
     // Audit call (§5): V2 over the cached actor id, the row without any credential.
@@ -343,10 +485,20 @@ async fn request_round_trip() {
     assert_eq!(row["context"]["run_id"], "r-1");
     assert_eq!(row["reason"], "sync");
     for backend in [token, audit] {
-        assert!(!backend.to_string().contains("SECRET"), "credential reached the backend");
+        assert!(
+            !backend.to_string().contains("SECRET"),
+            "credential reached the backend"
+        );
     }
     // The caller can still read the body: the audit read a clone.
-    let text = JsFuture::from(response.unchecked_ref::<web_sys::Response>().text().unwrap()).await.unwrap();
+    let text = JsFuture::from(
+        response
+            .unchecked_ref::<web_sys::Response>()
+            .text()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
     assert_eq!(text.as_string().as_deref(), Some("{\"items\":[]}"));
 }
 
@@ -359,8 +511,12 @@ async fn malformed_token_response_fails_closed() {
         {"match": "api.example.com", "status": 200},
     ]));
     let c = client(serde_json::json!({}), &fetch);
-    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT});
-    let e = settle(c.request(js(call))).await.err().expect("must fail closed");
+    let call =
+        serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT});
+    let e = settle(c.request(js(call)))
+        .await
+        .err()
+        .expect("must fail closed");
     assert_alter_error(&e, "BackendError", "malformed_response");
     assert_eq!(calls(&fetch).length(), 1, "only the token call may happen");
     assert_eq!(c.pending_audits().length(), 0);
@@ -375,17 +531,31 @@ async fn backend_errors_map_to_classes() {
         "headers": {"content-type": "application/json", "x-alter-actor-id": ACTOR},
         "body": "{\"detail\":{\"error\":\"grant_not_found\",\"message\":\"No grant\"}}",
     }]);
-    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT});
-    let c = client(serde_json::json!({"caller": "worker"}), &fake_fetch(routes.clone()));
-    let e = settle(c.request(js(call.clone()))).await.err().expect("404");
+    let call =
+        serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT});
+    let c = client(
+        serde_json::json!({"caller": "worker"}),
+        &fake_fetch(routes.clone()),
+    );
+    let e = settle(c.request(js(call.clone())))
+        .await
+        .err()
+        .expect("404");
     assert_alter_error(&e, "GrantNotFoundError", "grant_not_found");
     assert_eq!(prop(&e, "status").as_f64(), Some(404.0));
     assert_eq!(c.actor_id().as_deref(), Some(ACTOR));
 
-    let a = client(serde_json::json!({"caller": "worker", "callerType": "agent", "agent": true}), &fake_fetch(routes));
+    let a = client(
+        serde_json::json!({"caller": "worker", "callerType": "agent", "agent": true}),
+        &fake_fetch(routes),
+    );
     let e = settle(a.request(js(call))).await.err().expect("404");
     let chain = class_chain(&e);
-    assert_eq!(chain.first().map(String::as_str), Some("AgentDelegationMissingError"), "{chain:?}");
+    assert_eq!(
+        chain.first().map(String::as_str),
+        Some("AgentDelegationMissingError"),
+        "{chain:?}"
+    );
     assert!(chain.iter().any(|c| c == "GrantNotFoundError"));
 }
 
@@ -401,18 +571,48 @@ async fn provider_insufficient_scope_reports_and_audits() {
          "headers": {"www-authenticate": "Bearer error=\"insufficient_scope\", scope=\"a b\""}, "body": "denied"},
     ]));
     let c = client(serde_json::json!({}), &fetch);
-    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT});
+    let call =
+        serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT});
     let e = settle(c.request(js(call))).await.err().expect("403");
     let chain = class_chain(&e);
-    assert_eq!(chain.first().map(String::as_str), Some("ScopeReauthRequiredError"), "{chain:?}");
+    assert_eq!(
+        chain.first().map(String::as_str),
+        Some("ScopeReauthRequiredError"),
+        "{chain:?}"
+    );
     assert!(!format!("{:?}", to_json(&e)).contains("SECRET"));
-    assert_eq!(c.pending_audits().length(), 2, "audit row and scope report are both tracked");
+    assert_eq!(
+        c.pending_audits().length(),
+        2,
+        "audit row and scope report are both tracked"
+    );
     wait_audits(&c).await;
     let log = to_json(&calls(&fetch));
-    let urls: Vec<&str> = log.as_array().unwrap().iter().filter_map(|c| c["url"].as_str()).collect();
-    assert!(urls.iter().any(|u| u.ends_with("/sdk/oauth/audit/api-call")), "{urls:?}");
-    let report = log.as_array().unwrap().iter().find(|c| c["url"].as_str().is_some_and(|u| u.ends_with("/report-scope-mismatch"))).expect("report sent");
-    assert_eq!(report["url"], format!("{BASE}/sdk/grants/{GRANT}/report-scope-mismatch"));
+    let urls: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["url"].as_str())
+        .collect();
+    assert!(
+        urls.iter()
+            .any(|u| u.ends_with("/sdk/oauth/audit/api-call")),
+        "{urls:?}"
+    );
+    let report = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["url"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("/report-scope-mismatch"))
+        })
+        .expect("report sent");
+    assert_eq!(
+        report["url"],
+        format!("{BASE}/sdk/grants/{GRANT}/report-scope-mismatch")
+    );
     verify_backend_call(report);
     let body: Value = serde_json::from_str(report["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["missing_scopes"], serde_json::json!(["a", "b"]));
@@ -429,16 +629,28 @@ async fn provider_timeout_aborts_and_audits() {
         {"match": "api.example.com", "hang": true},
     ]));
     let c = client(serde_json::json!({"timeoutMs": 50}), &fetch);
-    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT});
+    let call =
+        serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT});
     let e = settle(c.request(js(call))).await.err().expect("timeout");
     assert_alter_error(&e, "TimeoutError", "timeout");
-    assert_eq!(to_json(&prop(&e, "details"))["url"], "https://api.example.com/x");
+    assert_eq!(
+        to_json(&prop(&e, "details"))["url"],
+        "https://api.example.com/x"
+    );
     wait_audits(&c).await;
     let log = to_json(&calls(&fetch));
-    let audit = log.as_array().unwrap().iter().find(|c| c["url"].as_str().is_some_and(|u| u.ends_with("/api-call"))).expect("audit");
+    let audit = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["url"].as_str().is_some_and(|u| u.ends_with("/api-call")))
+        .expect("audit");
     let row: Value = serde_json::from_str(audit["body"].as_str().unwrap()).unwrap();
     assert_eq!(row["response_status"], 0);
-    assert_eq!(row["response_body"], "<transport error: timeout after 50ms>");
+    assert_eq!(
+        row["response_body"],
+        "<transport error: timeout after 50ms>"
+    );
 }
 
 /// The caller's AbortSignal cancels the call and its reason comes back unchanged.
@@ -447,13 +659,18 @@ async fn caller_abort_signal_passes_through() {
     let fetch = fake_fetch(serde_json::json!([{"match": "/sdk/token", "hang": true}]));
     let c = client(serde_json::json!({"timeoutMs": 10000}), &fetch);
     let ctrl = web_sys::AbortController::new().unwrap();
-    let call = js(serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT}));
+    let call = js(
+        serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT}),
+    );
     Reflect::set(&call, &"signal".into(), &ctrl.signal()).unwrap();
     let p = c.request(call);
     let reason = js_sys::Error::new("stop");
     ctrl.abort_with_reason(&reason);
     let e = settle(p).await.err().expect("aborted");
-    assert!(Object::is(&e, &reason), "the signal's reason must come back as is");
+    assert!(
+        Object::is(&e, &reason),
+        "the signal's reason must come back as is"
+    );
 }
 
 /// A namespace call: signed, mapped with the chosen mapper on non-2xx, plain object on success.
@@ -466,14 +683,36 @@ async fn namespace_call() {
     ]));
     let c = client(serde_json::json!({}), &fetch);
     let opts = js(serde_json::json!({"mapper": "agents", "context": [["k", "v"]]}));
-    let out = settle(c.call("get".into(), "/sdk/agents?limit=10&offset=0".into(), None, opts)).await.expect("200");
+    let out = settle(c.call(
+        "get".into(),
+        "/sdk/agents?limit=10&offset=0".into(),
+        None,
+        opts,
+    ))
+    .await
+    .expect("200");
     assert_eq!(prop(&out, "status").as_f64(), Some(200.0));
     assert_eq!(prop_str(&out, "body").as_deref(), Some("{\"agents\":[]}"));
-    let e = settle(c.call("GET".into(), "/sdk/agents/me".into(), None, js(serde_json::json!({"mapper": "agents"})))).await.err().expect("401");
+    let e = settle(c.call(
+        "GET".into(),
+        "/sdk/agents/me".into(),
+        None,
+        js(serde_json::json!({"mapper": "agents"})),
+    ))
+    .await
+    .err()
+    .expect("401");
     let chain = class_chain(&e);
-    assert_eq!(chain.first().map(String::as_str), Some("InvalidKeyError"), "{chain:?}");
+    assert_eq!(
+        chain.first().map(String::as_str),
+        Some("InvalidKeyError"),
+        "{chain:?}"
+    );
     let bad = js(serde_json::json!({"extraHeaders": [["X-Alter-Caller", "x"]]}));
-    let e = settle(c.call("GET".into(), "/sdk/agents".into(), None, bad)).await.err().expect("reserved header");
+    let e = settle(c.call("GET".into(), "/sdk/agents".into(), None, bad))
+        .await
+        .err()
+        .expect("reserved header");
     assert_alter_error(&e, "AlterValueError", "invalid_argument");
     let log = to_json(&calls(&fetch));
     assert_eq!(log.as_array().unwrap().len(), 2);
@@ -516,31 +755,57 @@ async fn response_hooks_and_on_audit() {
     let logger = recording_logger();
     c.set_logger(logger.clone());
     let seen = Array::new();
-    let push = Function::new_with_args("arr", "return (p) => arr.push(p);").call1(&JsValue::NULL, &seen).unwrap();
+    let push = Function::new_with_args("arr", "return (p) => arr.push(p);")
+        .call1(&JsValue::NULL, &seen)
+        .unwrap();
     c.on_audit(push).unwrap();
 
-    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT});
+    let call =
+        serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT});
     for _ in 0..2 {
         let out = settle(c.request(js(call.clone()))).await.expect("request");
         wait_audits(&c).await;
-        assert!(Object::is(&prop(&out, "audit"), &seen.get(seen.length() - 1)), "onAudit got the same Promise");
+        assert!(
+            Object::is(&prop(&out, "audit"), &seen.get(seen.length() - 1)),
+            "onAudit got the same Promise"
+        );
     }
     assert_eq!(seen.length(), 2);
     let rl = to_json(&c.last_rate_limit());
-    assert_eq!(rl, serde_json::json!({"limit": 100, "remaining": 42, "resetAt": 1767225600}));
+    assert_eq!(
+        rl,
+        serde_json::json!({"limit": 100, "remaining": 42, "resetAt": 1767225600})
+    );
     // The first actor id (from the token response) stays; the audit's different one is ignored.
     assert_eq!(c.actor_id().as_deref(), Some(ACTOR));
     let lines = to_json(&prop(&logger, "lines"));
-    let warns: Vec<&str> = lines.as_array().unwrap().iter().filter(|l| l[0] == "warn").filter_map(|l| l[1].as_str()).collect();
-    assert_eq!(warns.iter().filter(|w| w.contains("deprecated")).count(), 1, "{warns:?}");
-    assert!(warns.iter().any(|w| w.contains("X-Alter-Actor-ID")), "{warns:?}");
+    let warns: Vec<&str> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l[0] == "warn")
+        .filter_map(|l| l[1].as_str())
+        .collect();
+    assert_eq!(
+        warns.iter().filter(|w| w.contains("deprecated")).count(),
+        1,
+        "{warns:?}"
+    );
+    assert!(
+        warns.iter().any(|w| w.contains("X-Alter-Actor-ID")),
+        "{warns:?}"
+    );
     assert!(!lines.to_string().contains("SECRET"));
 }
 
 /// §1.3: plain http to loopback is accepted with one warning, given once a logger is set.
 #[wasm_bindgen_test]
 fn loopback_http_warns_once() {
-    let c = WasmClient::new(js(serde_json::json!({"apiKey": KEY, "baseUrl": "http://127.0.0.1:8080/"}))).ok().expect("loopback http");
+    let c = WasmClient::new(js(
+        serde_json::json!({"apiKey": KEY, "baseUrl": "http://127.0.0.1:8080/"}),
+    ))
+    .ok()
+    .expect("loopback http");
     assert_eq!(c.base_url(), "http://127.0.0.1:8080");
     let logger = recording_logger();
     c.set_logger(logger.clone());
@@ -564,12 +829,22 @@ async fn audit_capture_of_large_and_endless_bodies() {
     let c = client(serde_json::json!({"timeoutMs": 200}), &fetch);
     let big = serde_json::json!({"method": "GET", "url": "https://api.example.com/big", "grantId": GRANT});
     let out = settle(c.request(js(big))).await.expect("big");
-    let text = JsFuture::from(prop(&out, "response").unchecked_ref::<web_sys::Response>().text().unwrap()).await.unwrap();
+    let text = JsFuture::from(
+        prop(&out, "response")
+            .unchecked_ref::<web_sys::Response>()
+            .text()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
     assert_eq!(text.as_string().map(|t| t.len()), Some(50_000));
     let bigerr = serde_json::json!({"method": "GET", "url": "https://api.example.com/bigerr", "grantId": GRANT});
     let e = settle(c.request(js(bigerr))).await.err().expect("502");
     assert_alter_error(&e, "ProviderAPIError", "provider_error");
-    assert_eq!(prop_str(&e, "responseBody").as_deref(), Some("<response too large: 20000 bytes>"));
+    assert_eq!(
+        prop_str(&e, "responseBody").as_deref(),
+        Some("<response too large: 20000 bytes>")
+    );
     let stream = serde_json::json!({"method": "GET", "url": "https://api.example.com/stream", "grantId": GRANT});
     let _ = settle(c.request(js(stream))).await.expect("stream head");
     wait_audits(&c).await;
@@ -582,10 +857,19 @@ async fn audit_capture_of_large_and_endless_bodies() {
         .map(|c| serde_json::from_str(c["body"].as_str().unwrap()).unwrap())
         .collect();
     assert_eq!(rows.len(), 3);
-    assert_eq!(rows[0]["response_body"], "<response too large: 50000 bytes>");
-    assert_eq!(rows[1]["response_body"], "<response too large: 20000 bytes>");
+    assert_eq!(
+        rows[0]["response_body"],
+        "<response too large: 50000 bytes>"
+    );
+    assert_eq!(
+        rows[1]["response_body"],
+        "<response too large: 20000 bytes>"
+    );
     assert_eq!(rows[1]["response_status"], 502);
-    assert_eq!(rows[2]["response_body"], "<response body unavailable: not complete within 200 ms>");
+    assert_eq!(
+        rows[2]["response_body"],
+        "<response body unavailable: not complete within 200 ms>"
+    );
     assert_eq!(rows[2]["response_status"], 200);
 }
 
@@ -599,11 +883,27 @@ async fn per_call_fetch_carries_all_exchanges() {
         {"match": "api.example.com", "status": 200, "body": "ok"},
     ]));
     let c = client(serde_json::json!({}), &JsValue::UNDEFINED);
-    let call = js(serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT}));
+    let call = js(
+        serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT}),
+    );
     Reflect::set(&call, &"fetch".into(), &fetch).unwrap();
-    settle(c.request(call)).await.expect("request over the per-call fetch");
+    settle(c.request(call))
+        .await
+        .expect("request over the per-call fetch");
     wait_audits(&c).await;
     let log = to_json(&calls(&fetch));
-    let urls: Vec<&str> = log.as_array().unwrap().iter().filter_map(|c| c["url"].as_str()).collect();
-    assert_eq!(urls, [format!("{BASE}/sdk/token").as_str(), "https://api.example.com/x", format!("{BASE}/sdk/oauth/audit/api-call").as_str()]);
+    let urls: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["url"].as_str())
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            format!("{BASE}/sdk/token").as_str(),
+            "https://api.example.com/x",
+            format!("{BASE}/sdk/oauth/audit/api-call").as_str()
+        ]
+    );
 }

@@ -1,0 +1,158 @@
+// `alter-edge/hono`: per-request user identity, Workers `waitUntil` for audit rows, and SDK errors
+// as HTTP answers, for Hono on Cloudflare Workers, Deno and Node (../../shared/seeds/000_*).
+//
+//   import { App } from "alter-edge";
+//   import { alter, alterErrorHandler } from "alter-edge/hono";
+//   const hono = new Hono();
+//   hono.use("/api/*", alter({ app: (c) => appFor(c.env) }));
+//   hono.get("/api/events", async (c) => {
+//     const res = await c.var.alter.request("GET", url, { provider: "google" });
+//     return c.json(await res.json());
+//   });
+//   hono.onError(alterErrorHandler());
+//
+// `c.var.alter.request()` passes the request's Bearer token as `userToken`, so it works in every
+// runtime. Where the runtime has AsyncLocalStorage (Node, Deno, Workers with nodejs_als or
+// nodejs_compat) the token is ALSO in a store, so an App built with `userTokenGetter` from this
+// module finds it through every await. After the handler, the audit rows of the SDK calls are
+// handed to `c.executionCtx.waitUntil` when the runtime has one (Workers), so the isolate keeps
+// running until they are written, after the response has gone.
+//
+// Nothing here imports a Node builtin statically: the module loads in workerd without flags.
+
+import { AlterSDKError } from "../errors.js";
+import { asyncLocalStorageSync, loadAsyncLocalStorage } from "../runtime.js";
+import { MISSING_BEARER, bearerToken, httpErrorOf } from "./http-map.js";
+
+export { bearerToken, httpErrorOf };
+
+let store = null;
+function storeSync() {
+  if (!store) {
+    const Als = asyncLocalStorageSync();
+    if (Als) store = new Als();
+  }
+  return store;
+}
+async function storeAsync() {
+  if (storeSync()) return store;
+  await loadAsyncLocalStorage();
+  return storeSync();
+}
+
+/** The current request's user token (needs AsyncLocalStorage), or undefined. */
+export function getUserToken() {
+  const s = storeSync();
+  return s ? s.getStore() : undefined;
+}
+
+/**
+ * For `new App({ userTokenGetter })` where the runtime has AsyncLocalStorage: the current
+ * request's token. Throws outside `alter()` (or without AsyncLocalStorage), and the SDK then
+ * fails closed (`user_token_getter_failed`, mapped to 401) rather than acting as the app.
+ */
+export function userTokenGetter() {
+  const token = getUserToken();
+  if (typeof token !== "string" || token === "") {
+    throw new AlterSDKError("no user token in the current request (use the alter() middleware)", {}, { code: "user_token_getter_failed" });
+  }
+  return token;
+}
+
+/** `c.executionCtx.waitUntil` bound, or null (Hono's getter throws where there is none). */
+function waitUntilOf(c) {
+  let ctx;
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    return null;
+  }
+  return ctx && typeof ctx.waitUntil === "function" ? (p) => ctx.waitUntil(p) : null;
+}
+
+/**
+ * Hand the audit rows `app` has scheduled so far to `c.executionCtx.waitUntil` (Workers). Returns
+ * true when handed over. No-op where there is no execution context (Node, Deno).
+ */
+export function waitUntilAudits(c, app) {
+  const waitUntil = waitUntilOf(c);
+  if (!waitUntil || !app || typeof app.flush !== "function") return false;
+  waitUntil(Promise.resolve(app.flush()).catch(() => {}));
+  return true;
+}
+
+/** A view of `app` whose request() carries `userToken` unless the call gives its own. */
+function scopedClient(app, userToken) {
+  return Object.freeze({
+    app,
+    userToken,
+    request(method, url, options) {
+      if (userToken === null) return app.request(method, url, options);
+      const o = options === undefined || options === null ? {} : options;
+      if (typeof o !== "object" || Array.isArray(o) || o.userToken !== undefined) return app.request(method, url, options);
+      return app.request(method, url, { ...o, userToken });
+    },
+  });
+}
+
+/**
+ * Middleware. Reads the Bearer token of `Authorization` (401 `{"error":"missing_bearer"}` when
+ * absent, unless `optional`), sets `c.var.alterUserToken`, and with `app` also `c.var.alter`
+ * (`{ app, userToken, request() }`). Runs the rest of the request inside the token store where
+ * the runtime has AsyncLocalStorage. Afterwards hands the app's pending audit rows to
+ * `c.executionCtx.waitUntil` when there is one.
+ * @param {{ app?: object | ((c: any) => object), optional?: boolean, header?: string }} [options]
+ */
+export function alter(options = {}) {
+  const optional = options.optional === true;
+  const header = typeof options.header === "string" ? options.header : "authorization";
+  const appOption = options.app;
+  return async function alterMiddleware(c, next) {
+    const token = bearerToken(c.req.header(header));
+    if (token === null && !optional) return c.json({ ...MISSING_BEARER }, 401);
+    c.set("alterUserToken", token ?? undefined);
+    let app = null;
+    if (appOption !== undefined && appOption !== null) {
+      app = typeof appOption === "function" ? await appOption(c) : appOption;
+      c.set("alter", scopedClient(app, token));
+    }
+    const s = await storeAsync();
+    try {
+      if (s && token !== null) await s.run(token, () => next());
+      else if (s) await s.exit(() => next());
+      else await next();
+    } finally {
+      if (app) waitUntilAudits(c, app);
+    }
+    return undefined;
+  };
+}
+
+/**
+ * For `hono.onError(...)`: SDK errors → 401/403/409/502 JSON (see http-map.js); anything else
+ * goes to `fallback(err, c)`, by default Hono's own behaviour (an HTTPException's response, else
+ * a plain 500). `onError(err, c)` runs first for mapped errors (server-side logging).
+ * @param {{ onError?: (err: unknown, c: any) => void, fallback?: (err: unknown, c: any) => Response }} [options]
+ */
+export function alterErrorHandler(options = {}) {
+  const onError = typeof options.onError === "function" ? options.onError : null;
+  const fallback = typeof options.fallback === "function" ? options.fallback : defaultFallback;
+  return function alterErrors(err, c) {
+    const mapped = httpErrorOf(err);
+    if (mapped === null) return fallback(err, c);
+    if (onError) {
+      try {
+        onError(err, c);
+      } catch {
+        // a failing logger must not change the answer
+      }
+    }
+    return c.json(mapped.body, mapped.status, mapped.headers);
+  };
+}
+
+function defaultFallback(err, c) {
+  if (err && typeof err.getResponse === "function") return err.getResponse();
+  console.error(err);
+  return c.text("Internal Server Error", 500);
+}

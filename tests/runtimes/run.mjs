@@ -1,0 +1,243 @@
+// Runtime tests of issue 6 (driven by scripts/test.d/70-runtimes.sh). The packed tarball is
+// installed into FRESH consumer projects under $CACHE/consumers/, and the same conformance script
+// (conformance.mjs) runs in each runtime against one dev vault started here:
+//   node-esm   `import` (+ Express and Hono adapters on Node)
+//   node-cjs   `require` (+ same instance / same error classes as `import`)
+//   deno       npm deno, the "deno" export (+ Hono adapter behind Deno.serve, 20 concurrent users)
+//   workerd    npm workerd, the "workerd" export, no compatibility flags (+ Hono adapter, 20
+//              concurrent dispatches, audit rows handed to waitUntil); again with nodejs_als
+//   examples   examples/worker in workerd, examples/deno in Deno
+// Prints one line per check and a matrix; exits 1 when any check failed.
+//
+// Env: TGZ (package tarball), CACHE, DENO_BIN, WORKERD_BIN, ALTER_DEV_VAULT_BIN, ROOT;
+// RUNTIMES (optional, comma list of part names to run).
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { adminClient } from "./conformance.mjs";
+import { runAdapterChecks } from "./adapter-checks.mjs";
+import { HERE, makeConsumer, parseResults, runProcess, startProcess, startVault, startWorkerd } from "./lib.mjs";
+import { summarize } from "./conformance.mjs";
+
+const { TGZ, CACHE, DENO_BIN, WORKERD_BIN, ALTER_DEV_VAULT_BIN, ROOT } = process.env;
+for (const [k, v] of Object.entries({ TGZ, CACHE, DENO_BIN, WORKERD_BIN, ALTER_DEV_VAULT_BIN, ROOT })) {
+  if (!v) throw new Error(`${k} not set`);
+}
+const only = process.env.RUNTIMES ? new Set(process.env.RUNTIMES.split(",")) : null;
+const npmCache = join(CACHE, "npm-cache");
+const consumers = join(CACHE, "consumers");
+const HONO = "4.13.19";
+const EXPRESS = "5.2.1";
+const SHARED = { "conformance.mjs": join(HERE, "conformance.mjs"), "adapter-checks.mjs": join(HERE, "adapter-checks.mjs"), "routes.mjs": join(HERE, "routes.mjs") };
+const KEY = "alter_rk_demoappallscopesaaaaaa_hoz64e";
+
+const vault = await startVault({ bin: ALTER_DEV_VAULT_BIN, config: join(ROOT, "dev-vault/demo.toml") });
+const admin = adminClient(vault.url);
+const sets = []; // { runtime, results }
+const failures = [];
+const record = (out) => {
+  for (const s of Array.isArray(out) ? out : [out]) sets.push(s);
+};
+const fail = (runtime, name, detail) => sets.push({ runtime, results: [{ name, ok: false, detail }] });
+
+async function part(name, fn) {
+  if (only && !only.has(name)) return;
+  const t = Date.now();
+  try {
+    await fn();
+  } catch (e) {
+    fail(name, "setup", String(e?.stack ?? e).slice(0, 3000));
+  }
+  console.error(`runtimes: part ${name} took ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+
+function childResults(runtime, r) {
+  const parsed = parseResults(r.stdout);
+  if (!parsed) {
+    fail(runtime, "run", `exit ${r.code}; no results\nstdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-3000)}`);
+    return;
+  }
+  record(parsed);
+  if (r.code !== 0) fail(runtime, "exit", `exit code ${r.code}: ${r.stderr.slice(-2000)}`);
+}
+
+const dep = (extra = {}) => ({ "alter-edge": `file:${TGZ}`, ...extra });
+
+try {
+  await part("node-esm", async () => {
+    const dir = join(consumers, "node-esm");
+    await makeConsumer(dir, {
+      pkg: { name: "consumer-node-esm", private: true, type: "module", dependencies: dep({ hono: HONO, express: EXPRESS }) },
+      files: { ...SHARED, "run.mjs": join(HERE, "consumers/node-esm/run.mjs") }, npmCache,
+    });
+    childResults("node-esm", await runProcess(process.execPath, ["run.mjs"], { cwd: dir, env: { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url }, timeoutMs: 120000 }));
+  });
+
+  await part("node-cjs", async () => {
+    const dir = join(consumers, "node-cjs");
+    await makeConsumer(dir, {
+      pkg: { name: "consumer-node-cjs", private: true, type: "commonjs", dependencies: dep() },
+      files: { ...SHARED, "run.cjs": join(HERE, "consumers/node-cjs/run.cjs") }, npmCache,
+    });
+    childResults("node-cjs", await runProcess(process.execPath, ["run.cjs"], { cwd: dir, env: { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url }, timeoutMs: 120000 }));
+  });
+
+  await part("deno", async () => {
+    const dir = join(consumers, "deno");
+    await makeConsumer(dir, {
+      pkg: { name: "consumer-deno", private: true, type: "module", dependencies: dep({ hono: HONO }) },
+      files: { ...SHARED, "run.mjs": join(HERE, "consumers/deno/run.mjs"), "deno.json": { content: '{ "nodeModulesDir": "manual" }\n' } }, npmCache,
+    });
+    childResults("deno", await runProcess(DENO_BIN, [
+      "run", "--no-prompt", "--allow-net=127.0.0.1", "--allow-env=VAULT_URL,ALTER_BASE_URL", "run.mjs",
+    ], { cwd: dir, env: { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url, DENO_DIR: join(CACHE, "deno-dir"), NO_COLOR: "1" }, timeoutMs: 120000 }));
+  });
+
+  await part("workerd", async () => {
+    const dir = join(consumers, "workerd");
+    await makeConsumer(dir, {
+      pkg: { name: "consumer-workerd", private: true, type: "module", dependencies: dep({ hono: HONO }) },
+      files: { ...SHARED, "worker.mjs": join(HERE, "consumers/workerd/worker.mjs") }, npmCache,
+    });
+    const bindings = (label) => ({ ALTER_API_KEY: KEY, ALTER_BASE_URL: vault.url, RUNTIME_LABEL: label });
+    const wd = await startWorkerd({
+      bin: WORKERD_BIN, root: dir,
+      workers: [
+        { name: "workerd", entry: "worker.mjs", bindings: bindings("workerd"), compatibilityFlags: [] },
+        { name: "workerd-als", entry: "worker.mjs", bindings: bindings("workerd-als"), compatibilityFlags: ["nodejs_als"] },
+      ],
+    });
+    try {
+      for (const [label, hasAls] of [["workerd", false], ["workerd-als", true]]) {
+        const base = `http://127.0.0.1:${wd.ports[label]}`;
+        const res = await fetch(`${base}/__conformance?marker=${label}-${Date.now()}`);
+        const text = await res.text();
+        try {
+          record(JSON.parse(text));
+        } catch {
+          fail(label, "conformance", `HTTP ${res.status}: ${text.slice(0, 1000)}\n${wd.stderr().slice(-3000)}`);
+        }
+        const ad = await runAdapterChecks({ get: (p, headers) => fetch(base + p, { headers }), vaultUrl: vault.url, runtime: `${label}-hono`, hasAls });
+        ad.results.push(await waitUntilCheck(base, label));
+        record(ad);
+      }
+    } finally {
+      await wd.stop();
+    }
+  });
+
+  await part("example-worker", async () => {
+    const dir = join(consumers, "example-worker");
+    const ex = join(ROOT, "examples/worker");
+    const pkg = JSON.parse(readFileSync(join(ex, "package.json"), "utf8"));
+    pkg.dependencies["alter-edge"] = `file:${TGZ}`;
+    await makeConsumer(dir, { pkg, files: { src: join(ex, "src") }, npmCache });
+    const wd = await startWorkerd({
+      bin: WORKERD_BIN, root: dir,
+      workers: [{ name: "example", entry: "src/index.js", bindings: { ALTER_API_KEY: KEY, ALTER_BASE_URL: vault.url, PROVIDER_BASE_URL: `${vault.url}/mock/google` } }],
+    });
+    try {
+      const base = `http://127.0.0.1:${wd.ports.example}`;
+      record(await exampleChecks("example-worker", base, "/events"));
+      const r = await waitUntilCheck(base, "example-worker", "/events", "example-worker: list calendar events");
+      record({ runtime: "example-worker", results: [r] });
+    } finally {
+      await wd.stop();
+    }
+  });
+
+  await part("example-deno", async () => {
+    const dir = join(consumers, "example-deno");
+    const ex = join(ROOT, "examples/deno");
+    const pkg = JSON.parse(readFileSync(join(ex, "package.json"), "utf8"));
+    pkg.dependencies["alter-edge"] = `file:${TGZ}`;
+    await makeConsumer(dir, { pkg, files: { "main.js": join(ex, "main.js"), "deno.json": join(ex, "deno.json") }, npmCache });
+    const h = await startProcess(DENO_BIN, ["run", "--no-prompt", "--allow-net=127.0.0.1", "--allow-env=ALTER_API_KEY,ALTER_BASE_URL,PROVIDER_BASE_URL,PORT", "main.js"], {
+      cwd: dir, env: { ALTER_API_KEY: KEY, ALTER_BASE_URL: vault.url, PORT: "0", DENO_DIR: join(CACHE, "deno-dir"), NO_COLOR: "1" },
+      ready: /example-deno listening on (http:\/\/127\.0\.0\.1:\d+)/, label: "examples/deno",
+    });
+    const reason = "example-deno: list calendar events";
+    const count = async () => (await admin.auditRows()).filter((r) => r.row?.reason === reason).length;
+    const before = await count();
+    try {
+      record(await exampleChecks("example-deno", h.match[1], "/events"));
+    } finally {
+      await h.stop(); // SIGTERM: the example closes its App, which writes the pending audit rows
+    }
+    const rows = (await count()) - before;
+    record({ runtime: "example-deno", results: [{ name: "audit_after_close", ok: rows === 20, detail: `${rows}/20 new rows after SIGTERM → close()` }] });
+  });
+} finally {
+  await vault.stop();
+}
+
+/** An example serving GET <path> as the Bearer's user: 20 concurrent users + missing bearer. */
+async function exampleChecks(runtime, base, path) {
+  const results = [];
+  const N = 20;
+  const users = Array.from({ length: N }, (_, i) => `user-${String(i + 1).padStart(3, "0")}`);
+  const jwts = await Promise.all(users.map((u) => admin.token(u)));
+  const rs = await Promise.all(jwts.map(async (t, i) => {
+    const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${t}` } });
+    return { status: res.status, body: await res.json().catch(() => null) };
+  }));
+  const wrong = rs.map((r, i) => (r.status === 200 && r.body?.user === users[i] ? null : `${users[i]}→${r.status} ${JSON.stringify(r.body)}`)).filter(Boolean);
+  results.push({ name: "example_isolation", ok: wrong.length === 0, detail: wrong.length ? wrong.slice(0, 3).join("; ") : `${N} concurrent users each served as themselves` });
+  const nb = await fetch(base + path);
+  const nbBody = await nb.json().catch(() => null);
+  results.push({ name: "example_missing_bearer", ok: nb.status === 401 && nbBody?.error === "missing_bearer", detail: `${nb.status} ${JSON.stringify(nbBody)}` });
+  const carol = await admin.token("carol");
+  const amb = await fetch(base + path, { headers: { authorization: `Bearer ${carol}` } });
+  const ambBody = await amb.json().catch(() => null);
+  results.push({ name: "example_409_ambiguous", ok: amb.status === 409 && ambBody?.candidates?.length === 2, detail: `${amb.status} ${ambBody?.error}` });
+  return { runtime, results };
+}
+
+/**
+ * The audit row of a request must be written although the response went first: the vault delays
+ * the audit endpoint (fault), the Worker hands the write to ctx.waitUntil, and the row appears.
+ * `path` given: an example route (Bearer user-007), rows counted by the example's fixed reason.
+ */
+async function waitUntilCheck(base, label, path = null, exampleReason = null) {
+  const marker = `waituntil-${label}-${Date.now()}`;
+  const match = exampleReason ? (r) => r.row?.reason === exampleReason : (r) => r.row?.reason === marker;
+  const count = async () => (await admin.auditRows()).filter(match).length;
+  const before = await count();
+  await admin.call("POST", "/admin/faults", { endpoint: "/sdk/oauth/audit/api-call", count: 1, fault: { delay_ms: 1500 } });
+  let res;
+  if (path) {
+    const jwt = await admin.token("user-007");
+    res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${jwt}` } });
+  } else {
+    res = await fetch(`${base}/sys?grant=6a000000-0000-4000-8000-000000000006&reason=${marker}`);
+  }
+  await res.arrayBuffer();
+  const atResponse = (await count()) - before;
+  let rows = atResponse;
+  const end = Date.now() + 20000; // generous bound: the check is "eventually written", not a speed
+  while (rows < 1 && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    rows = (await count()) - before;
+  }
+  await admin.call("DELETE", "/admin/faults");
+  return { name: "audit_waituntil", ok: res.status === 200 && rows === 1, detail: `HTTP ${res.status}; new rows when the response arrived: ${atResponse}, later: ${rows}` };
+}
+
+// ---- report ----------------------------------------------------------------------------------
+let failed = 0;
+for (const s of sets) {
+  const { lines, failed: f } = summarize(s);
+  failed += f;
+  for (const l of lines) console.log(l);
+}
+const runtimes = [...new Set(sets.map((s) => s.runtime))];
+const checks = [...new Set(sets.flatMap((s) => s.results.map((r) => r.name)))];
+const cell = (rt, ck) => {
+  const r = sets.filter((s) => s.runtime === rt).flatMap((s) => s.results).find((x) => x.name === ck);
+  return r ? (r.ok ? "ok" : r.skipped ? "skip" : "FAIL") : "-";
+};
+const w = Math.max(...checks.map((c) => c.length));
+console.log("\n" + "check".padEnd(w) + " | " + runtimes.join(" | "));
+for (const ck of checks) console.log(ck.padEnd(w) + " | " + runtimes.map((rt) => cell(rt, ck).padEnd(rt.length)).join(" | "));
+writeFileSync(join(CACHE, "runtimes-results.json"), JSON.stringify(sets, null, 2));
+console.log(`\nruntimes: ${sets.reduce((n, s) => n + s.results.length, 0)} checks, ${failed} failed`);
+process.exit(failed ? 1 : 0);

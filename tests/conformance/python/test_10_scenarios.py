@@ -11,6 +11,7 @@ import base64
 import json
 
 import alter_sdk
+import pytest
 from alter_sdk import Agent, App
 
 import demo
@@ -327,6 +328,8 @@ def test_agent_key_delegated_request(vault) -> None:
     assert seen["grant_id"] == demo.GRANT_GOOGLE_ALICE and seen["user"] == "alice"
 
 
+# The SDK warns that get_agent() is impersonation, not delegation-scoped access: expected here.
+@pytest.mark.filterwarnings("ignore:App.get_agent")
 def test_app_get_agent_impersonation(vault) -> None:
     async def go():
         async with App(api_key=demo.APP_KEY) as app:

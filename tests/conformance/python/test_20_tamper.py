@@ -77,6 +77,7 @@ def outcome(*resps: httpx.Response) -> str:
 
 
 def refusal_code(resp: httpx.Response) -> str | None:
+    """The vault's refusal code (dev-vault/README.md "SDK endpoints": signature failures)."""
     try:
         data = resp.json()
     except ValueError:
@@ -94,7 +95,7 @@ def test_control_resigned_copy_is_accepted(vault, captured: Captured) -> None:
 def test_replayed_nonce_is_refused(vault, captured: Captured) -> None:
     resp = send(vault, captured, captured.headers, captured.body)
     check("tamper_replayed_nonce", outcome(resp))
-    assert refusal_code(resp) is not None
+    assert refusal_code(resp) == "replayed_nonce"
 
 
 def test_body_byte_flipped_is_refused(vault, captured: Captured) -> None:
@@ -107,7 +108,8 @@ def test_body_byte_flipped_is_refused(vault, captured: Captured) -> None:
     headers_b["X-Alter-Content-SHA256"] = alter_signer.content_sha256(flipped)
     resp_b = send(vault, captured, headers_b, flipped)
     check("tamper_body_byte_flipped", outcome(resp, resp_b))
-    assert refusal_code(resp) is not None and refusal_code(resp_b) is not None
+    assert refusal_code(resp) == "content_hash_mismatch"
+    assert refusal_code(resp_b) == "invalid_signature"
 
 
 def test_stale_timestamp_is_refused(vault, captured: Captured) -> None:
@@ -117,6 +119,7 @@ def test_stale_timestamp_is_refused(vault, captured: Captured) -> None:
     ahead = send(vault, captured, resigned(captured, captured.body, timestamp=str(now + 600)),
                  captured.body)
     check("tamper_stale_timestamp", outcome(old, ahead))
+    assert refusal_code(old) == refusal_code(ahead) == "stale_timestamp"
 
 
 def test_wrong_key_is_refused(vault, captured: Captured) -> None:
@@ -125,9 +128,11 @@ def test_wrong_key_is_refused(vault, captured: Captured) -> None:
                 resigned(captured, captured.body, key_for_hmac=demo.LEGACY_APP_KEY),
                 captured.body)
     check("tamper_wrong_key", outcome(resp))
+    assert refusal_code(resp) == "invalid_signature"
     # A well-formed key the vault does not know, correctly signed with itself.
     keep = {k: v for k, v in captured.headers if k.lower() not in _SIGNATURE_HEADERS}
     unknown = {**keep, **alter_signer.sign(demo.UNKNOWN_KEY, captured.method, captured.path,
                                            captured.body)}
     resp_unknown = send(vault, captured, unknown, captured.body)
     check("tamper_unknown_key", outcome(resp_unknown))
+    assert refusal_code(resp_unknown) == "invalid_key"

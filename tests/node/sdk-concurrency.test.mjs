@@ -165,11 +165,18 @@ test("overlapping agent.trace runs each tag only their own requests", async () =
 test("close() with requests in flight loses no audit row", async () => {
   const app = new App({ apiKey: KEYS.full, baseUrl: vault.url, logger: null });
   const N = 40;
+  let settled = 0;
   const inflight = Array.from({ length: N }, (_, i) =>
-    app.request("GET", `${mock}/google/slow`, { grantId: GRANTS.systemGoogle, queryParams: { ms: String(20 + ((i * 37) % 200)) } })
-      .then((r) => r.status, (e) => e));
+    app.request("GET", `${mock}/google/slow`, { grantId: GRANTS.systemGoogle, queryParams: { ms: String(50 + ((i * 37) % 300)) } })
+      .then((r) => r.status, (e) => e)
+      .finally(() => settled++));
   // Close while some calls wait for a token and others wait for the (slow) provider.
-  await sleep(30);
+  let atClose = 0;
+  for (let i = 0; i < 500 && atClose === 0; i++) {
+    await sleep(5);
+    atClose = (await vault.mockCalls()).length;
+  }
+  assert.ok(atClose > 0 && settled < N, `close() happens mid-flight (${atClose} provider calls started, ${settled} of ${N} settled)`);
   await app.close();
   const outcomes = await Promise.all(inflight);
   const calls = await vault.mockCalls();

@@ -52,3 +52,12 @@ DELEGATION_PARENT = {
     "6d000000-0000-4000-8000-000000000002": grant(2),
     "6d000000-0000-4000-8000-000000000003": grant(11),
 }
+DEPRECATED_KEY = "alter_rk_demoappdeprecatedaaaaa_psamog"   # works, X-Alter-Key-Deprecated: true
+PAUSED_AGENT_KEY = "alter_ak_pausedbotaaaaaaaaaaaaa_4g6q7k"  # 401 agent_inactive
+
+# {"token_contract_violation": <field>} fault values (dev-vault/README.md "Fault injection").
+TOKEN_CONTRACT_FIELDS = [
+    "access_token", "grant_id", "missing_grant_id", "token_type", "expires_in", "expires_at",
+    "scopes", "provider_id", "scope_mismatch", "injection_header", "injection_format",
+    "additional_credentials", "additional_injections",
+]

@@ -218,6 +218,92 @@ def test_malformed_token_response_fault(vault) -> None:
     assert "malformed token response" in str(err)
 
 
+def test_token_contract_violations_fail_closed(vault) -> None:
+    """Each contract-violating 200 token payload is refused before the provider is called."""
+    seen: dict[str, str] = {}
+    for field in demo.TOKEN_CONTRACT_FIELDS:
+        vault.inject_fault("/sdk/token", {"token_contract_violation": field})
+        try:
+            async def go():
+                async with App(api_key=demo.APP_KEY) as app:
+                    return await outcome_of(app.request(
+                        "GET", mock_url(vault, "google", f"contract-{field}"),
+                        grant_id=demo.GRANT_GOOGLE_ALICE,
+                    ))
+
+            seen[field], _ = run(go())
+        finally:
+            vault.clear_faults()
+    odd = {f: n for f, n in seen.items() if n != "BackendError"}
+    check("token_contract_violation", "BackendError" if not odd else f"{odd}")
+
+
+def test_dropped_connection(vault) -> None:
+    vault.inject_fault("/sdk/token", {"drop_connection": True})
+    try:
+        _token_error(vault, "backend_connection_dropped", demo.GRANT_GOOGLE_ALICE)
+    finally:
+        vault.clear_faults()
+
+
+def test_backend_timeout(vault) -> None:
+    vault.inject_fault("/sdk/token", {"delay_ms": 3000})
+    try:
+        async def go():
+            async with App(api_key=demo.APP_KEY, timeout=0.5) as app:
+                return await outcome_of(app.request(
+                    "GET", mock_url(vault, "google", "timeout"), grant_id=demo.GRANT_GOOGLE_ALICE,
+                ))
+
+        name, _ = run(go())
+    finally:
+        vault.clear_faults()
+    check("backend_timeout", name)
+
+
+def test_deprecated_key_still_works(vault) -> None:
+    async def go():
+        async with App(api_key=demo.DEPRECATED_KEY) as app:
+            return await outcome_of(app.request(
+                "GET", mock_url(vault, "google", "deprecated-key"), grant_id=demo.GRANT_GOOGLE_ALICE,
+            ))
+
+    # The vault marks responses X-Alter-Key-Deprecated: true; the SDK warns once per client.
+    with pytest.warns(UserWarning, match="deprecated"):
+        name, resp = run(go())
+    check("deprecated_key_request", name)
+    assert mock_json(resp)["grant_id"] == demo.GRANT_GOOGLE_ALICE
+
+
+def test_paused_agent_key(vault) -> None:
+    async def go():
+        async with Agent(api_key=demo.PAUSED_AGENT_KEY) as agent:
+            return await outcome_of(agent.request(
+                "GET", mock_url(vault, "google", "paused-agent"), provider="google",
+            ))
+
+    name, _ = run(go())
+    check("agent_inactive", name)
+
+
+def test_provider_mode_expired_jwt(vault) -> None:
+    expired = vault.mint_jwt("alice", ttl_secs=-120)
+
+    async def go():
+        async with App(api_key=demo.APP_KEY) as app:
+            return await outcome_of(app.request(
+                "GET", mock_url(vault, "google", "expired-jwt"), provider="google",
+                user_token=expired,
+            ))
+
+    name, _ = run(go())
+    check("provider_mode_expired_jwt", name)
+
+
+def test_policy_violation_by_url_rule(vault) -> None:
+    _token_error(vault, "policy_violation_url_rule", demo.GRANT_GOOGLE_ALICE, "/admin/users")
+
+
 def test_unknown_api_key(vault) -> None:
     async def go():
         async with App(api_key=demo.UNKNOWN_KEY) as app:
@@ -468,6 +554,21 @@ def test_create_connect_session(vault) -> None:
     check("create_connect_session", name)
     assert session.session_token and session.connect_url
     assert session.expires_in > 0
+
+
+def test_connect_session_completed_through_admin(vault) -> None:
+    async def go():
+        async with App(api_key=demo.APP_KEY) as app:
+            session = await app.create_connect_session(allowed_providers=["github"])
+            vault.admin_json("POST", f"/admin/connect/{session.session_token}/complete",
+                             {"sub": "bob", "provider_id": "github", "account": "bob-gh"})
+            return await outcome_of(app.poll_connect_session(session.session_token, timeout=30,
+                                                             poll_interval=0.2))
+
+    name, results = run(go())
+    check("connect_session_completed", name)
+    assert len(results) == 1
+    assert results[0].provider_id == "github" and results[0].account_identifier == "bob-gh"
 
 
 def test_agents_get_by_name(vault) -> None:

@@ -266,3 +266,34 @@ test("ALTER_BASE_URL is used when baseUrl is not given", async () => {
     else process.env.ALTER_BASE_URL = old;
   }
 });
+
+test("retryInfo: a token response with retry_info fills response.retryInfo and lastRetryInfo", async () => {
+  const { app, spy } = newApp();
+  const fakeToken = "ya29.injected-by-fault-0123456789";
+  await vault.fault("/sdk/token", {
+    status: 200,
+    body: {
+      access_token: fakeToken, token_type: "Bearer", expires_in: 3600, grant_id: GRANTS.systemGoogle,
+      provider_id: "google", injection_header: "Authorization", injection_format: "Bearer {token}",
+      retry_info: { total_attempts: 3, successful_attempt: 3, errors: [
+        { attempt: 1, error: "upstream 503", error_type: "HTTPStatusError", delay_s: 0.5, permanent: false },
+        { attempt: 2, error: "timeout", error_type: "TimeoutException", delay_s: 1 },
+      ] },
+    },
+  });
+  // /status/200 answers 200 whatever credential it receives (the fault's token is not a real grant's).
+  const res = await app.request("GET", `${mock}/google/status/200`, { grantId: GRANTS.systemGoogle });
+  assert.equal(res.status, 200);
+  assert.ok(res.retryInfo instanceof sdk.RetryInfo);
+  assert.equal(res.retryInfo.totalAttempts, 3);
+  assert.equal(res.retryInfo.successfulAttempt, 3);
+  assert.deepEqual(res.retryInfo.errors.map((e) => [e.attempt, e.errorType, e.delayS, e.permanent]), [[1, "HTTPStatusError", 0.5, false], [2, "TimeoutException", 1, false]]);
+  assert.deepEqual(app.lastRetryInfo.toJSON(), res.retryInfo.toJSON());
+  assert.ok(spy.secrets.has(fakeToken));
+  // The next call without a retry resets it.
+  await app.request("GET", `${mock}/google/x`, { grantId: GRANTS.systemGoogle });
+  assert.equal(app.lastRetryInfo, null);
+  const rows = await closeAndAudit(app);
+  assert.equal(rows.length, 2);
+  assertNoSecret(spy, JSON.stringify(rows), "audit rows");
+});

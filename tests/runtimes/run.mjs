@@ -5,7 +5,8 @@
 //   node-cjs   `require` (+ same instance / same error classes as `import`)
 //   deno       npm deno, the "deno" export (+ Hono adapter behind Deno.serve, 20 concurrent users)
 //   workerd    npm workerd, the "workerd" export, no compatibility flags (+ Hono adapter, 20
-//              concurrent dispatches, audit rows handed to waitUntil); again with nodejs_als
+//              concurrent dispatches, audit rows handed to waitUntil), at compatibility dates
+//              2026-11-01 (AsyncLocalStorage available) and 2024-06-01 (none)
 //   examples   examples/worker in workerd, examples/deno in Deno
 // Prints one line per check and a matrix; exits 1 when any check failed.
 //
@@ -102,12 +103,15 @@ try {
     const wd = await startWorkerd({
       bin: WORKERD_BIN, root: dir,
       workers: [
-        { name: "workerd", entry: "worker.mjs", bindings: bindings("workerd"), compatibilityFlags: [] },
-        { name: "workerd-als", entry: "worker.mjs", bindings: bindings("workerd-als"), compatibilityFlags: ["nodejs_als"] },
+        // No compatibility flags in either. A recent compatibility date gives node:async_hooks
+        // by default (so AsyncLocalStorage exists); 2024-06-01 has none: identity then only
+        // travels per call (c.var.alter) and a userTokenGetter fails closed.
+        { name: "workerd", entry: "worker.mjs", bindings: bindings("workerd"), compatibilityDate: "2026-11-01" },
+        { name: "workerd-2024", entry: "worker.mjs", bindings: bindings("workerd-2024"), compatibilityDate: "2024-06-01" },
       ],
     });
     try {
-      for (const [label, hasAls] of [["workerd", false], ["workerd-als", true]]) {
+      for (const [label, hasAls] of [["workerd", true], ["workerd-2024", false]]) {
         const base = `http://127.0.0.1:${wd.ports[label]}`;
         const res = await fetch(`${base}/__conformance?marker=${label}-${Date.now()}`);
         const text = await res.text();
@@ -202,8 +206,12 @@ async function waitUntilCheck(base, label, path = null, exampleReason = null) {
   const match = exampleReason ? (r) => r.row?.reason === exampleReason : (r) => r.row?.reason === marker;
   const count = async () => (await admin.auditRows()).filter(match).length;
   const before = await count();
-  await admin.call("POST", "/admin/faults", { endpoint: "/sdk/oauth/audit/api-call", count: 1, fault: { delay_ms: 1500 } });
+  const control = `${marker}-control`;
+  await admin.call("POST", "/admin/faults", { endpoint: "/sdk/oauth/audit/api-call", count: path ? 1 : 2, fault: { delay_ms: 1500 } });
   let res;
+  // Control (consumer worker only): the same call without waitUntil; its row is expected to be
+  // lost when the response returns first. Reported, not asserted (that is workerd's behaviour).
+  if (!path) await (await fetch(`${base}/__nowait?reason=${control}`)).arrayBuffer();
   if (path) {
     const jwt = await admin.token("user-007");
     res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${jwt}` } });
@@ -219,7 +227,12 @@ async function waitUntilCheck(base, label, path = null, exampleReason = null) {
     rows = (await count()) - before;
   }
   await admin.call("DELETE", "/admin/faults");
-  return { name: "audit_waituntil", ok: res.status === 200 && rows === 1, detail: `HTTP ${res.status}; new rows when the response arrived: ${atResponse}, later: ${rows}` };
+  const controlRows = path ? null : (await admin.auditRows()).filter((r) => r.row?.reason === control).length;
+  return {
+    name: "audit_waituntil", ok: res.status === 200 && rows === 1,
+    detail: `HTTP ${res.status}; new rows when the response arrived: ${atResponse}, later: ${rows}` +
+      (controlRows === null ? "" : `; control without waitUntil: ${controlRows} row(s)`),
+  };
 }
 
 // ---- report ----------------------------------------------------------------------------------

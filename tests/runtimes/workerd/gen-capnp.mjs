@@ -12,15 +12,45 @@
 //   bindings: {NAME: "text"} }], compatibilityDate }) → capnp text (write it into `root`).
 
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { dirname, join, posix, relative, resolve, sep } from "node:path";
 
 const CONDITIONS = ["workerd", "worker", "browser", "import", "default"];
 const STATIC_IMPORT = /(?:^|[\s;})])(?:import|export)\s*(?:[\w*{}\s,$]*?\s*from\s*)?["']([^"']+)["']/g;
 const DYNAMIC_IMPORT = /\bimport\(\s*["']([^"']+)["']\s*\)/g;
 
+/**
+ * Source with comments blanked out, scanning strings and template literals so that a `/*` or
+ * `//` inside one (or a `/*` inside a line comment) is not taken for a comment. Regex literals
+ * are not recognised; module import sections never need them.
+ */
 function stripComments(src) {
-  // Good enough for module sources: drop block and line comments (not inside strings, mostly).
-  return src.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'\\])\/\/[^\n]*/g, "$1");
+  let out = "";
+  let i = 0;
+  const n = src.length;
+  while (i < n) {
+    const c = src[i];
+    const d = src[i + 1];
+    if (c === "/" && d === "/") {
+      while (i < n && src[i] !== "\n") i++;
+    } else if (c === "/" && d === "*") {
+      const end = src.indexOf("*/", i + 2);
+      i = end < 0 ? n : end + 2;
+      out += " ";
+    } else if (c === '"' || c === "'" || c === "`") {
+      let j = i + 1;
+      while (j < n && src[j] !== c) {
+        if (src[j] === "\\") j++;
+        else if (c !== "`" && src[j] === "\n") break;
+        j++;
+      }
+      out += src.slice(i, j + 1);
+      i = j + 1;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
 }
 
 /** Specifiers a module source imports statically (and by literal dynamic import). */
@@ -127,7 +157,9 @@ export function collectModules(root, entry) {
         target = resolveFile(resolve(dirname(file), spec));
       } else {
         target = resolveBare(spec, file, root);
-        aliases.set(spec, nameOf(target));
+        // workerd resolves a bare specifier like a relative path from the importing module's
+        // directory ("hono" imported by "src/index.js" is the module "src/hono").
+        aliases.set(posix.join(posix.dirname(name), spec), nameOf(target));
       }
       queue.push(target);
     }
@@ -143,10 +175,7 @@ function hasDefaultExport(src) {
   return /export\s+default\b|\bas\s+default\b/.test(stripComments(src));
 }
 
-/**
- * The capnp text. Alias modules (bare specifiers) are written as files `.alias/<n>.mjs` by the
- * caller? No: they are inlined with `esModule = "<source>"` (capnp allows inline text).
- */
+/** The capnp text. Alias modules (bare specifiers) are inline sources (`esModule = "<text>"`). */
 export function generateConfig({ root, workers, compatibilityDate = "2026-11-01" }) {
   const out = ['using Workerd = import "/workerd/workerd.capnp";', "", "const config :Workerd.Config = ("];
   const services = workers.map((w, i) => `    (name = ${capnpString(w.name)}, worker = .worker${i})`);

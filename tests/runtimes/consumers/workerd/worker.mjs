@@ -1,6 +1,6 @@
 // workerd consumer: the package through its "workerd" export (the wasm imported as a module).
 // GET /__conformance?marker=M runs the conformance inside one request; every other path is the
-// Hono app of routes.mjs, driven from outside with real concurrent dispatches. Apps are built
+// Hono app of routes.mjs (and /__nowait, a control without waitUntil), driven from outside with real concurrent dispatches. Apps are built
 // once per isolate from the env bindings and shared by all requests (as a real Worker would).
 import * as sdk from "alter-edge";
 import * as honoAdapter from "alter-edge/hono";
@@ -24,6 +24,13 @@ export default {
     if (url.pathname === "/__conformance") {
       const out = await runConformance({ sdk, vaultUrl: env.ALTER_BASE_URL, runtime: env.RUNTIME_LABEL, marker: url.searchParams.get("marker") ?? undefined });
       return Response.json(out);
+    }
+    if (url.pathname === "/__nowait") {
+      // Control for the waitUntil check: the same call with nothing handed to ctx.waitUntil.
+      const res = await appsFor(env).plain.request("GET", `${env.ALTER_BASE_URL}/mock/google/x`, {
+        grantId: "6a000000-0000-4000-8000-000000000006", reason: url.searchParams.get("reason"),
+      });
+      return new Response(null, { status: res.status });
     }
     hono ??= buildHonoApp({
       Hono, adapter: honoAdapter, vaultUrl: (c) => c.env.ALTER_BASE_URL,

@@ -156,7 +156,8 @@ declare abstract class AlterClient {
   flush(): Promise<void>;
   /** Waits for calls in flight and queued audit rows; later calls reject (code `client_closed`). */
   close(): Promise<void>;
-  [Symbol.asyncDispose](): Promise<void>;
+  // Also `[Symbol.asyncDispose]()` (= close) at runtime where the symbol exists; not declared here
+  // so the types compile without the esnext.disposable lib.
 }
 
 export declare class App extends AlterClient {

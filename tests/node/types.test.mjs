@@ -9,12 +9,16 @@ import { fileURLToPath } from "node:url";
 const here = fileURLToPath(new URL(".", import.meta.url));
 const tsc = `${here}node_modules/typescript/bin/tsc`;
 
-test("index.d.ts type-checks the documented usage", { skip: !existsSync(tsc) && "typescript not installed (scripts/test.d/50-sdk-node.sh installs it)" }, () => {
-  let out = "";
-  try {
-    out = execFileSync(process.execPath, [tsc, "-p", `${here}types`], { encoding: "utf8" });
-  } catch (e) {
-    assert.fail(`tsc failed:\n${e.stdout}${e.stderr}`);
-  }
-  assert.equal(out.trim(), "");
-});
+// Two consumer set-ups: a Node project (@types/node, lib ES2022) and a web/Workers-style one
+// (lib ES2022 + DOM, no Node types).
+for (const config of ["tsconfig.json", "tsconfig.dom.json"]) {
+  test(`index.d.ts type-checks the documented usage (${config})`, { skip: !existsSync(tsc) && "typescript not installed (scripts/test.d/50-sdk-node.sh installs it)" }, () => {
+    let out = "";
+    try {
+      out = execFileSync(process.execPath, [tsc, "-p", `${here}types/${config}`], { encoding: "utf8" });
+    } catch (e) {
+      assert.fail(`tsc failed:\n${e.stdout}${e.stderr}`);
+    }
+    assert.equal(out.trim(), "");
+  });
+}

@@ -9,10 +9,13 @@ import { fileURLToPath } from "node:url";
 const here = fileURLToPath(new URL(".", import.meta.url));
 const tsc = `${here}node_modules/typescript/bin/tsc`;
 
-// Two consumer set-ups: a Node project (@types/node, lib ES2022) and a web/Workers-style one
-// (lib ES2022 + DOM, no Node types).
-for (const config of ["tsconfig.json", "tsconfig.dom.json"]) {
-  test(`index.d.ts type-checks the documented usage (${config})`, { skip: !existsSync(tsc) && "typescript not installed (scripts/test.d/50-sdk-node.sh installs it)" }, () => {
+// Consumer set-ups: a Node project (@types/node, lib ES2022), a web/Workers-style one (lib ES2022
+// + DOM, no Node types), both on js/index.d.ts; and the installed tarball through its exports map.
+const installed = existsSync(`${here}node_modules/alter-edge/package.json`);
+for (const config of ["tsconfig.json", "tsconfig.dom.json", "tsconfig.installed.json"]) {
+  const skip = !existsSync(tsc) ? "typescript not installed (scripts/test.d/50-sdk-node.sh installs it)"
+    : config === "tsconfig.installed.json" && !installed ? "alter-edge tarball not installed under tests/node" : false;
+  test(`index.d.ts type-checks the documented usage (${config})`, { skip }, () => {
     let out = "";
     try {
       out = execFileSync(process.execPath, [tsc, "-p", `${here}types/${config}`], { encoding: "utf8" });

@@ -907,3 +907,81 @@ async fn per_call_fetch_carries_all_exchanges() {
         ]
     );
 }
+
+/// §3.2 provider mode: the token body carries provider_id, user_token, app_user_id, account and
+/// label in that order; §8.4: a call with a per-call caller override neither sends nor caches the
+/// actor id, while the next plain call caches it and then sends it.
+#[wasm_bindgen_test]
+async fn provider_mode_body_and_caller_override_actor_rules() {
+    let fetch = fake_fetch(serde_json::json!([
+        token_route(serde_json::json!({})),
+        audit_route(),
+        {"match": "api.example.com", "status": 200, "body": "ok"},
+    ]));
+    let c = client(serde_json::json!({"caller": "svc"}), &fetch);
+    let call = serde_json::json!({
+        "method": "GET", "url": "https://api.example.com/x", "provider": "google",
+        "account": "a@b.c", "label": "work", "appUserId": "user-7", "userToken": "jwt-1", "caller": "nightly",
+    });
+    settle(c.request(js(call))).await.expect("override call");
+    wait_audits(&c).await;
+    assert!(
+        c.actor_id().is_none(),
+        "no caching from a call with a caller override"
+    );
+    let plain =
+        serde_json::json!({"method": "GET", "url": "https://api.example.com/x", "grantId": GRANT});
+    settle(c.request(js(plain.clone())))
+        .await
+        .expect("plain call");
+    wait_audits(&c).await;
+    assert_eq!(c.actor_id().as_deref(), Some(ACTOR));
+    settle(c.request(js(plain))).await.expect("third call");
+    wait_audits(&c).await;
+
+    let log = to_json(&calls(&fetch));
+    let tokens: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["url"].as_str().is_some_and(|u| u.ends_with("/sdk/token")))
+        .collect();
+    assert_eq!(tokens.len(), 3);
+    let body = tokens[0]["body"].as_str().unwrap();
+    let keys: Vec<String> = serde_json::from_str::<serde_json::Map<String, Value>>(body)
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "provider_id",
+            "reason",
+            "request",
+            "user_token",
+            "app_user_id",
+            "account",
+            "label"
+        ]
+    );
+    assert_eq!(header(tokens[0], "x-alter-caller"), Some("nightly"));
+    assert!(header(tokens[0], "x-alter-actor-id").is_none());
+    assert!(
+        header(tokens[1], "x-alter-actor-id").is_none(),
+        "nothing cached yet"
+    );
+    assert_eq!(header(tokens[2], "x-alter-actor-id"), Some(ACTOR));
+    assert_eq!(header(tokens[2], "x-alter-caller"), Some("svc"));
+    for t in &tokens {
+        verify_backend_call(t);
+    }
+    // §5.2: the audit of the override call is attributed to the constructor caller.
+    let audits: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["url"].as_str().is_some_and(|u| u.ends_with("/api-call")))
+        .collect();
+    assert_eq!(header(audits[0], "x-alter-caller"), Some("svc"));
+}

@@ -1,5 +1,4 @@
 // Types of `alter-edge/express`. Structural request/response types, so @types/express is optional.
-import type { AsyncLocalStorage } from "node:async_hooks";
 export { bearerToken, httpErrorOf, AlterHttpError } from "./http-map.js";
 
 interface RequestLike { headers?: Record<string, string | string[] | undefined> }
@@ -11,8 +10,12 @@ interface ResponseLike {
 }
 type Next = (err?: unknown) => void;
 
-/** The store holding the current request's user token. */
-export declare const userTokenStore: AsyncLocalStorage<string>;
+/** The AsyncLocalStorage holding the current request's user token (declared structurally). */
+export declare const userTokenStore: {
+  getStore(): string | undefined;
+  run<R>(token: string, fn: () => R): R;
+  exit<R>(fn: () => R): R;
+};
 /** The current request's user token, or undefined outside `bearerAuth()`. */
 export declare function getUserToken(): string | undefined;
 /** For `new App({ userTokenGetter })`; throws outside a request with a token (the SDK fails closed). */

@@ -28,6 +28,7 @@ const npmCache = join(CACHE, "npm-cache");
 const consumers = join(CACHE, "consumers");
 const HONO = "4.13.19";
 const EXPRESS = "5.2.1";
+const TYPESCRIPT = "~5.9.0";
 const SHARED = { "conformance.mjs": join(HERE, "conformance.mjs"), "adapter-checks.mjs": join(HERE, "adapter-checks.mjs"), "routes.mjs": join(HERE, "routes.mjs") };
 const KEY = "alter_rk_demoappallscopesaaaaaa_hoz64e";
 
@@ -67,9 +68,19 @@ try {
   await part("node-esm", async () => {
     const dir = join(consumers, "node-esm");
     await makeConsumer(dir, {
-      pkg: { name: "consumer-node-esm", private: true, type: "module", dependencies: dep({ hono: HONO, express: EXPRESS }) },
-      files: { ...SHARED, "run.mjs": join(HERE, "consumers/node-esm/run.mjs") }, npmCache,
+      pkg: {
+        name: "consumer-node-esm", private: true, type: "module", dependencies: dep({ hono: HONO, express: EXPRESS }),
+        devDependencies: { typescript: TYPESCRIPT, "@types/node": "^20.19.0", "@types/express": "^5.0.0" },
+      },
+      files: {
+        ...SHARED, "run.mjs": join(HERE, "consumers/node-esm/run.mjs"),
+        "types.ts": join(HERE, "consumers/node-esm/types.ts"), "tsconfig.json": join(HERE, "consumers/node-esm/tsconfig.json"),
+      },
+      npmCache,
     });
+    // The adapters' declarations, as a TypeScript user of the installed package sees them.
+    const tsc = await runProcess(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "."], { cwd: dir, timeoutMs: 120000 });
+    record({ runtime: "node-esm", results: [{ name: "types_adapters", ok: tsc.code === 0, detail: tsc.code === 0 ? "tsc --noEmit strict: clean" : (tsc.stdout + tsc.stderr).slice(0, 2000) }] });
     childResults("node-esm", await runProcess(process.execPath, ["run.mjs"], { cwd: dir, env: { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url }, timeoutMs: 120000 }));
   });
 

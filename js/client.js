@@ -250,6 +250,9 @@ class ClientBase {
     } catch (e) {
       throw wrapInternal(e);
     }
+    if (!result || typeof result !== "object" || !(result.response instanceof Object)) {
+      throw wrapInternal(new TypeError("core returned no response"));
+    }
     if (result.audit && typeof result.audit.then === "function") {
       track(state.audits, Promise.resolve(result.audit).then(() => {}, () => {}));
     }
@@ -305,6 +308,7 @@ class ClientBase {
     const state = this[STATE];
     if (!state.closed) {
       state.closed = true;
+      API_KEYS.delete(this); // §10: a closed App drops its key (getAgent needs it)
       try {
         state.wasm.close();
       } catch {
@@ -354,7 +358,7 @@ export class App extends ClientBase {
    */
   getAgent(agentId) {
     const state = this[STATE];
-    if (state.closed) throw new AlterValueError("getAgent() cannot be used on a closed App");
+    if (state.closed) throw new AlterValueError("App has been closed; cannot mint an impersonating agent.");
     const id = normalizeAgentId(agentId);
     const opts = { apiKey: API_KEYS.get(this), caller: id, timeout: state.timeoutMs, logger: state.loggerOption };
     opts.baseUrl = this.baseUrl;

@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { arg, cpuSeconds, percentile, reset, waitForAudits, ROOT, DEMO_KEY } from './lib.mjs';
+import { arg, cpuSeconds, machineBusySeconds, percentile, reset, waitForAudits, ROOT, DEMO_KEY } from './lib.mjs';
 import { BaselineClient } from './baseline-client.mjs';
 
 const CLIENT = arg('client', 'ours');
@@ -83,11 +83,13 @@ globalThis.gc?.();
 const lat = new Float64Array(N);
 const cpu0 = process.cpuUsage();
 const v0 = VAULT_PID ? cpuSeconds(VAULT_PID) : NaN;
+const m0 = machineBusySeconds();
 const t0 = performance.now();
 const r = await runBatch(N, C, lat);
 const t1 = performance.now();
 const cpu1 = process.cpuUsage(cpu0);
 const v1 = VAULT_PID ? cpuSeconds(VAULT_PID) : NaN;
+const m1 = machineBusySeconds();
 const landed = await waitForAudits(BASE, N);
 const t2 = performance.now();
 
@@ -99,6 +101,8 @@ console.log(JSON.stringify({
   mean: sorted.reduce((a, b) => a + b, 0) / N,
   clientCpuMsPerReq: ((cpu1.user + cpu1.system) / 1000) / N,
   vaultCores: (v1 - v0) / secs,
+  clientCores: ((cpu1.user + cpu1.system) / 1e6) / secs,
+  otherCores: ((m1 - m0) - (v1 - v0) - (cpu1.user + cpu1.system) / 1e6) / secs,
   tokenCalls, auditTailMs: t2 - t1, auditRowsSeen: landed.audit.length,
   actorId: client.actorId ?? null,
 }));

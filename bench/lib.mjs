@@ -86,6 +86,16 @@ export function cpuSeconds(pid) {
   } catch { return NaN; }
 }
 
+/** Busy CPU seconds of the whole machine (all cores) from /proc/stat: total minus idle and iowait. */
+export function machineBusySeconds() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8');
+    const v = f.slice(0, f.indexOf('\n')).trim().split(/\s+/).slice(1).map(Number);
+    const total = v.slice(0, 8).reduce((a, b) => a + b, 0); // user..steal (guest is inside user)
+    return (total - v[3] - v[4]) / 100;
+  } catch { return NaN; }
+}
+
 export function percentile(sorted, p) {
   if (!sorted.length) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

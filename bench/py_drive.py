@@ -78,6 +78,15 @@ def cpu_seconds(pid):
         return float("nan")
 
 
+def machine_busy_seconds():
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return (sum(v[:8]) - v[3] - v[4]) / 100.0
+    except Exception:
+        return float("nan")
+
+
 def pct(sorted_xs, p):
     if not sorted_xs:
         return float("nan")
@@ -130,11 +139,13 @@ async def main():
     lat = [0.0] * args.n
     c0 = time.process_time()
     v0 = cpu_seconds(args.vault_pid) if args.vault_pid else float("nan")
+    m0 = machine_busy_seconds()
     t0 = time.perf_counter()
     errors, first = await batch(args.n, args.c, lat)
     t1 = time.perf_counter()
     c1 = time.process_time()
     v1 = cpu_seconds(args.vault_pid) if args.vault_pid else float("nan")
+    m1 = machine_busy_seconds()
     await app.close()  # awaits the pending audit tasks (protocol-core.md §10)
     seen = await asyncio.to_thread(wait_for_audits, args.n)
     t2 = time.perf_counter()
@@ -145,6 +156,7 @@ async def main():
         "warmup": args.warmup, "errors": errors, "firstError": first, "seconds": secs, "rps": args.n / secs,
         "p50": pct(lat, 50), "p99": pct(lat, 99), "mean": sum(lat) / len(lat),
         "clientCpuMsPerReq": (c1 - c0) * 1000.0 / args.n, "vaultCores": (v1 - v0) / secs,
+        "clientCores": (c1 - c0) / secs, "otherCores": ((m1 - m0) - (v1 - v0) - (c1 - c0)) / secs,
         "tokenCalls": token_calls, "auditTailMs": (t2 - t1) * 1000.0, "auditRowsSeen": seen,
         "actorId": None,
     }))

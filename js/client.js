@@ -250,7 +250,7 @@ class ClientBase {
     } catch (e) {
       throw wrapInternal(e);
     }
-    if (!result || typeof result !== "object" || !(result.response instanceof Object)) {
+    if (!result || typeof result !== "object" || result.response === null || typeof result.response !== "object") {
       throw wrapInternal(new TypeError("core returned no response"));
     }
     if (result.audit && typeof result.audit.then === "function") {

@@ -148,17 +148,19 @@ pub fn check(v: &Vault, method: &str, path_and_query: &str, path: &str, headers:
     };
     let now = now_secs();
     let window = v.cfg.server.signature_window_secs;
-    let mut st = v.lock();
-    let Some(key) = st.keys.iter().find(|k| k.key == api_key).cloned() else {
+    let found = v.lock().keys.iter().find(|k| k.key == api_key).cloned();
+    let Some(key) = found else {
         return Err(unauthorized("invalid_key", "API key not recognised").with("hint", "check the key, or register it in the dev-vault config"));
     };
-    // §2.6: the shared verifier; the nonce hook records nonces of authentic requests only.
+    // §2.6: the shared verifier (outside the state lock); the nonce hook records nonces of
+    // authentic requests only.
     let req = IncomingRequest { method, path_and_query, headers, body };
     let policy = VerifyPolicy { max_skew_secs: window };
-    let mut seen = |nonce: &str, ts: u64| st.nonce_seen(nonce, ts, now, window);
+    let mut seen = |nonce: &str, ts: u64| v.lock().nonce_seen(nonce, ts, now, window);
     if let Err(f) = verify_request(&req, &api_key, now, &policy, &mut seen) {
         return Err(unauthorized(f.code(), &f.message()));
     }
+    let mut st = v.lock();
     match key.status.as_str() {
         "revoked" => return Err(unauthorized("key_revoked", "API key has been revoked").with("hint", "mint a new key")),
         "expired" => return Err(unauthorized("key_expired", "API key has expired").with("hint", "mint a new key")),

@@ -84,6 +84,7 @@ fn identify(v: &Vault, headers: &[(String, String)], query: &[(String, String)])
 }
 
 /// Handles one mock call. `rest` is the path after `/mock/{provider}` (may be empty).
+#[allow(clippy::too_many_arguments)]
 pub async fn handle(
     v: &Arc<Vault>,
     via: &str,

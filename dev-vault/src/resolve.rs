@@ -221,6 +221,7 @@ fn policy_matches(p: &PolicyCfg, g: &Grant, reported_id: &str, method: &str, url
 
 /// Status / flag / restriction / deny-policy checks. Returns the approval policy's name when one
 /// asks for a human decision (proxy) — for `/sdk/token` that is an error instead.
+#[allow(clippy::too_many_arguments)]
 pub fn check_usable(v: &Vault, st: &State, r: &Resolved, ctx: &Ctx, method: &str, url: &str, ep: Endpoint, user_sub: Option<&str>) -> Result<Option<String>, ApiError> {
     let g = &st.grants[r.idx];
     let app_user = user_sub.and_then(|s| v.user(s)).map(|u| Value::from(u.id.clone())).unwrap_or(Value::Null);
@@ -282,11 +283,9 @@ pub fn check_usable(v: &Vault, st: &State, r: &Resolved, ctx: &Ctx, method: &str
 
 /// Refreshes an expired provider token in place (the vault's server-side refresh).
 pub fn refresh_if_needed(g: &mut Grant, now: u64) {
-    if let Some(exp) = g.token_expires_at {
+    if let (Some(exp), Some(ttl)) = (g.token_expires_at, g.token_ttl) {
         if exp <= now {
-            let ttl = exp.saturating_sub(g.created_at).max(60);
             g.token_expires_at = Some(now + ttl);
-            g.created_at = now;
         }
     }
 }

@@ -99,6 +99,8 @@ pub struct Grant {
     pub scopes: Vec<String>,
     pub access_token: String,
     pub token_expires_at: Option<u64>,
+    /// Lifetime of one provider token; the vault "refreshes" it when it runs out.
+    pub token_ttl: Option<u64>,
     pub status: GrantStatus,
     pub scope_mismatch: Mismatch,
     pub injection_header: String,
@@ -344,6 +346,7 @@ impl State {
                     scopes: g.scopes.clone(),
                     access_token: g.access_token.clone().unwrap_or_else(|| token_for(&g.provider, &who)),
                     token_expires_at: g.token_ttl_secs.filter(|t| *t > 0).map(|t| now + t),
+                    token_ttl: g.token_ttl_secs.filter(|t| *t > 0),
                     status: GrantStatus::parse(&g.status),
                     scope_mismatch: match g.scope_mismatch.as_str() {
                         "flagged" => Mismatch::Flagged,

@@ -78,6 +78,6 @@ fn bad_configs_are_refused_with_clear_messages() {
 
 #[test]
 fn missing_file_is_reported_with_its_path() {
-    let e = Config::load(std::path::Path::new("/nonexistent/dev-vault.toml")).err().expect("error");
+    let e = Config::load(std::path::Path::new("/nonexistent/dev-vault.toml")).expect_err("error");
     assert!(e.to_string().contains("/nonexistent/dev-vault.toml"));
 }

@@ -388,7 +388,7 @@ async fn faults_apply_to_the_next_n_requests_only() {
     }
     admin(&t.app, "POST", "/admin/faults", Some(json!({"endpoint": "/sdk/token", "fault": {"token_contract_violation": "grant_id"}}))).await;
     let v = call(&t.app, &Signed::json("POST", "/sdk/token", &body, FULL_KEY)).await;
-    let err = alter_protocol::token::parse_token_response(&v.body).err().expect("violation");
+    let err = alter_protocol::token::parse_token_response(&v.body).expect_err("violation");
     assert_eq!(err.message, "Backend returned a non-canonical grant_id");
     // Delay then normal handling; DELETE clears pending faults.
     admin(&t.app, "POST", "/admin/faults", Some(json!({"endpoint": "/sdk/token", "fault": {"delay_ms": 5}}))).await;

@@ -72,7 +72,7 @@ pub async fn read_provider_body(response: Option<&Response>, timeout_ms: f64) ->
         Some(b) => format!("<response too large: {} bytes>", b.total).into_bytes(),
         None => format!(
             "<response body unavailable: not complete within {} ms>",
-            timeout_ms.floor()
+            timeout_ms as u64
         )
         .into_bytes(),
     }

@@ -111,7 +111,7 @@ fn failure(inner: &Inner, e: TransportError, timeout_ms: f64) -> Failure {
         TransportError::Timeout => Failure::Protocol(
             mapping::timeout_error(&format!(
                 "Request to Alter Vault backend timed out after {} ms",
-                timeout_ms.floor()
+                timeout_ms as u64
             ))
             .with_detail("base_url", inner.base_url.clone()),
         ),

@@ -10,6 +10,7 @@ import { WasmClient } from "./alter_edge.js";
 import { AlterSDKError, AlterValueError } from "./errors.js";
 import { CallerType, HttpMethod, Provider, RetryErrorInfo, RetryInfo } from "./models.js";
 import { buildCall, isPlainObject } from "./options.js";
+import { activeTraceparent } from "./otel.js";
 import { asyncLocalStorageSync, readEnv, randomUuid, runtimeTag } from "./runtime.js";
 import { buildTraceContext, currentTraceContext, runInTraceContext } from "./trace.js";
 import { SDK_VERSION } from "./version.js";
@@ -223,8 +224,10 @@ class ClientBase {
     const state = this[STATE];
     // Ambient context first, synchronously, in the caller's async context (design rule 2).
     const ambient = currentTraceContext() ?? this[RUN];
+    const traceparent = activeTraceparent();
     const { call, userToken, context } = buildCall(method, url, options);
     if (state.closed) throw closedError();
+    if (traceparent) call.traceparent = traceparent;
     if (context !== undefined) {
       if (context.length) call.context = context;
     } else if (ambient && ambient.size) {

@@ -3,6 +3,7 @@
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { startVault } from "./helpers/vault.mjs";
 import { loadSdk } from "./helpers/sdk.mjs";
 import { GRANTS, KEYS, AGENTS } from "./helpers/demo.mjs";
@@ -296,4 +297,23 @@ test("retryInfo: a token response with retry_info fills response.retryInfo and l
   const rows = await closeAndAudit(app);
   assert.equal(rows.length, 2);
   assertNoSecret(spy, JSON.stringify(rows), "audit rows");
+});
+
+test("traceparent: the active OpenTelemetry span is sent to the backend, never to the provider", async () => {
+  const key = Symbol.for("opentelemetry.js.api.1");
+  const spanKey = Symbol.for("OpenTelemetry Context Key SPAN");
+  const als = new AsyncLocalStorage();
+  globalThis[key] = { context: { active: () => ({ getValue: (k) => (k === spanKey ? als.getStore() : undefined) }) } };
+  try {
+    const { app, spy } = newApp();
+    const span = { spanContext: () => ({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", traceFlags: 1 }) };
+    await als.run(span, () => app.request("GET", `${mock}/google/x`, { grantId: GRANTS.systemGoogle }));
+    await app.close();
+    const token = spy.calls.find((c) => c.url.endsWith("/sdk/token"));
+    assert.equal(token.headers.traceparent, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    const provider = spy.calls.find((c) => c.url.includes("/mock/google/x"));
+    assert.equal(provider.headers.traceparent, undefined);
+  } finally {
+    delete globalThis[key];
+  }
 });

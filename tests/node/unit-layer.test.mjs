@@ -344,3 +344,21 @@ test("flush(): waits for calls in flight and their audits without closing", asyn
   assert.ok((await failing) instanceof api.ProviderAPIError);
   await app.close();
 });
+
+test("traceparent of the active OpenTelemetry span (read through the API's global registry)", async () => {
+  const key = Symbol.for("opentelemetry.js.api.1");
+  const spanKey = Symbol.for("OpenTelemetry Context Key SPAN");
+  const als = new AsyncLocalStorage();
+  const span = (traceId, spanId, traceFlags = 1) => ({ spanContext: () => ({ traceId, spanId, traceFlags }) });
+  globalThis[key] = { context: { active: () => ({ getValue: (k) => (k === spanKey ? als.getStore() : undefined) }) } };
+  try {
+    const app = new App({ apiKey: KEY });
+    await als.run(span("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"), () => app.request("GET", URL_, { grantId: "g" }));
+    await app.request("GET", URL_, { grantId: "g" }); // no active span
+    await als.run(span("0".repeat(32), "00f067aa0ba902b7"), () => app.request("GET", URL_, { grantId: "g" }));
+    await als.run(span("XYZ", "00f067aa0ba902b7"), () => app.request("GET", URL_, { grantId: "g" }));
+    assert.deepEqual(fake.calls.map((c) => c.traceparent), ["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", undefined, undefined, undefined]);
+  } finally {
+    delete globalThis[key];
+  }
+});

@@ -47,6 +47,8 @@ test("grantId mode: the provider's real Response, its body and headers, one audi
   const { app, spy, log } = newApp();
   const res = await app.request(HttpMethod.GET, `${mock}/google/calendar/v3/calendars/primary/events`, { grantId: GRANTS.systemGoogle });
   assert.ok(res instanceof Response);
+  const fetched = spy.calls.find((c) => c.url.includes("/calendar/v3/"));
+  assert.equal(res, fetched.response, "the provider's own Response object, not a copy");
   assert.equal(res.status, 200);
   assert.equal(res.retryInfo, null);
   assert.match(res.headers.get("content-type") ?? "", /json/);

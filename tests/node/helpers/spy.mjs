@@ -9,7 +9,8 @@ export function spyFetch() {
   const fetchImpl = async (input, init) => {
     const url = typeof input === "string" ? input : input.url;
     const headers = new Headers(init?.headers ?? (typeof input === "object" ? input.headers : undefined));
-    calls.push({ url, method: init?.method ?? "GET", headers: Object.fromEntries(headers) });
+    const record = { url, method: init?.method ?? "GET", headers: Object.fromEntries(headers), response: null };
+    calls.push(record);
     if (url.includes("/mock/")) {
       for (const h of SENSITIVE_HEADERS) {
         const v = headers.get(h);
@@ -22,7 +23,9 @@ export function spyFetch() {
       const key = new URL(url).searchParams.get("api_key");
       if (key) secrets.add(key);
     }
-    return globalThis.fetch(input, init);
+    const response = await globalThis.fetch(input, init);
+    record.response = response;
+    return response;
   };
   return { fetch: fetchImpl, secrets, calls };
 }

@@ -240,8 +240,11 @@ test("retryInfo/lastRetryInfo are null without a server retry; actorId and baseU
   const res = await app.request("GET", `${mock}/google/x`, { grantId: GRANTS.systemGoogle });
   assert.equal(res.retryInfo, null);
   assert.equal(app.lastRetryInfo, null);
-  assert.ok(app.actorId === null || /^[0-9a-f-]{36}$/i.test(app.actorId));
+  // §8.4: a non-UUID caller gets an actor row; its id is cached from the token response.
+  assert.match(app.actorId ?? "", /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
   await app.close();
+  const rows = await vault.auditRows();
+  assert.equal(rows[0].actor_id, app.actorId, "the audit call carried the cached actor id");
 });
 
 test("3xx is returned unchanged (no redirect following); non-UTF-8 bodies pass through", async () => {

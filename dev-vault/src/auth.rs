@@ -17,6 +17,10 @@ use crate::state::Key;
 use crate::util::{now_secs, stable_uuid, ApiError};
 use crate::vault::Vault;
 
+/// The advisory per-key limit reported in `X-RateLimit-*` (§7.6, §12.8); not enforced (use a
+/// fault for a 429).
+pub const RATE_LIMIT_PER_MINUTE: u64 = 6000;
+
 /// The authenticated request, handed to every `/sdk` handler.
 #[derive(Debug, Clone)]
 pub struct Ctx {
@@ -117,6 +121,7 @@ pub async fn authenticate(State(v): State<Arc<Vault>>, req: Request, next: Next)
         Err(e) => return e.into_response(),
     };
     let deprecated = ctx.key.status == "deprecated";
+    let (remaining, reset) = v.lock().count_request(&ctx.key.id, now_secs(), RATE_LIMIT_PER_MINUTE);
     let label_caller = ctx.caller.as_deref().is_some_and(|c| !is_uuid_any_case(c));
     let actor_out = if label_caller && !actor_header_suppressed(&path) { ctx.actor_id.clone() } else { None };
     let mut req = Request::from_parts(parts, Body::from(bytes));
@@ -125,6 +130,11 @@ pub async fn authenticate(State(v): State<Arc<Vault>>, req: Request, next: Next)
     if let Some(actor) = actor_out {
         if let Ok(hv) = HeaderValue::from_str(&actor) {
             resp.headers_mut().insert(H_ACTOR_ID, hv);
+        }
+    }
+    for (name, value) in [("X-RateLimit-Limit", RATE_LIMIT_PER_MINUTE), ("X-RateLimit-Remaining", remaining), ("X-RateLimit-Reset", reset)] {
+        if let Ok(hv) = HeaderValue::from_str(&value.to_string()) {
+            resp.headers_mut().insert(name, hv);
         }
     }
     if deprecated {

@@ -277,6 +277,8 @@ pub async fn list_keys(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ct
 
 pub async fn mint_key(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> ApiResult {
     app_only(&ctx)?;
+    // The SDK sends `{}` (api-surface §2.6).
+    parse_object(&ctx.body)?;
     let now = now_secs();
     let mut st = v.lock();
     let a = st.agents.iter_mut().find(|a| a.app == ctx.app && a.id.eq_ignore_ascii_case(&id)).ok_or_else(agent_not_found)?;
@@ -311,6 +313,7 @@ pub async fn key_deprecation(State(v): State<Arc<Vault>>, Extension(ctx): Extens
         "undeprecate" => false,
         _ => return Err(ApiError::detail(404, "not_found", "Unknown key action")),
     };
+    parse_object(&ctx.body)?;
     let now = now_secs();
     let mut st = v.lock();
     let aid = find_agent(&st, &ctx, &id)?.id.clone();

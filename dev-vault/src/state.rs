@@ -260,6 +260,8 @@ pub struct State {
     /// Idempotency-Key → (body hash, agent id, key id).
     pub idempotency: HashMap<String, (String, String, String)>,
     pub scope_reports: Vec<Value>,
+    /// key id → (minute window start, requests in it), for the X-RateLimit-* headers.
+    pub rate: HashMap<String, (u64, u64)>,
 }
 
 fn token_for(provider: &str, who: &str) -> String {
@@ -396,6 +398,7 @@ impl State {
             connect_sessions: vec![],
             idempotency: HashMap::new(),
             scope_reports: vec![],
+            rate: HashMap::new(),
         }
     }
 
@@ -420,6 +423,18 @@ impl State {
         }
         self.nonces.insert(nonce.to_string(), ts);
         false
+    }
+
+    /// Counts one request of `key_id` in the current one-minute window; returns (remaining,
+    /// reset) for the advisory `X-RateLimit-*` headers (§7.6). Nothing is enforced.
+    pub fn count_request(&mut self, key_id: &str, now: u64, limit: u64) -> (u64, u64) {
+        let start = now - now % 60;
+        let e = self.rate.entry(key_id.to_string()).or_insert((start, 0));
+        if e.0 != start {
+            *e = (start, 0);
+        }
+        e.1 += 1;
+        (limit.saturating_sub(e.1), start + 60)
     }
 
     pub fn new_grant_id(&self) -> String {

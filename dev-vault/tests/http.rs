@@ -18,6 +18,11 @@ async fn token_grant_mode_legacy_signature() {
     assert_eq!(j["provider_id"], "google");
     assert_eq!(j["injection_header"], "Authorization");
     assert!(a.header("x-alter-actor-id").is_none(), "no caller, no actor id");
+    // Advisory rate-limit headers the SDK's snapshot parser accepts (§7.6).
+    let hl: Vec<(String, String)> = a.headers.iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
+    let snap = alter_protocol::retry::parse_rate_limit(&hl, now()).expect("rate-limit snapshot");
+    assert_eq!(snap.limit, 6000);
+    assert!(snap.remaining < 6000);
     // The payload satisfies the SDK's strict §3.4 contract.
     let tok = alter_protocol::token::parse_token_response(&a.body).expect("valid §3.4 payload");
     assert!(tok.access_token.starts_with("ya29.dev-system-"));
@@ -481,4 +486,50 @@ async fn namespace_endpoints_answer_their_documented_shapes() {
     assert_eq!(r.header("x-correlation-id").as_deref(), Some("abcdefghijklmnopqrstuv"));
     let flagged = call(&t.app, &Signed::json("POST", "/sdk/token", &token_body_grant(&grant("05"), URL), FULL_KEY)).await;
     assert_eq!(flagged.code(), "scope_mismatch");
+}
+
+#[tokio::test]
+async fn junk_bodies_on_every_endpoint_get_4xx_json_never_5xx() {
+    let t = vault();
+    let g = grant("06");
+    let routes: Vec<(&str, String)> = vec![
+        ("POST", "/sdk/token".into()),
+        ("POST", "/sdk/oauth/audit/api-call".into()),
+        ("POST", format!("/sdk/grants/{g}/report-scope-mismatch")),
+        ("POST", "/sdk/auth/verify-token".into()),
+        ("POST", "/sdk/proxy".into()),
+        ("POST", "/sdk/grants/list".into()),
+        ("POST", format!("/sdk/oauth/grants/{g}/revoke")),
+        ("POST", format!("/sdk/grants/{g}/delegate")),
+        ("POST", "/sdk/oauth/connect/session".into()),
+        ("POST", "/sdk/oauth/connect/session/poll".into()),
+        ("POST", "/sdk/managed-secrets/5e000000-0000-4000-8000-000000000001/grants".into()),
+        ("POST", "/sdk/agents".into()),
+        ("PATCH", format!("/sdk/agents/{EMAIL_AGENT_ID}?expected_version=x")),
+        ("POST", format!("/sdk/agents/{EMAIL_AGENT_ID}/keys")),
+        ("GET", "/sdk/agents?limit=abc&offset=-1".into()),
+        ("GET", "/sdk/approvals/not-a-uuid?wait=abc".into()),
+        ("GET", "/sdk/approvals/%FF%FE/result".into()),
+    ];
+    let deep = format!("{}{}", "[".repeat(1000), "]".repeat(1000));
+    let bodies: Vec<Vec<u8>> = vec![
+        b"".to_vec(),
+        b"not json".to_vec(),
+        b"[1,2,3]".to_vec(),
+        b"null".to_vec(),
+        b"{\"grant_id\": {\"x\": 1}, \"limit\": 1e400, \"principal\": [], \"name\": 5, \"token\": 7, \"session_token\": false}".to_vec(),
+        vec![0xff, 0xfe, 0x00, 0x80],
+        deep.into_bytes(),
+        "{\"\u{1F600}\": \"\u{0000}\"}".as_bytes().to_vec(),
+    ];
+    for (method, path) in &routes {
+        for body in &bodies {
+            for key in [FULL_KEY, AGENT_KEY] {
+                let a = call(&t.app, &Signed::new(method, path, body, key)).await;
+                let s = a.status.as_u16();
+                assert!((400..500).contains(&s), "{method} {path} with {:?} ({key}) → {s}: {}", String::from_utf8_lossy(body), String::from_utf8_lossy(&a.body));
+                assert!(!a.code().is_empty(), "{method} {path}: no error code in {}", String::from_utf8_lossy(&a.body));
+            }
+        }
+    }
 }

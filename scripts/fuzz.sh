@@ -19,7 +19,7 @@ cd "$ROOT"
 
 SECS="${1:-60}"
 shift || true
-ALL_TARGETS=(canonical_path token_response error_body verify_request)
+ALL_TARGETS=(canonical_path token_response error_body verify_request sdk_inputs)
 if [ $# -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 case "$SECS" in ''|*[!0-9]*) echo "fuzz.sh: seconds must be a whole number" >&2; exit 2;; esac
 RESULTS="${FUZZ_RESULTS:-$ROOT/bench/results/fuzz.md}"
@@ -138,6 +138,7 @@ describe() {
     token_response) echo "§3.4 \`parse_token_response\` on raw bytes and on a generator that edits valid payloads (§3.6 example, managed-secret, SigV4 + retry_info) with contract-edge values: no panic; failures are \`BackendError\` with a \`Backend returned…\` message and never contain the token; successes have a non-empty token without CR/LF/NUL, canonical grant_id/token_generation, no forbidden injection header (main or extra), and a \`Debug\` that does not print the token.";;
     error_body) echo "§7 \`map_backend_error\`, \`map_agents_error\`, \`map_proxy_error\`, \`parse_error_body\`, \`parse_rate_limit\`, \`parse_retry_after\`, \`parse_bearer_challenge\` on arbitrary status/headers/body (raw or JSON built from the §7.2 codes and fields, top level or in a \`detail\` envelope): no panic; class under \`AlterSDKError\`; non-empty message; status carried; \`status_code\` in parsed bodies and proxy errors; retry hints within their ceilings and equal to a reference for digit-only headers; challenge names lower-case.";;
     verify_request) echo "§2.6 \`verify_request\` on hostile headers/bodies/clock/window (no panic; nonce hook only for verified requests), on text seeds such as the signing vectors, and a \`sign\` → \`verify_request\` round trip: accepted in the window, replay refused, changed body refused (hash), other canonical path refused (signature), other key refused.";;
+    sdk_inputs) echo "the rest of the input surface: keys (\`is_valid_key\` agrees with \`validate_api_key\`, \`make_scoped_key\` output validates), the dev vault's \`parse_token_request_body\` (re-serialised request parses back equal, body is a fixed point), URL validation/redaction (\`scheme://host\` only), context and request-rule header limits, \`inject_credential\` (exactly one header of the injected name) and \`audit_row_body\` (valid JSON, never contains the access token even when caller or provider data carries it).";;
   esac
 }
 [ "$RESULTS" = none ] && finish

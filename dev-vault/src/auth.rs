@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use alter_protocol::signing::{H_ACTOR_ID, H_CALLER, H_CALLER_TYPE, H_CONTEXT};
+use alter_protocol::signing::{H_ACTOR_ID, H_CALLER, H_CALLER_TYPE, H_CONTEXT, H_SCOPE_CONSTRAINTS};
 use alter_protocol::token::is_uuid_any_case;
 use alter_protocol::verify::{verify_request, IncomingRequest, VerifyPolicy, H_API_KEY};
 use axum::body::{Body, Bytes};
@@ -177,6 +177,18 @@ pub fn check(v: &Vault, method: &str, path_and_query: &str, path: &str, headers:
         "inactive" => return Err(unauthorized("key_not_active", "API key is not active")),
         "rotated" => return Err(unauthorized("key_rotated_grace_expired", "API key was rotated and its grace period ended")),
         _ => {}
+    }
+    // §2.8: an attenuated client narrows the key's scopes for this request; widening is refused.
+    let mut key = key;
+    if let Some(raw) = single_header(headers, H_SCOPE_CONSTRAINTS) {
+        let wanted: Vec<String> = raw.split(',').map(str::to_string).collect();
+        if wanted.iter().any(|s| s.is_empty() || s == "*") {
+            return Err(ApiError::detail(400, "invalid_scope_constraints", "X-Alter-Scope-Constraints must list non-empty scopes"));
+        }
+        if let Some(extra) = wanted.iter().find(|s| !key.has_scope(s)) {
+            return Err(ApiError::detail(400, "constraint_not_narrowing", format!("scope {extra} is not granted to this key")));
+        }
+        key.scopes = wanted;
     }
     let app_id = v.cfg.apps.iter().find(|a| a.name == key.app).map(|a| a.id.clone()).unwrap_or_default();
     let is_me = path == "/sdk/agents/me";

@@ -455,3 +455,21 @@ impl State {
         token_for(provider, who)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_are_refused_when_replayed_and_pruned_after_two_windows() {
+        let cfg = Config::parse("[server]\nadmin_token = \"t\"\n[[apps]]\nname = \"a\"\nid = \"a0000000-0000-4000-8000-000000000001\"\n").expect("cfg");
+        let mut st = State::from_config(&cfg, 1_000);
+        assert!(!st.nonce_seen("n1", 1_000, 1_000, 300));
+        assert!(st.nonce_seen("n1", 1_000, 1_100, 300));
+        assert!(!st.nonce_seen("n2", 1_100, 1_100, 300));
+        // Far later: the old entries are gone (their timestamps are outside any window anyway).
+        assert!(!st.nonce_seen("n3", 2_000, 2_000, 300));
+        assert!(!st.nonces.contains_key("n1"));
+        assert!(st.nonces.contains_key("n3"));
+    }
+}

@@ -533,3 +533,140 @@ async fn junk_bodies_on_every_endpoint_get_4xx_json_never_5xx() {
         }
     }
 }
+
+#[tokio::test]
+async fn fifty_concurrent_users_each_get_their_own_grant() {
+    let t = vault();
+    let mut tasks = Vec::new();
+    for n in 1..=50u32 {
+        let app = t.app.clone();
+        tasks.push(tokio::spawn(async move {
+            let sub = format!("user-{n:03}");
+            let jwt = mint_jwt(&app, &sub).await;
+            let a = call(&app, &Signed::json("POST", "/sdk/token", &token_body_provider("google", URL, Some(&jwt), None), FULL_KEY)).await;
+            (n, a.status.as_u16(), a.body)
+        }));
+    }
+    let mut tokens = std::collections::HashSet::new();
+    for task in tasks {
+        let (n, status, body) = task.await.expect("join");
+        assert_eq!(status, 200);
+        let tok = alter_protocol::token::parse_token_response(&body).expect("token");
+        assert_eq!(tok.grant_id, format!("6a000000-0000-4000-8000-100000000{n:03}"));
+        assert!(tok.access_token.starts_with(&format!("ya29.dev-user-{n:03}-")));
+        tokens.insert(tok.access_token);
+    }
+    assert_eq!(tokens.len(), 50, "access tokens are unique per user");
+}
+
+#[tokio::test]
+async fn pending_approval_expires_after_its_window() {
+    let t = vault();
+    let body = json!({"method": "POST", "url": "http://127.0.0.1:9/mock/stripe-payouts/v1/payouts", "grant_id": grant("13")});
+    let id = call(&t.app, &Signed::json("POST", "/sdk/proxy", &body, FULL_KEY)).await.json()["approval_id"].as_str().expect("id").to_string();
+    for a in t.vault.lock().approvals.iter_mut() {
+        a.expires_at = now() - 1;
+    }
+    let s = call(&t.app, &Signed::new("GET", &format!("/sdk/approvals/{id}?wait=5"), b"", FULL_KEY)).await;
+    assert_eq!(s.json()["status"], "expired");
+    let r = call(&t.app, &Signed::new("GET", &format!("/sdk/approvals/{id}/result"), b"", FULL_KEY)).await;
+    assert_eq!(alter_protocol::mapping::map_proxy_error(r.status.as_u16(), &[], &r.body).class.name(), "ApprovalExpiredError");
+    assert_eq!(admin(&t.app, "POST", &format!("/admin/approvals/{id}/approve"), None).await.status, 409);
+    assert_eq!(admin(&t.app, "GET", "/admin/approvals", None).await.json()["approvals"], json!([]));
+}
+
+#[tokio::test]
+async fn onward_delegation_and_cascading_revocation() {
+    let t = vault();
+    const RESEARCH_KEY: &str = "alter_ak_researchagentaaaaaaaaa_2y5km7";
+    const RESEARCH_ID: &str = "a9e00000-0000-4000-8000-000000000002";
+    // Not delegable: bob's grant.
+    let nd = call(&t.app, &Signed::json("POST", &format!("/sdk/grants/{}/delegate", grant("02")), &json!({"to_agent_id": RESEARCH_ID}), AGENT_KEY)).await;
+    assert_eq!(alter_protocol::mapping::map_backend_error(nd.status.as_u16(), &[], &nd.body).class.name(), "GrantNotDelegableError");
+    // An app key cannot use the agent path.
+    let app_try = call(&t.app, &Signed::json("POST", &format!("/sdk/grants/{}/delegate", grant("01")), &json!({"to_agent_id": RESEARCH_ID}), FULL_KEY)).await;
+    assert_eq!(app_try.status, 403);
+    let d = call(&t.app, &Signed::json("POST", &format!("/sdk/grants/{}/delegate", grant("01")), &json!({"to_agent_id": RESEARCH_ID, "ttl_seconds": 600}), AGENT_KEY)).await;
+    assert_eq!(d.status, 200, "{}", String::from_utf8_lossy(&d.body));
+    let dj = d.json();
+    assert_eq!(dj["parent_grant_id"], "6d000000-0000-4000-8000-000000000001");
+    assert_eq!(dj["depth"], 2);
+    let child = dj["grant_id"].as_str().expect("child").to_string();
+    let dup = call(&t.app, &Signed::json("POST", &format!("/sdk/grants/{}/delegate", grant("01")), &json!({"to_agent_id": RESEARCH_ID}), AGENT_KEY)).await;
+    assert_eq!(dup.status, 409);
+    let tok = call(&t.app, &Signed::json("POST", "/sdk/token", &token_body_grant(&child, URL), RESEARCH_KEY)).await;
+    assert_eq!(tok.status, 200);
+    assert_eq!(tok.json()["grant_id"], child.as_str());
+    let listed = call(&t.app, &Signed::json("POST", "/sdk/grants/list", &json!({"limit": 10, "offset": 0}), RESEARCH_KEY)).await.json();
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["grants"][0]["access_via"], "oauth_delegation");
+    // Operator path with an agent key is refused; the app revokes email-assistant's delegation,
+    // which cascades to the onward one.
+    let wrong = call(&t.app, &Signed::new("DELETE", &format!("/sdk/grants/{}/delegations/{EMAIL_AGENT_ID}", grant("01")), b"", AGENT_KEY)).await;
+    assert_eq!(wrong.code(), "use_self_revoke_path");
+    let r = call(&t.app, &Signed::new("DELETE", &format!("/sdk/grants/{}/delegations/{EMAIL_AGENT_ID}", grant("01")), b"", FULL_KEY)).await;
+    assert_eq!(r.status, 204);
+    let again = call(&t.app, &Signed::new("DELETE", &format!("/sdk/grants/{}/delegations/{EMAIL_AGENT_ID}", grant("01")), b"", FULL_KEY)).await;
+    assert_eq!(again.status, 204, "idempotent");
+    let gone = call(&t.app, &Signed::json("POST", "/sdk/token", &token_body_grant(&child, URL), RESEARCH_KEY)).await;
+    assert_eq!(gone.status, 404);
+    // Self path.
+    let me = call(&t.app, &Signed::new("DELETE", &format!("/sdk/grants/{}/delegations/me", grant("11")), b"", AGENT_KEY)).await;
+    assert_eq!(me.status, 204);
+    let resend = call(&t.app, &Signed::json("POST", "/sdk/token", &token_body_grant(&grant("11"), URL), AGENT_KEY)).await;
+    assert_eq!(resend.status, 404);
+}
+
+#[tokio::test]
+async fn managed_secret_grants_and_agent_lifecycle() {
+    let t = vault();
+    let jwt = mint_jwt(&t.app, "alice").await;
+    let path = "/sdk/managed-secrets/5e000000-0000-4000-8000-000000000002/grants";
+    let c = call(&t.app, &Signed::json("POST", path, &json!({"principal": {"type": "user", "user_token": jwt, "label": "mine"}, "grant_policy": {}}), FULL_KEY)).await;
+    assert_eq!(c.status, 201, "{}", String::from_utf8_lossy(&c.body));
+    let gid = c.json()["grant_id"].as_str().expect("gid").to_string();
+    assert_eq!(c.json()["principal_type"], "user");
+    let dup = call(&t.app, &Signed::json("POST", path, &json!({"principal": {"type": "user", "user_token": mint_jwt(&t.app, "alice").await, "label": "mine"}, "grant_policy": {}}), FULL_KEY)).await;
+    assert_eq!(alter_protocol::mapping::map_backend_error(dup.status.as_u16(), &[], &dup.body).class.name(), "SiblingLabelConflictError");
+    let agent_p = call(&t.app, &Signed::json("POST", path, &json!({"principal": {"type": "agent", "label": "x"}, "grant_policy": {}}), FULL_KEY)).await;
+    assert_eq!(agent_p.status, 422);
+    let tok = call(&t.app, &Signed::json("POST", "/sdk/token", &token_body_grant(&gid, URL), FULL_KEY)).await;
+    assert_eq!(tok.json()["injection_header"], "X-Api-Key");
+    assert_eq!(tok.json()["provider_id"], "resend");
+    // Agent lifecycle: update with version, stale version, delete cascades to keys.
+    let created = call(&t.app, &Signed::json("POST", "/sdk/agents", &json!({"name": "tmp-bot", "type": "service", "scopes": {}, "metadata": {}}), FULL_KEY)).await.json();
+    let id = created["id"].as_str().expect("id").to_string();
+    let key = created["api_key"].as_str().expect("key").to_string();
+    let no_version = call(&t.app, &Signed::json("PATCH", &format!("/sdk/agents/{id}"), &json!({"scopes": {"google": ["x"]}}), FULL_KEY)).await;
+    assert_eq!(no_version.status, 422);
+    let up = call(&t.app, &Signed::json("PATCH", &format!("/sdk/agents/{id}?expected_version=1"), &json!({"scopes": {"google": ["x"]}}), FULL_KEY)).await;
+    assert_eq!(up.json()["version"], 2);
+    let stale = call(&t.app, &Signed::json("PATCH", &format!("/sdk/agents/{id}?expected_version=1"), &json!({"scopes": {}}), FULL_KEY)).await;
+    assert_eq!(alter_protocol::mapping::map_agents_error(stale.status.as_u16(), &[], &stale.body).class.name(), "AgentConcurrentUpdateError");
+    let keys = call(&t.app, &Signed::new("GET", &format!("/sdk/agents/{id}/keys"), b"", FULL_KEY)).await.json();
+    let key_id = keys["items"][0]["key_id"].as_str().expect("key id").to_string();
+    let last = call(&t.app, &Signed::new("DELETE", &format!("/sdk/agents/{id}/keys/{key_id}"), b"", FULL_KEY)).await;
+    assert_eq!(alter_protocol::mapping::map_agents_error(last.status.as_u16(), &[], &last.body).class.name(), "LastActiveKeyError");
+    let del = call(&t.app, &Signed::new("DELETE", &format!("/sdk/agents/{id}"), b"", FULL_KEY)).await;
+    assert_eq!(del.json()["status"], "revoked");
+    let after = call(&t.app, &Signed::new("GET", "/sdk/agents/me", b"", &key)).await;
+    assert_eq!(after.code(), "key_revoked");
+    let dup_name = call(&t.app, &Signed::json("POST", "/sdk/agents", &json!({"name": "email-assistant", "type": "agent", "scopes": {}}), FULL_KEY)).await;
+    assert_eq!(dup_name.code(), "agent_name_exists");
+}
+
+#[tokio::test]
+async fn scope_constraints_narrow_the_key_and_cannot_widen_it() {
+    let t = vault();
+    let mut narrowed = Signed::json("POST", "/sdk/oauth/audit/api-call", &audit_row(&grant("06")), FULL_KEY);
+    narrowed.scope_constraints = "tokens:retrieve".into();
+    let a = call(&t.app, &narrowed).await;
+    assert_eq!((a.status.as_u16(), a.code().as_str()), (403, "insufficient_scope"));
+    let mut token = Signed::json("POST", "/sdk/token", &token_body_grant(&grant("06"), URL), FULL_KEY);
+    token.scope_constraints = "tokens:retrieve".into();
+    assert_eq!(call(&t.app, &token).await.status, 200);
+    let mut widen = Signed::json("POST", "/sdk/oauth/audit/api-call", &audit_row(&grant("06")), NO_AUDIT_KEY);
+    widen.scope_constraints = "audit:emit,tokens:retrieve".into();
+    let w = call(&t.app, &widen).await;
+    assert_eq!((w.status.as_u16(), w.code().as_str()), (400, "constraint_not_narrowing"));
+}

@@ -83,6 +83,8 @@ pub struct Signed {
     pub caller_type: Option<String>,
     pub actor_id: Option<String>,
     pub context: Option<String>,
+    /// `X-Alter-Scope-Constraints` (§2.8), empty when not attenuated.
+    pub scope_constraints: String,
     pub extra_headers: Vec<(String, String)>,
 }
 
@@ -100,6 +102,7 @@ impl Signed {
             caller_type: None,
             actor_id: None,
             context: None,
+            scope_constraints: String::new(),
             extra_headers: vec![],
         }
     }
@@ -128,7 +131,7 @@ impl Signed {
             body: &self.body,
             timestamp: self.timestamp,
             nonce: &self.nonce,
-            scope_constraints: "",
+            scope_constraints: &self.scope_constraints,
             request_rule: None,
             identity,
         };

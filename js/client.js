@@ -233,6 +233,15 @@ class ClientBase {
     } else if (ambient && ambient.size) {
       call.context = [...ambient];
     }
+    // §4.2 runs the core's local checks (URL, path params, context limits) before the user token
+    // is resolved: use the core's synchronous check when it has one.
+    if (typeof state.wasm.check === "function") {
+      try {
+        state.wasm.check(call);
+      } catch (e) {
+        throw wrapInternal(e);
+      }
+    }
     // Identity: a per-call token wins; else the getter, awaited here in the caller's context.
     const token = userToken ?? (state.getter ? await resolveUserToken(state.getter) : undefined);
     if (token !== undefined) call.userToken = token;

@@ -362,3 +362,11 @@ test("traceparent of the active OpenTelemetry span (read through the API's globa
     delete globalThis[key];
   }
 });
+
+test("the core's synchronous check runs before the user token is resolved (§4.2 order)", async () => {
+  let called = 0;
+  const app = new App({ apiKey: KEY, userTokenGetter: () => { called++; throw new Error("should not run"); } });
+  await assert.rejects(app.request("GET", "https://bad-check.example/x", { provider: "google" }), AlterValueError);
+  assert.equal(called, 0);
+  assert.equal(fake.calls.length, 0);
+});

@@ -67,6 +67,13 @@ export class WasmClient {
     return p;
   }
 
+  /** Synchronous local checks (the optional `check` export): rejects URLs containing "bad-check". */
+  check(call) {
+    if (String(call.url).includes("bad-check")) {
+      throw createAlterError({ class: "AlterValueError", code: "invalid_argument", message: "bad url", status: null, details: {}, fields: {} });
+    }
+  }
+
   async request(call) {
     if (this._closed) {
       throw createAlterError({ class: "AlterSDKError", code: "client_closed", message: "closed", status: null, details: {}, fields: {} });

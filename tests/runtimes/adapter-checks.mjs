@@ -13,6 +13,7 @@
 //   adapter_502_not_found   unknown grant → 502
 //   adapter_no_details      no answer body carries more than the documented keys
 //   adapter_isolation       50 concurrent requests of user-001..050, each served as its own user
+//                           (with AsyncLocalStorage: again, half of them through the getter App)
 
 import { adminClient, userGoogleGrant, userName } from "./conformance.mjs";
 
@@ -99,7 +100,13 @@ export async function runAdapterChecks({ get, vaultUrl, runtime, hasAls }) {
     const rs = await Promise.all(jwts.map((t, i) => call(`/me?reason=iso-${runtime}-${i}`, t)));
     const wrong = rs.map((r, i) => (r.status === 200 && r.body.user === userName(i + 1) && r.body.grant_id === userGoogleGrant(i + 1) ? null : `${userName(i + 1)}→${r.status} ${r.body.user}`)).filter(Boolean);
     expect(wrong.length === 0, `crossed/failed: ${wrong.join(", ")}`);
-    return `${N} concurrent users`;
+    if (!hasAls) return `${N} concurrent users`;
+    // The same through the App whose userTokenGetter reads AsyncLocalStorage, and mixed with the
+    // per-call path, all at once.
+    const mixed = await Promise.all(jwts.map((t, i) => call(`${i % 2 ? "/me-getter" : "/me"}?reason=iso2-${runtime}-${i}`, t)));
+    const wrong2 = mixed.map((r, i) => (r.status === 200 && r.body.user === userName(i + 1) && r.body.grant_id === userGoogleGrant(i + 1) ? null : `${userName(i + 1)}→${r.status} ${r.body.user}`)).filter(Boolean);
+    expect(wrong2.length === 0, `getter path crossed/failed: ${wrong2.join(", ")}`);
+    return `${N} concurrent users, twice (per-call token; getter + per-call mixed)`;
   });
   await check("adapter_no_details", () => {
     const extra = [];

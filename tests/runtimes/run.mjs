@@ -31,7 +31,7 @@ const consumers = join(CACHE, "consumers");
 const HONO = "4.13.19";
 const EXPRESS = "5.2.1";
 const TYPESCRIPT = "~5.9.0";
-const SHARED = { "conformance.mjs": join(HERE, "conformance.mjs"), "adapter-checks.mjs": join(HERE, "adapter-checks.mjs"), "routes.mjs": join(HERE, "routes.mjs") };
+const SHARED = Object.fromEntries(["conformance.mjs", "adapter-checks.mjs", "routes.mjs", "mapping-checks.mjs"].map((f) => [f, join(HERE, f)]));
 const KEY = "alter_rk_demoappallscopesaaaaaa_hoz64e";
 
 const vault = await startVault({ bin: ALTER_DEV_VAULT_BIN, config: join(ROOT, "dev-vault/demo.toml") });

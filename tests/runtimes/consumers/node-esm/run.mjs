@@ -7,11 +7,13 @@ import express from "express";
 import { Hono } from "hono";
 import { runConformance } from "./conformance.mjs";
 import { runAdapterChecks } from "./adapter-checks.mjs";
+import { runMappingChecks } from "./mapping-checks.mjs";
 import { buildExpressApp, buildHonoApp, KEY } from "./routes.mjs";
 
 const vaultUrl = process.env.VAULT_URL;
 const out = [];
 out.push(await runConformance({ sdk, vaultUrl, runtime: "node-esm", expectEnvBaseUrl: true }));
+out.push(runMappingChecks({ sdk, httpErrorOf: expressAdapter.httpErrorOf, runtime: "node-mapping" }));
 
 // Express, over HTTP.
 {

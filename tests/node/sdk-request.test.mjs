@@ -322,3 +322,14 @@ test("traceparent: the active OpenTelemetry span is sent to the backend, never t
     delete globalThis[key];
   }
 });
+
+test("large and binary provider bodies: the caller gets every byte, the audit row a marker", async () => {
+  const { app } = newApp();
+  const large = await app.request("GET", `${mock}/google/large`, { grantId: GRANTS.systemGoogle });
+  assert.equal((await large.arrayBuffer()).byteLength, 20000);
+  const bin = await app.request("GET", `${mock}/google/binary`, { grantId: GRANTS.systemGoogle });
+  assert.equal((await bin.arrayBuffer()).byteLength, 256);
+  const rows = (await closeAndAudit(app)).map((r) => r.row);
+  assert.equal(rows[0].response_body, "<response too large: 20000 bytes>");
+  assert.equal(rows[1].response_body, "<binary response: 256 bytes>");
+});

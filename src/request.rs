@@ -338,16 +338,24 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
         // Success (§4.6): the Response goes back untouched; the audit reads a clone. The timer is
         // cleared so it cannot cut the caller's own body read.
         drop(deadline);
-        let clone = head.response.clone().ok();
-        let audit = audit::schedule(
-            inner,
-            job(token),
-            Observed::Clone {
+        let observed = match audit::known_oversize_body(&head.headers) {
+            // A body known to exceed the capture limit is not teed at all: the row only needs its
+            // length, and a clone would make the caller's stream buffer while ours is read.
+            Some(marker) => Observed::Read {
                 status,
                 headers: head.headers,
-                response: clone,
+                body: marker,
             },
-        );
+            None => {
+                let clone = head.response.clone().ok();
+                Observed::Clone {
+                    status,
+                    headers: head.headers,
+                    response: clone,
+                }
+            }
+        };
+        let audit = audit::schedule(inner, job(token), observed);
         return Ok(result_object(&head.response, retry_text.as_deref(), &audit));
     }
 

@@ -99,8 +99,11 @@ fn fake_fetch(routes: Value) -> JsValue {
             });
           }
           if (route.bigBody) {
-            const res = new Response("x".repeat(route.bigBody), { status: route.status ?? 200 });
+            const init = { status: route.status ?? 200, headers: route.headers ?? {} };
+            const res = new Response("x".repeat(route.bigBody), init);
             rec.response = res;
+            rec.clones = 0;
+            res.clone = function () { rec.clones++; return Response.prototype.clone.call(this); };
             return res;
           }
           if (route.endless) {
@@ -823,21 +826,25 @@ async fn audit_capture_of_large_and_endless_bodies() {
         token_route(serde_json::json!({})),
         audit_route(),
         {"match": "api.example.com/bigerr", "bigBody": 20_000, "status": 502},
+        {"match": "api.example.com/biglen", "bigBody": 30_000, "headers": {"content-length": "30000"}},
         {"match": "api.example.com/big", "bigBody": 50_000},
         {"match": "api.example.com/stream", "endless": true},
     ]));
     let c = client(serde_json::json!({"timeoutMs": 200}), &fetch);
+    async fn body_len(out: &JsValue) -> Option<usize> {
+        let r = prop(out, "response");
+        let text = JsFuture::from(r.unchecked_ref::<web_sys::Response>().text().ok()?)
+            .await
+            .ok()?;
+        text.as_string().map(|t| t.len())
+    }
     let big = serde_json::json!({"method": "GET", "url": "https://api.example.com/big", "grantId": GRANT});
     let out = settle(c.request(js(big))).await.expect("big");
-    let text = JsFuture::from(
-        prop(&out, "response")
-            .unchecked_ref::<web_sys::Response>()
-            .text()
-            .unwrap(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(text.as_string().map(|t| t.len()), Some(50_000));
+    assert_eq!(body_len(&out).await, Some(50_000));
+    // With a Content-Length above the limit (and no encoding) the body is not teed at all.
+    let biglen = serde_json::json!({"method": "GET", "url": "https://api.example.com/biglen", "grantId": GRANT});
+    let out = settle(c.request(js(biglen))).await.expect("biglen");
+    assert_eq!(body_len(&out).await, Some(30_000));
     let bigerr = serde_json::json!({"method": "GET", "url": "https://api.example.com/bigerr", "grantId": GRANT});
     let e = settle(c.request(js(bigerr))).await.err().expect("502");
     assert_alter_error(&e, "ProviderAPIError", "provider_error");
@@ -856,21 +863,45 @@ async fn audit_capture_of_large_and_endless_bodies() {
         .filter(|c| c["url"].as_str().is_some_and(|u| u.ends_with("/api-call")))
         .map(|c| serde_json::from_str(c["body"].as_str().unwrap()).unwrap())
         .collect();
-    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.len(), 4);
+    // Rows are sent as each capture finishes, so they are looked up by URL, not by order.
+    let row = |path: &str| {
+        let url = format!("https://api.example.com/{path}");
+        rows.iter()
+            .find(|r| r["url"] == url.as_str())
+            .unwrap_or_else(|| panic!("no row for {path}"))
+            .clone()
+    };
     assert_eq!(
-        rows[0]["response_body"],
+        row("big")["response_body"],
         "<response too large: 50000 bytes>"
     );
     assert_eq!(
-        rows[1]["response_body"],
+        row("biglen")["response_body"],
+        "<response too large: 30000 bytes>"
+    );
+    assert_eq!(
+        row("bigerr")["response_body"],
         "<response too large: 20000 bytes>"
     );
-    assert_eq!(rows[1]["response_status"], 502);
+    assert_eq!(row("bigerr")["response_status"], 502);
     assert_eq!(
-        rows[2]["response_body"],
+        row("stream")["response_body"],
         "<response body unavailable: not complete within 200 ms>"
     );
-    assert_eq!(rows[2]["response_status"], 200);
+    assert_eq!(row("stream")["response_status"], 200);
+    let clones: Vec<Option<f64>> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["url"].as_str().is_some_and(|u| u.contains("/big")))
+        .map(|c| c["clones"].as_f64())
+        .collect();
+    assert_eq!(
+        clones,
+        [Some(1.0), Some(0.0), Some(1.0)],
+        "big (teed), biglen (not), bigerr (teed)"
+    );
 }
 
 /// A per-call `fetch` (JS binds it to the caller's async context) carries every exchange of that

@@ -78,23 +78,6 @@ pub async fn read_provider_body(response: Option<&Response>, timeout_ms: f64) ->
     }
 }
 
-/// The §5.3 oversize placeholder when the response headers already prove the decoded body is
-/// larger than the capture limit: a `Content-Length` above it and no `Content-Encoding` (fetch
-/// decodes encoded bodies, so their length says nothing about the decoded size).
-pub fn known_oversize_body(headers: &[(String, String)]) -> Option<Vec<u8>> {
-    let encoded = alter_protocol::header(headers, "content-encoding")
-        .is_some_and(|e| !e.trim().eq_ignore_ascii_case("identity"));
-    if encoded {
-        return None;
-    }
-    let len: usize = alter_protocol::header(headers, "content-length")?
-        .trim()
-        .parse()
-        .ok()?;
-    (len > audit::AUDIT_BODY_CAPTURE_LIMIT)
-        .then(|| format!("<response too large: {len} bytes>").into_bytes())
-}
-
 /// Schedules the audit POST in the background and returns its (tracked) Promise.
 pub fn schedule(inner: &Rc<Inner>, job: AuditJob, observed: Observed) -> Promise {
     let task_inner = Rc::clone(inner);

@@ -244,6 +244,31 @@ pub fn normalize_method(method: &str) -> Result<String> {
     Ok(m)
 }
 
+/// The §5.3 oversize placeholder when the response headers already prove the decoded body is
+/// larger than the capture limit: a `Content-Length` above it and no `Content-Encoding` (fetch
+/// decodes encoded bodies, so their length says nothing about the decoded size). Never for a
+/// response without a body (HEAD, 204, 304), whose Content-Length describes another response.
+pub fn known_oversize_body(
+    method: &str,
+    status: u16,
+    headers: &[(String, String)],
+) -> Option<Vec<u8>> {
+    if method == "HEAD" || status == 204 || status == 304 {
+        return None;
+    }
+    let encoded = alter_protocol::header(headers, "content-encoding")
+        .is_some_and(|e| !e.trim().eq_ignore_ascii_case("identity"));
+    if encoded {
+        return None;
+    }
+    let len: usize = alter_protocol::header(headers, "content-length")?
+        .trim()
+        .parse()
+        .ok()?;
+    (len > alter_protocol::audit::AUDIT_BODY_CAPTURE_LIMIT)
+        .then(|| format!("<response too large: {len} bytes>").into_bytes())
+}
+
 /// At most `n` characters of `s` (never splits a character).
 pub fn truncate_chars(s: &str, n: usize) -> &str {
     match s.char_indices().nth(n) {
@@ -461,6 +486,33 @@ mod tests {
         assert!(normalize_method("GE T").is_err());
         assert!(normalize_method("trace").is_err());
         assert_eq!(normalize_method("purge").unwrap(), "PURGE");
+    }
+
+    #[test]
+    fn oversize_known_from_headers() {
+        let h = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let big = h(&[("content-length", "30000")]);
+        assert_eq!(
+            known_oversize_body("GET", 200, &big).as_deref(),
+            Some(&b"<response too large: 30000 bytes>"[..])
+        );
+        assert_eq!(
+            known_oversize_body("GET", 200, &h(&[("content-length", "10000")])),
+            None
+        );
+        assert_eq!(known_oversize_body("HEAD", 200, &big), None);
+        assert_eq!(known_oversize_body("GET", 304, &big), None);
+        let gz = h(&[("Content-Length", "30000"), ("Content-Encoding", "gzip")]);
+        assert_eq!(known_oversize_body("GET", 200, &gz), None);
+        assert_eq!(
+            known_oversize_body("GET", 200, &h(&[("content-length", "x")])),
+            None
+        );
     }
 
     #[test]

@@ -338,7 +338,7 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
         // Success (§4.6): the Response goes back untouched; the audit reads a clone. The timer is
         // cleared so it cannot cut the caller's own body read.
         drop(deadline);
-        let observed = match audit::known_oversize_body(&head.headers) {
+        let observed = match plan::known_oversize_body(&p.method, status, &head.headers) {
             // A body known to exceed the capture limit is not teed at all: the row only needs its
             // length, and a clone would make the caller's stream buffer while ours is read.
             Some(marker) => Observed::Read {

@@ -242,6 +242,33 @@ mod tests {
     }
 
     #[test]
+    fn trusted_hs256_issuer_verifies_and_others_do_not() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let jwks = format!(r#"{{"keys":[{{"kty":"oct","k":"{}","kid":"h1"}}]}}"#, B64.encode(secret));
+        let i = Idp::from_config(&IdpCfg {
+            issuer: "https://idp.test".into(),
+            audience: None,
+            kid: "k1".into(),
+            signing_seed: "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60".into(),
+            default_ttl_secs: 60,
+            trusted: vec![crate::config::TrustedIdpCfg { issuer: "https://other.test".into(), audience: Some("app".into()), jwks }],
+        })
+        .expect("idp");
+        let make = |iss: &str, aud: &str, key: &[u8]| {
+            let h = B64.encode(r#"{"alg":"HS256","kid":"h1"}"#);
+            let p = B64.encode(format!(r#"{{"iss":"{iss}","aud":"{aud}","sub":"zed","exp":5000}}"#));
+            let mut m = Hmac::<Sha256>::new_from_slice(key).expect("hmac");
+            m.update(format!("{h}.{p}").as_bytes());
+            format!("{h}.{p}.{}", B64.encode(m.finalize().into_bytes()))
+        };
+        assert_eq!(i.verify(&make("https://other.test", "app", secret), 1000).expect("valid").sub, "zed");
+        assert!(i.verify(&make("https://other.test", "app", b"wrong-secret-wrong-secret-wrong!"), 1000).is_err());
+        assert!(i.verify(&make("https://other.test", "nope", secret), 1000).is_err());
+        // The HS256 key is bound to its issuer: a token claiming the built-in issuer fails.
+        assert!(i.verify(&make("https://idp.test", "app", secret), 1000).is_err());
+    }
+
+    #[test]
     fn jwks_exposes_the_public_key() {
         let j = idp().jwks();
         assert_eq!(j["keys"][0]["kty"], "OKP");

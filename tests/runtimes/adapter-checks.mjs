@@ -97,13 +97,16 @@ export async function runAdapterChecks({ get, vaultUrl, runtime, hasAls }) {
   await check("adapter_isolation", async () => {
     const N = 50; // every generated user of demo.toml
     const jwts = await Promise.all(Array.from({ length: N }, (_, i) => admin.token(userName(i + 1))));
-    const rs = await Promise.all(jwts.map((t, i) => call(`/me?reason=iso-${runtime}-${i}`, t)));
+    // Provider answers delayed 0..59 ms in a scrambled order, so requests finish while others
+    // are still in flight (in workerd: other requests' I/O contexts end mid-way).
+    const slow = (i) => encodeURIComponent(`/slow?ms=${(i * 37) % 60}`);
+    const rs = await Promise.all(jwts.map((t, i) => call(`/me?path=${slow(i)}&reason=iso-${runtime}-${i}`, t)));
     const wrong = rs.map((r, i) => (r.status === 200 && r.body.user === userName(i + 1) && r.body.grant_id === userGoogleGrant(i + 1) ? null : `${userName(i + 1)}→${r.status} ${r.body.user}`)).filter(Boolean);
     expect(wrong.length === 0, `crossed/failed: ${wrong.join(", ")}`);
     if (!hasAls) return `${N} concurrent users`;
     // The same through the App whose userTokenGetter reads AsyncLocalStorage, and mixed with the
     // per-call path, all at once.
-    const mixed = await Promise.all(jwts.map((t, i) => call(`${i % 2 ? "/me-getter" : "/me"}?reason=iso2-${runtime}-${i}`, t)));
+    const mixed = await Promise.all(jwts.map((t, i) => call(`${i % 2 ? "/me-getter" : "/me"}?path=${slow(i + 7)}&reason=iso2-${runtime}-${i}`, t)));
     const wrong2 = mixed.map((r, i) => (r.status === 200 && r.body.user === userName(i + 1) && r.body.grant_id === userGoogleGrant(i + 1) ? null : `${userName(i + 1)}→${r.status} ${r.body.user}`)).filter(Boolean);
     expect(wrong2.length === 0, `getter path crossed/failed: ${wrong2.join(", ")}`);
     return `${N} concurrent users, twice (per-call token; getter + per-call mixed)`;

@@ -180,3 +180,39 @@ pub async fn openid_configuration(State(v): State<Arc<Vault>>) -> Response {
         None => ApiError::detail(404, "idp_not_configured", "No [idp] in the config").into_response(),
     }
 }
+
+/// `GET /approvals/{id}`: where `approval_url` points. The dev vault has no approver UI; this
+/// page says how to decide (it never decides by itself).
+pub async fn approval_page(State(v): State<Arc<Vault>>, Path(id): Path<String>) -> Response {
+    let now = now_secs();
+    let mut st = v.lock();
+    let Some(a) = st.approvals.iter_mut().find(|a| a.id == id) else {
+        return ApiError::detail(404, "approval_not_found", "Approval not found").into_response();
+    };
+    refresh_expiry(a, now);
+    ok_json(serde_json::json!({
+        "approval_id": a.id,
+        "status": a.status,
+        "method": a.call.method,
+        "url": a.call.url,
+        "grant_id": a.call.reported_grant_id,
+        "reason": a.call.reason,
+        "policy": a.policy,
+        "approve": format!("POST /admin/approvals/{}/approve with Authorization: Bearer <admin_token>", a.id),
+        "deny": format!("POST /admin/approvals/{}/deny with Authorization: Bearer <admin_token>", a.id),
+    }))
+}
+
+/// `GET /connect/{token}`: where `connect_url` points; says how to complete the session.
+pub async fn connect_page(State(v): State<Arc<Vault>>, Path(token): Path<String>) -> Response {
+    let st = v.lock();
+    let Some(s) = st.connect_sessions.iter().find(|s| s.token == token) else {
+        return ApiError::detail(404, "session_not_found", "No such connect session").into_response();
+    };
+    ok_json(serde_json::json!({
+        "status": s.status,
+        "allowed_providers": s.providers,
+        "complete": format!("POST /admin/connect/{}/complete with Authorization: Bearer <admin_token>", s.token),
+        "deny": format!("POST /admin/connect/{}/deny with Authorization: Bearer <admin_token>", s.token),
+    }))
+}

@@ -115,6 +115,8 @@ pub fn router(vault: Arc<Vault>) -> Router {
         .route("/admin/faults", post(admin::add_fault).delete(admin::clear_faults))
         .route("/admin/connect/{token}/{action}", post(admin::connect_action))
         .route("/admin/reset", post(admin::reset))
+        .route("/approvals/{id}", get(admin::approval_page))
+        .route("/connect/{token}", get(admin::connect_page))
         .route("/idp/.well-known/jwks.json", get(admin::jwks))
         .route("/idp/.well-known/openid-configuration", get(admin::openid_configuration));
     Router::new()

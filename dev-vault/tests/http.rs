@@ -281,6 +281,9 @@ async fn proxy_pending_approval_then_approved_result() {
     let id = p["approval_id"].as_str().expect("approval id").to_string();
     assert_eq!(p["status"], "pending");
     assert_eq!(p["gates"].as_array().map(Vec::len), Some(1));
+    let page = send(&t.app, axum::http::Request::builder().uri(format!("/approvals/{id}")).body(axum::body::Body::empty()).expect("req")).await;
+    assert_eq!(page.json()["status"], "pending");
+    assert_eq!(p["approval_url"], format!("http://127.0.0.1:9/approvals/{id}"));
     let pending = admin(&t.app, "GET", "/admin/approvals", None).await.json();
     assert_eq!(pending["approvals"][0]["approval_id"], id.as_str());
     let not_ready = call(&t.app, &Signed::new("GET", &format!("/sdk/approvals/{id}/result"), b"", FULL_KEY)).await;

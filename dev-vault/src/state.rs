@@ -410,12 +410,12 @@ impl State {
         self.agent(id).map(|a| a.name.clone()).unwrap_or_else(|| id.to_string())
     }
 
-    /// Records a nonce; true if it was already seen within the window (replay). Entries older
-    /// than twice the window are pruned at most once per window.
+    /// Records a nonce; true if it was already seen (replay). A nonce whose timestamp has left the
+    /// window can be forgotten: the verifier refuses that timestamp as stale before it looks at
+    /// the nonce. Pruning runs at most every tenth of a window.
     pub fn nonce_seen(&mut self, nonce: &str, ts: u64, now: u64, window: u64) -> bool {
-        if now >= self.nonce_prune_at + window {
-            let horizon = now.saturating_sub(2 * window);
-            self.nonces.retain(|_, t| *t >= horizon);
+        if now >= self.nonce_prune_at + (window / 10).max(1) {
+            self.nonces.retain(|_, t| t.saturating_add(window) >= now);
             self.nonce_prune_at = now;
         }
         if self.nonces.contains_key(nonce) {
@@ -461,7 +461,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nonces_are_refused_when_replayed_and_pruned_after_two_windows() {
+    fn nonces_are_refused_when_replayed_and_pruned_once_stale() {
         let cfg = Config::parse("[server]\nadmin_token = \"t\"\n[[apps]]\nname = \"a\"\nid = \"a0000000-0000-4000-8000-000000000001\"\n").expect("cfg");
         let mut st = State::from_config(&cfg, 1_000);
         assert!(!st.nonce_seen("n1", 1_000, 1_000, 300));

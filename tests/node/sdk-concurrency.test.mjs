@@ -8,6 +8,7 @@ import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createRequire } from "node:module";
+import { createServer } from "node:http";
 import { startVault } from "./helpers/vault.mjs";
 import { loadSdk } from "./helpers/sdk.mjs";
 import { GRANTS, KEYS, generatedUser, generatedGoogleGrant } from "./helpers/demo.mjs";
@@ -56,8 +57,11 @@ function expressApp(alter, jwtStore) {
     if (err instanceof AlterSDKError) return res.status(502).json({ error: "credential_unavailable", code: err.code });
     next(err);
   });
+  // A deep accept backlog: 1,000 connections arrive at once (the default 511 can overflow on a
+  // loaded machine and reset connections before Express sees them).
   return new Promise((resolve) => {
-    const server = app.listen(0, "127.0.0.1", () => resolve(server));
+    const server = createServer(app);
+    server.listen({ port: 0, host: "127.0.0.1", backlog: 2048 }, () => resolve(server));
   });
 }
 

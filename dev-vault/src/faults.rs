@@ -17,6 +17,10 @@ use tokio::sync::Notify;
 use crate::util::{json_response, ApiError};
 use crate::vault::Vault;
 
+/// Marks a response produced by a fault, so the error normaliser leaves it exactly as injected.
+#[derive(Clone, Copy)]
+pub struct Injected;
+
 /// Per-connection handle: notifying it makes the connection task drop the socket unanswered.
 #[derive(Clone)]
 pub struct ConnAbort(pub Arc<Notify>);
@@ -45,6 +49,9 @@ pub fn validate_fault(f: &Value) -> Result<(), String> {
         let ok = s.as_u64().is_some_and(|c| (100..=599).contains(&c));
         if !ok {
             return Err("fault.status must be an integer 100..=599".into());
+        }
+        if m.get("raw_body").is_some_and(|b| !b.is_string()) {
+            return Err("fault.raw_body must be a string".into());
         }
         if let Some(h) = m.get("headers") {
             if !h.as_object().is_some_and(|o| o.iter().all(|(k, v)| v.is_string() && HeaderName::from_bytes(k.as_bytes()).is_ok())) {
@@ -157,16 +164,29 @@ pub async fn apply(State(v): State<Arc<Vault>>, req: Request, next: Next) -> Res
     if f.get("malformed_body") == Some(&Value::Bool(true)) {
         let mut resp = Response::new(Body::from("{\"access_token\": \"truncated"));
         resp.headers_mut().insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        resp.extensions_mut().insert(Injected);
         return resp;
     }
     if let Some(field) = f.get("token_contract_violation").and_then(Value::as_str) {
         return json_response(StatusCode::OK, &violating_payload(field));
     }
     let status = f.get("status").and_then(Value::as_u64).and_then(|s| u16::try_from(s).ok()).unwrap_or(503);
-    let body = f.get("body").cloned().unwrap_or_else(|| {
-        ApiError::detail(status, "injected_fault", format!("fault injected by the dev vault (HTTP {status})")).body
-    });
-    let mut resp = json_response(StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE), &body);
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let mut resp = match f.get("raw_body").and_then(Value::as_str) {
+        // A non-JSON error body (an intermediary's HTML page, §7.1 non-JSON paths).
+        Some(raw) => {
+            let mut r = Response::new(Body::from(raw.to_string()));
+            *r.status_mut() = code;
+            r.headers_mut().insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+            r
+        }
+        None => {
+            let body = f.get("body").cloned().unwrap_or_else(|| {
+                ApiError::detail(status, "injected_fault", format!("fault injected by the dev vault (HTTP {status})")).body
+            });
+            json_response(code, &body)
+        }
+    };
     if let Some(h) = f.get("headers").and_then(Value::as_object) {
         for (k, val) in h {
             if let (Ok(n), Some(Ok(hv))) = (HeaderName::from_bytes(k.as_bytes()), val.as_str().map(HeaderValue::from_str)) {
@@ -174,6 +194,7 @@ pub async fn apply(State(v): State<Arc<Vault>>, req: Request, next: Next) -> Res
             }
         }
     }
+    resp.extensions_mut().insert(Injected);
     resp.into_response()
 }
 

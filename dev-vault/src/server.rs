@@ -47,7 +47,7 @@ async fn normalize(req: Request, next: Next) -> Response {
 
 async fn normalize_inner(is_mock: bool, resp: Response) -> Response {
     let status = resp.status();
-    if is_mock || status.as_u16() < 400 {
+    if is_mock || status.as_u16() < 400 || resp.extensions().get::<faults::Injected>().is_some() {
         return resp;
     }
     let is_json = resp

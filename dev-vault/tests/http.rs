@@ -404,6 +404,13 @@ async fn faults_apply_to_the_next_n_requests_only() {
     admin(&t.app, "POST", "/admin/faults", Some(json!({"endpoint": "/sdk/token", "count": 5, "fault": {"status": 503}}))).await;
     assert_eq!(admin(&t.app, "DELETE", "/admin/faults", None).await.status, 200);
     assert_eq!(call(&t.app, &Signed::json("POST", "/sdk/token", &body, FULL_KEY)).await.status, 200);
+    // A non-JSON error body reaches the client untouched (§7.1 non-JSON 429 path).
+    admin(&t.app, "POST", "/admin/faults", Some(json!({"endpoint": "/sdk/token", "fault": {"status": 429, "raw_body": "<html>slow down</html>", "headers": {"Retry-After": "4"}}}))).await;
+    let raw = call(&t.app, &Signed::json("POST", "/sdk/token", &body, FULL_KEY)).await;
+    assert_eq!(raw.status, 429);
+    assert_eq!(raw.body, b"<html>slow down</html>");
+    let e = alter_protocol::mapping::map_backend_error(429, &[("Retry-After".into(), "4".into())], &raw.body);
+    assert_eq!((e.class.name(), e.fields.get("retry_after").and_then(Value::as_u64)), ("RateLimitError", Some(4)));
     // Bad fault specs are refused.
     let bad = admin(&t.app, "POST", "/admin/faults", Some(json!({"endpoint": "/sdk/token", "fault": {"status": 42}}))).await;
     assert_eq!(bad.status, 422);

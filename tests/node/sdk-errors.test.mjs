@@ -251,10 +251,11 @@ test("NetworkError: backend connection dropped (no provider call) and unreachabl
 });
 
 test("TimeoutError: slow backend and slow provider", async () => {
-  const ctx = client({ timeout: 400 });
-  await vault.fault("/sdk/token", { delay_ms: 2000 });
+  // Margins wide enough for a loaded CI machine: 1.5 s budget against 5 s delays.
+  const ctx = client({ timeout: 1500 });
+  await vault.fault("/sdk/token", { delay_ms: 5000 });
   await expectError(ctx, () => ctx.c.request("GET", `${mock}/google/x`, { grantId: GRANTS.systemGoogle }), E.TimeoutError, (e) => assert.ok(e instanceof E.NetworkError));
-  await expectError(ctx, () => ctx.c.request("GET", `${mock}/google/slow?ms=3000`, { grantId: GRANTS.systemGoogle }), E.TimeoutError);
+  await expectError(ctx, () => ctx.c.request("GET", `${mock}/google/slow?ms=5000`, { grantId: GRANTS.systemGoogle }), E.TimeoutError);
   const { rows } = await finish(ctx);
   assert.equal(rows.length, 1);
   assert.equal(rows[0].row.response_status, 0);

@@ -234,8 +234,9 @@ class ClientBase {
       call.context = [...ambient];
     }
     // §4.2 runs the core's local checks (URL, path params, context limits) before the user token
-    // is resolved: use the core's synchronous check when it has one.
-    if (typeof state.wasm.check === "function") {
+    // is resolved: when the getter is about to run, run the core's synchronous check first (the
+    // core repeats it inside request(), so it is skipped when no getter is called).
+    if (userToken === undefined && state.getter && typeof state.wasm.check === "function") {
       try {
         state.wasm.check(call);
       } catch (e) {

@@ -274,6 +274,13 @@ impl WasmClient {
         crate::request::start(&self.inner, &call)
     }
 
+    /// Runs every local check of `request(call)` (§4.2) synchronously, with no I/O; throws the
+    /// same typed error `request` would reject with. The JS layer calls it before it resolves the
+    /// user token, so a request that can never be sent does not call `userTokenGetter`.
+    pub fn check(&self, call: JsValue) -> std::result::Result<(), JsValue> {
+        crate::request::check(&self.inner, &call).map_err(|e| to_js(&e))
+    }
+
     /// A signed backend call for the namespaces (agents, keys, grants, …).
     pub fn call(
         &self,

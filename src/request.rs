@@ -54,12 +54,12 @@ fn non_empty(what: &str, v: Option<String>) -> Result<Option<String>> {
     }
 }
 
-/// §4.2 steps 1–6, in order, all before any I/O.
 /// The local checks of §4.2 alone (the work of `prepare`, result dropped).
 pub fn check(inner: &Inner, call: &JsValue) -> Result<()> {
     prepare(inner, call).map(|_| ())
 }
 
+/// §4.2 steps 1–6, in order, all before any I/O.
 fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
     if !call.is_object() {
         return Err(ProtocolError::value("request options must be an object"));

@@ -61,7 +61,7 @@ if (!req) {
     'signed audit POST (fire and forget). Grant mode, an App without caller.',
     `Each run is a fresh process: ${p.warmup} warm-up requests, vault reset, then ${p.n1.toLocaleString()} requests at c=1 and`,
     `${p.n.toLocaleString()} at c≥16 (Python: ${p.pyWarmup} + ${p.pyN.toLocaleString()}), c workers pulling from one counter.`,
-    `${p.rounds} rounds per level with the client order rotating each round (Python in the first ${p.pyRounds});`,
+    `${p.rounds} rounds per level (mock vault: ${p.mockRounds ?? p.rounds}) with the client order rotating each round (Python in the first ${p.pyRounds});`,
     'the table shows medians over rounds. Latency = call until the provider body is read.',
     'After every run the admin API must show token = provider = audit = N ("checks").', '');
   for (const vault of p.vaults) {

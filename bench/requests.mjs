@@ -3,7 +3,7 @@
 // (bench/baseline-client.mjs) and the official Python SDK 0.29.0, side by side in one run, against
 // the same vault process. Writes bench/results/raw/requests.json (bench/report.mjs renders it).
 //
-//   node bench/requests.mjs [--vaults rust,mock] [--levels 1,16,64] [--rounds 5] [--py-rounds 3]
+//   node bench/requests.mjs [--vaults rust,mock] [--levels 1,16,64] [--rounds 5] [--mock-rounds 5] [--py-rounds 3]
 //        [--n1 3000] [--n 6000] [--warmup 500] [--py-n 1500] [--py-warmup 200] [--no-python]
 //        [--pkg DIR] [--python PATH]
 //
@@ -21,6 +21,7 @@ import { ROOT, DEMO_GRANT, MOCK_GRANT, arg, admin, counts, reset, startVault, st
 const VAULTS = arg('vaults', 'rust,mock').split(',').filter(Boolean);
 const LEVELS = arg('levels', '1,16,64').split(',').map(Number);
 const ROUNDS = Number(arg('rounds', '5'));
+const MOCK_ROUNDS = Number(arg('mock-rounds', String(ROUNDS))); // the mock vault is the secondary setup
 const PY_ROUNDS = process.argv.includes('--no-python') ? 0 : Number(arg('py-rounds', '3'));
 const N1 = Number(arg('n1', '3000'));
 const NN = Number(arg('n', '6000'));
@@ -83,7 +84,7 @@ for (const kind of VAULTS) {
   try {
     for (const c of LEVELS) {
       const n = c === 1 ? N1 : NN;
-      for (let r = 0; r < ROUNDS; r++) {
+      for (let r = 0; r < (kind === 'mock' ? MOCK_ROUNDS : ROUNDS); r++) {
         const clients = ['ours', 'baseline', ...(r < PY_ROUNDS ? ['python'] : [])];
         const order = clients.map((_, i) => clients[(i + r) % clients.length]);
         for (const client of order) {
@@ -117,7 +118,7 @@ for (const kind of VAULTS) {
 mkdirSync(path.dirname(OUT), { recursive: true });
 writeFileSync(OUT, JSON.stringify({
   started: started.toISOString(), finished: new Date().toISOString(), machine: machineFacts(), pkg: PKG,
-  params: { vaults: VAULTS, levels: LEVELS, rounds: ROUNDS, pyRounds: PY_ROUNDS, n1: N1, n: NN, warmup: WARMUP, pyN: PY_N, pyWarmup: PY_WARMUP },
+  params: { vaults: VAULTS, levels: LEVELS, rounds: ROUNDS, mockRounds: MOCK_ROUNDS, pyRounds: PY_ROUNDS, n1: N1, n: NN, warmup: WARMUP, pyN: PY_N, pyWarmup: PY_WARMUP },
   notes, runs,
 }, null, 1));
 console.error(`wrote ${OUT}`);

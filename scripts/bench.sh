@@ -56,7 +56,7 @@ if [ -n "${BENCH_QUICK:-}" ]; then
   COLD_RUNS=5; SOAK_ARGS=(--total 4000 --chunk 2000 --warmup 500)
   note "BENCH_QUICK: tiny counts, figures not meaningful"
 else
-  REQ_ARGS=(); COLD_RUNS=21; SOAK_ARGS=()
+  REQ_ARGS=(--rounds 5 --mock-rounds 3 --py-n 1000); COLD_RUNS=21; SOAK_ARGS=()
 fi
 run() { # name, command...
   local name=$1; shift

@@ -50,6 +50,9 @@ out.push(`| load average at start | ${m.loadavg} |`);
 if (coldWorkerd) out.push(`| workerd | ${coldWorkerd.runtime} (npm workerd@1.20261117.1) |`);
 out.push('');
 
+const targets = []; // [what, figure, result]
+const summaryAt = out.length;
+
 // ── request() ──────────────────────────────────────────────────────────────────────────────
 out.push('## `request()` throughput and latency', '');
 if (!req) {
@@ -98,6 +101,8 @@ if (!req) {
     out.push('| c | ours / baseline req/s (ratio of medians) | per-round ratio median [min, max] | target ≥ 0.90 | baseline / ours client CPU per request | ours / Python SDK req/s | target ≥ 5 |',
       '|---|---|---|---|---|---|---|');
     for (const s of summary) {
+      targets.push([`request() c=${s.c}, ${vault} vault: ours / baseline ≥ 0.90`, f2(s.ratio), s.ratio >= 0.9 ? 'met' : '**missed**']);
+      if (Number.isFinite(s.py)) targets.push([`request() c=${s.c}, ${vault} vault: ours / Python SDK ≥ 5`, `${f1(s.py)}x`, s.py >= 5 ? 'met' : '**missed**']);
       out.push(`| ${s.c} | ${f2(s.ratio)} | ${f2(s.paired)} [${f2(s.pairedMin)}, ${f2(s.pairedMax)}] | ${s.ratio >= 0.9 ? 'met' : '**missed**'} | ${f2(s.cpu)} | ` +
         `${Number.isFinite(s.py) ? `${f1(s.py)}x` : '–'} | ${Number.isFinite(s.py) ? (s.py >= 5 ? 'met' : '**missed**') : '–'} |`);
     }
@@ -141,6 +146,7 @@ if (coldWorkerd) {
 // ── size ───────────────────────────────────────────────────────────────────────────────────
 out.push('## WebAssembly size', '');
 if (size) {
+  targets.push(['.wasm ≤ 300,000 bytes after wasm-opt', `${size.raw.toLocaleString('en-US')} bytes`, size.ok ? 'met' : '**missed**']);
   out.push('| file | raw bytes | gzip -9 bytes | brotli bytes | budget (raw, after wasm-opt -Oz) | result |', '|---|---|---|---|---|---|');
   out.push(`| \`${size.file}\` | ${size.raw.toLocaleString('en-US')} | ${size.gzip.toLocaleString('en-US')} | ${size.brotli.toLocaleString('en-US')} | ` +
     `${size.budget.toLocaleString('en-US')} | ${size.ok ? 'met' : `**missed** (over by ${(size.raw - size.budget).toLocaleString('en-US')})`} |`, '');
@@ -150,18 +156,20 @@ if (size) {
 // ── soak ───────────────────────────────────────────────────────────────────────────────────
 out.push('## Soak', '');
 if (soak) {
-  const s = soak; const MB = 1024 * 1024;
+  const s = soak; const MB = 1e6;
+  targets.push([`soak ${s.done.toLocaleString('en-US')} requests: heap growth ≤ 5 MB`, `${f2(s.heapGrowthMB)} MB`, s.heapGrowthMB <= 5 && !s.stoppedEarly ? 'met' : '**missed**']);
+  targets.push([`soak ${s.done.toLocaleString('en-US')} requests: RSS growth ≤ 5 MB`, `${f2(s.rssGrowthMB)} MB`, s.rssGrowthMB <= 5 && !s.stoppedEarly ? 'met' : '**missed**']);
   out.push(`${s.done.toLocaleString('en-US')} of ${s.total.toLocaleString('en-US')} requests through one App at c=${s.c} against the ${VAULT_NAME[s.vault] ?? s.vault}, ` +
     `in chunks of ${s.chunk.toLocaleString('en-US')} (counts checked and vault reset after each), after a ${s.warmup.toLocaleString('en-US')}-request warm-up; ` +
     `took ${f0(s.seconds)} s including the per-chunk checks (${f0(s.rps)} req/s, client ${f2(s.clientCpuMsPerReq)} ms CPU/req, vault ${f2(s.vaultCores)} cores).` +
     `${s.stoppedEarly ? ` **Stopped early: ${s.stoppedEarly}.**` : ''}`, '');
-  out.push('| memory after GC (MiB) | before | after | growth | target |', '|---|---|---|---|---|');
+  out.push('| memory after GC (MB = 10^6 bytes) | before | after | growth | target |', '|---|---|---|---|---|');
   out.push(`| V8 heap used | ${f2(s.before.heapUsed / MB)} | ${f2(s.after.heapUsed / MB)} | ${f2(s.heapGrowthMB)} | ≤ 5: ${s.heapGrowthMB <= 5 ? 'met' : '**missed**'} |`);
   out.push(`| RSS | ${f1(s.before.rss / MB)} | ${f1(s.after.rss / MB)} | ${f2(s.rssGrowthMB)} | ≤ 5: ${s.rssGrowthMB <= 5 ? 'met' : '**missed**'} |`);
   out.push(`| external (incl. wasm memory) | ${f2(s.before.external / MB)} | ${f2(s.after.external / MB)} | ${f2(s.externalGrowthMB)} | |`);
   out.push('');
   if (s.samples?.length > 2) {
-    out.push('Samples after each chunk (heap / RSS MiB): ' +
+    out.push('Samples after each chunk (heap / RSS MB): ' +
       s.samples.map((x) => `${(x.done / 1000).toFixed(0)}k ${f1(x.heapUsed / MB)}/${f1(x.rss / MB)}`).join(', ') + '.', '');
   }
   out.push(`Checks: ${s.problems.length ? s.problems.join('; ') : 'token = provider = audit = chunk size in every chunk'}.`, '');
@@ -173,5 +181,8 @@ if (extra?.notes?.length) {
   out.push('');
 }
 out.push('Raw figures of every run: `bench/results/raw/*.json`. Reproduce: `scripts/bench.sh` (see bench/README.md).', '');
+const sum = ['## Targets', '', '| target | figure | result |', '|---|---|---|', ...targets.map((t) => `| ${t.join(' | ')} |`), ''];
+if (!targets.length) sum.splice(2, 2, 'No target measured.');
+out.splice(summaryAt, 0, ...sum);
 writeFileSync(path.join(ROOT, 'bench/results/RESULTS.md'), out.join('\n'));
 console.error('wrote bench/results/RESULTS.md');

@@ -11,8 +11,8 @@
 //   POST /sdk/oauth/audit/api-call  → 204 if the body is a JSON object with the 13 keys of §5.3
 // and the part of the dev vault's admin API the benchmark uses (dev-vault/README.md):
 //   GET /admin/health, POST /admin/reset, GET /admin/audit, GET /admin/mock/calls, and
-//   GET /admin/stats → {"token","provider","audit","rejected"} (this mock only: it counts tokens
-//   server-side, which the Rust vault's admin API does not expose).
+//   GET /admin/stats → {"token","provider","audit","rejected","connections"} (this mock only: it
+//   counts tokens server-side, which the Rust vault's admin API does not expose, and TCP connections).
 // It checks only that the signature headers are present and the content hash matches the body
 // (cheap), so a client that forgets to sign shows up as `rejected`.
 //
@@ -41,7 +41,7 @@ const AUDIT_KEYS = ['grant_id', 'provider_id', 'token_generation', 'method', 'ur
   'request_body', 'response_status', 'response_headers', 'response_body', 'latency_ms', 'reason', 'context'];
 
 export function createMockVault() {
-  let stats = { token: 0, provider: 0, audit: 0, rejected: 0 };
+  let stats = { token: 0, provider: 0, audit: 0, rejected: 0, connections: 0 };
   let audit = []; // {seq, row: {grant_id, response_status}} only, to stay cheap
   let calls = [];
 
@@ -95,7 +95,7 @@ export function createMockVault() {
       if (path.startsWith('/admin/')) {
         if (req.headers.authorization !== ADMIN) return json(res, 401, { detail: { error: 'admin_unauthorized' } });
         if (path === '/admin/reset' && req.method === 'POST') {
-          stats = { token: 0, provider: 0, audit: 0, rejected: 0 }; audit = []; calls = [];
+          stats = { token: 0, provider: 0, audit: 0, rejected: 0, connections: 0 }; audit = []; calls = [];
           return json(res, 200, { status: 'ok' });
         }
         if (path === '/admin/audit') return json(res, 200, { rows: audit });
@@ -105,6 +105,7 @@ export function createMockVault() {
       return json(res, 404, { detail: { error: 'not_found' } });
     });
   });
+  server.on('connection', () => { stats.connections++; });
   server.keepAliveTimeout = 60_000;
   return server;
 }

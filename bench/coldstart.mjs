@@ -27,6 +27,16 @@ if (!app) throw new Error('no app');
 process.stdout.write(JSON.stringify({ importMs: t1 - t0, appMs: t2 - t1, totalMs: t2 - t0, sinceStartMs: t2 }));
 `;
 const bare = `process.stdout.write(JSON.stringify({ sinceStartMs: performance.now() }));`;
+// the share of the import that is reading + compiling the .wasm alone (fresh process as well)
+const compile = `
+import { readFileSync } from 'node:fs';
+const t0 = performance.now();
+const bytes = readFileSync(new URL('./alter_edge_bg.wasm', ${JSON.stringify(entry)}));
+const t1 = performance.now();
+new WebAssembly.Module(bytes);
+const t2 = performance.now();
+process.stdout.write(JSON.stringify({ readMs: t1 - t0, compileMs: t2 - t1 }));
+`;
 
 function once(src) {
   const t = process.hrtime.bigint();
@@ -36,15 +46,17 @@ function once(src) {
   return { ...JSON.parse(r.stdout), wallMs };
 }
 
-const pkgRuns = []; const bareRuns = [];
+const pkgRuns = []; const bareRuns = []; const compileRuns = [];
 once(probe); once(bare); // page cache
-for (let i = 0; i < RUNS; i++) { bareRuns.push(once(bare)); pkgRuns.push(once(probe)); }
+for (let i = 0; i < RUNS; i++) { bareRuns.push(once(bare)); pkgRuns.push(once(probe)); compileRuns.push(once(compile)); }
 const stat = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 const result = {
   runtime: `node ${process.version}`, runs: RUNS, pkg: PKG,
   importMs: stat(pkgRuns.map((r) => r.importMs)),
   appMs: stat(pkgRuns.map((r) => r.appMs)),
   totalMs: stat(pkgRuns.map((r) => r.totalMs)),
+  wasmReadMs: stat(compileRuns.map((r) => r.readMs)),
+  wasmCompileMs: stat(compileRuns.map((r) => r.compileMs)),
   processWallMs: stat(pkgRuns.map((r) => r.wallMs)),
   bareProcessWallMs: stat(bareRuns.map((r) => r.wallMs)),
   measured: new Date().toISOString(),

@@ -126,6 +126,7 @@ if (coldNode) {
   out.push(`Node (${c.runtime}), fresh process per run, ${c.runs} runs interleaved with a bare \`node -e\` process:`, '');
   out.push('| measure | median ms | min ms | max ms |', '|---|---|---|---|');
   out.push(`| \`await import('alter-edge')\` (node entry: read + compile .wasm, instantiate, JS layer) | ${f1(c.importMs.median)} | ${f1(c.importMs.min)} | ${f1(c.importMs.max)} |`);
+  if (c.wasmCompileMs) out.push(`| of which: \`new WebAssembly.Module(bytes)\` alone (separate fresh process; read: ${f2(c.wasmReadMs.median)} ms) | ${f1(c.wasmCompileMs.median)} | ${f1(c.wasmCompileMs.min)} | ${f1(c.wasmCompileMs.max)} |`);
   out.push(`| first \`new App({...})\` | ${f2(c.appMs.median)} | ${f2(c.appMs.min)} | ${f2(c.appMs.max)} |`);
   out.push(`| import + first App | ${f1(c.totalMs.median)} | ${f1(c.totalMs.min)} | ${f1(c.totalMs.max)} |`);
   out.push(`| whole process wall time (spawn → exit) with the package | ${f0(c.processWallMs.median)} | ${f0(c.processWallMs.min)} | ${f0(c.processWallMs.max)} |`);
@@ -174,6 +175,10 @@ if (soak) {
   }
   out.push(`Checks: ${s.problems.length ? s.problems.join('; ') : 'token = provider = audit = chunk size in every chunk'}.`, '');
 } else out.push('Not measured.', '');
+
+// hand-written reading of the figures (dated; kept next to the table it explains)
+const analysisPath = path.join(ROOT, 'bench/results/analysis.md');
+if (existsSync(analysisPath)) out.push(readFileSync(analysisPath, 'utf8').trim(), '');
 
 if (extra?.notes?.length) {
   out.push('## Notes', '');

@@ -157,6 +157,21 @@ pub async fn connect_action(State(v): State<Arc<Vault>>, headers: HeaderMap, Pat
     }
 }
 
+/// `POST /admin/auth/{session_token}/complete` `{"sub"}` or `/deny`: decides an auth session.
+pub async fn auth_action(State(v): State<Arc<Vault>>, headers: HeaderMap, Path((token, action)): Path<(String, String)>, body: Bytes) -> ApiResult {
+    authorize(&v, &headers)?;
+    let b = body_object(&body)?;
+    let sub = b.get("sub").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+    Ok(ok_json(crate::sdk_more::decide_auth(&v, &token, &action, sub)?))
+}
+
+pub async fn auth_page(State(v): State<Arc<Vault>>, Path(token): Path<String>) -> Response {
+    match crate::sdk_more::auth_page(&v, &token) {
+        Ok(j) => ok_json(j),
+        Err(e) => e.into_response(),
+    }
+}
+
 pub async fn reset(State(v): State<Arc<Vault>>, headers: HeaderMap) -> ApiResult {
     authorize(&v, &headers)?;
     v.reset().map_err(|m| ApiError::detail(500, "reset_failed", m))?;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use alter_protocol::signing::{H_ACTOR_ID, H_CALLER, H_CALLER_TYPE, H_CONTEXT, H_SCOPE_CONSTRAINTS};
+use alter_protocol::signing::{H_ACTOR_ID, H_CALLER, H_CALLER_TYPE, H_CONTEXT, H_REQUEST_RULE, H_SCOPE_CONSTRAINTS};
 use alter_protocol::token::is_uuid_any_case;
 use alter_protocol::verify::{verify_request, IncomingRequest, VerifyPolicy, H_API_KEY};
 use axum::body::{Body, Bytes};
@@ -177,6 +177,18 @@ pub fn check(v: &Vault, method: &str, path_and_query: &str, path: &str, headers:
         "inactive" => return Err(unauthorized("key_not_active", "API key is not active")),
         "rotated" => return Err(unauthorized("key_rotated_grace_expired", "API key was rotated and its grace period ended")),
         _ => {}
+    }
+    if key.expires_at.is_some_and(|t| t <= now) {
+        return Err(unauthorized("key_expired", "API key has expired").with("hint", "derive a new key"));
+    }
+    if key.grace_until.is_some_and(|t| t <= now) {
+        return Err(unauthorized("key_rotated_grace_expired", "API key was rotated and its grace period ended"));
+    }
+    // §2.8: a request rule must decode and validate (400 otherwise); it is not evaluated.
+    if let Some(raw) = single_header(headers, H_REQUEST_RULE).filter(|r| !r.is_empty()) {
+        if let Err(m) = crate::rules::parse_request_rule(raw) {
+            return Err(ApiError::detail(400, "invalid_request_rule", m));
+        }
     }
     // §2.8: an attenuated client narrows the key's scopes for this request; widening is refused.
     let mut key = key;

@@ -142,7 +142,7 @@ fn take_fault(v: &Vault, path: &str) -> Option<Value> {
 
 pub async fn apply(State(v): State<Arc<Vault>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
-    if path.starts_with("/admin/") || path.starts_with("/idp/") || path.starts_with("/approvals/") || path.starts_with("/connect/") {
+    if path.starts_with("/admin/") || path.starts_with("/idp/") || path.starts_with("/approvals/") || path.starts_with("/connect/") || path.starts_with("/auth/") {
         return next.run(req).await;
     }
     let Some(f) = take_fault(&v, &path) else {

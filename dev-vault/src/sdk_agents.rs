@@ -191,6 +191,7 @@ pub async fn create(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>,
         deprecated_at: None,
         revoked_at: None,
         last_used_at: None,
+        ..Key::default()
     };
     let mut m = agent_info(&agent);
     m.insert("api_key".into(), Value::from(key.key.clone()));
@@ -298,6 +299,7 @@ pub async fn mint_key(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx
         deprecated_at: None,
         revoked_at: None,
         last_used_at: None,
+        ..Key::default()
     };
     let mut m = key_info(&key);
     m.insert("api_key".into(), Value::from(key.key.clone()));

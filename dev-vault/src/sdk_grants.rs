@@ -451,6 +451,10 @@ pub async fn connect_session(State(v): State<Arc<Vault>>, Extension(ctx): Extens
         status: "pending".into(),
         result: vec![],
         polled: false,
+        managed_secret: None,
+        requested_label: None,
+        grant_policy: None,
+        existing_grant_id: None,
     };
     v.lock().connect_sessions.push(s);
     Ok(ok_json(serde_json::json!({
@@ -493,6 +497,10 @@ pub fn complete_connect(v: &Vault, token: &str, sub: Option<String>, provider: O
     let s = st.connect_sessions[pos].clone();
     if s.status != "pending" {
         return Err(ApiError::detail(409, "session_not_pending", format!("session is {}", s.status)));
+    }
+    if s.managed_secret.is_some() {
+        drop(st);
+        return crate::sdk_more::complete_managed_secret_connect(v, token, sub);
     }
     let user = sub.or(s.user.clone());
     if let Some(u) = &user {

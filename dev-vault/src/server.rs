@@ -19,7 +19,7 @@ use tower::ServiceExt;
 use crate::faults::ConnAbort;
 use crate::util::ApiError;
 use crate::vault::Vault;
-use crate::{admin, auth, faults, mock, sdk_agents, sdk_core, sdk_grants, sdk_proxy};
+use crate::{admin, auth, faults, mock, sdk_agents, sdk_core, sdk_grants, sdk_keys, sdk_more, sdk_proxy};
 
 /// Unknown `/sdk/*` routes (reached after authentication).
 async fn sdk_not_found() -> Response {
@@ -96,6 +96,14 @@ pub fn router(vault: Arc<Vault>) -> Router {
         .route("/sdk/oauth/connect/session", post(sdk_grants::connect_session))
         .route("/sdk/oauth/connect/session/poll", post(sdk_grants::connect_poll))
         .route("/sdk/managed-secrets/{id}/grants", post(sdk_grants::create_managed_secret_grant))
+        .route("/sdk/managed-secrets/connect/session", post(sdk_more::managed_secret_connect_session))
+        .route("/sdk/grants/{grant_id}/mint", post(sdk_more::mint_grant))
+        .route("/sdk/auth/session", post(sdk_more::auth_session))
+        .route("/sdk/auth/poll", post(sdk_more::auth_poll))
+        .route("/sdk/oauth/provider-catalog", get(sdk_more::provider_catalog))
+        .route("/sdk/keys/derive", post(sdk_keys::derive))
+        .route("/sdk/keys/{key_id}/rotate", post(sdk_keys::rotate))
+        .route("/sdk/keys/{key_id}", axum::routing::delete(sdk_keys::revoke))
         .route("/sdk/agents", get(sdk_agents::list).post(sdk_agents::create))
         .route("/sdk/agents/me", get(sdk_agents::me))
         .route("/sdk/agents/{id}", get(sdk_agents::get).patch(sdk_agents::update).delete(sdk_agents::delete))
@@ -114,6 +122,8 @@ pub fn router(vault: Arc<Vault>) -> Router {
         .route("/admin/idp/token", post(admin::idp_token))
         .route("/admin/faults", post(admin::add_fault).delete(admin::clear_faults))
         .route("/admin/connect/{token}/{action}", post(admin::connect_action))
+        .route("/admin/auth/{token}/{action}", post(admin::auth_action))
+        .route("/auth/{token}", get(admin::auth_page))
         .route("/admin/reset", post(admin::reset))
         .route("/approvals/{id}", get(admin::approval_page))
         .route("/connect/{token}", get(admin::connect_page))

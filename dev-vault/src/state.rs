@@ -147,7 +147,7 @@ pub struct Agent {
     pub key_counter: u32,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Key {
     pub id: String,
     pub name: String,
@@ -160,6 +160,14 @@ pub struct Key {
     pub deprecated_at: Option<u64>,
     pub revoked_at: Option<u64>,
     pub last_used_at: Option<u64>,
+    /// Keys minted by `POST /sdk/keys/derive` expire (401 `key_expired` afterwards).
+    pub expires_at: Option<u64>,
+    /// The key this one was derived from (`dk`) or rotated from (successor).
+    pub parent_key_id: Option<String>,
+    pub cidr_allowlist: Option<Vec<String>>,
+    /// A rotated key keeps working until then (401 `key_rotated_grace_expired` afterwards).
+    pub grace_until: Option<u64>,
+    pub metadata: Option<Value>,
 }
 
 impl std::fmt::Debug for Key {
@@ -174,6 +182,15 @@ impl Key {
     }
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == "*" || s == scope)
+    }
+    /// `rk` / `ak` / `dk` / `pk` from the scoped syntax; a legacy key reports `ak` for an agent's
+    /// key and `rk` otherwise.
+    pub fn key_type(&self) -> &'static str {
+        match alter_protocol::keys::validate_api_key(&self.key) {
+            Ok(alter_protocol::keys::KeyKind::Scoped(t)) => t.as_str(),
+            _ if self.agent_id.is_some() => "ak",
+            _ => "rk",
+        }
     }
 }
 
@@ -226,6 +243,23 @@ pub struct ConnectSession {
     pub status: String,
     pub result: Vec<Value>,
     pub polled: bool,
+    /// Set for a managed-secret connect session (api-surface §2.4.5).
+    pub managed_secret: Option<ManagedSecretRef>,
+    pub requested_label: Option<String>,
+    pub grant_policy: Option<Value>,
+    /// The grant a `repair` / `fast_path` session completes on.
+    pub existing_grant_id: Option<String>,
+}
+
+/// An end-user sign-in session (api-surface §2.5), completed or denied through the admin API.
+#[derive(Debug, Clone)]
+pub struct AuthSession {
+    pub token: String,
+    pub app: String,
+    pub expires_at: u64,
+    /// pending | completed | denied
+    pub status: String,
+    pub sub: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -257,6 +291,7 @@ pub struct State {
     pub nonces: HashMap<String, u64>,
     pub nonce_prune_at: u64,
     pub connect_sessions: Vec<ConnectSession>,
+    pub auth_sessions: Vec<AuthSession>,
     /// Idempotency-Key → (body hash, agent id, key id).
     pub idempotency: HashMap<String, (String, String, String)>,
     pub scope_reports: Vec<Value>,
@@ -310,6 +345,7 @@ impl State {
                 deprecated_at: (k.status == "deprecated").then_some(now),
                 revoked_at: (k.status == "revoked").then_some(now),
                 last_used_at: None,
+                ..Key::default()
             })
             .collect();
         let grants = cfg
@@ -396,6 +432,7 @@ impl State {
             nonces: HashMap::new(),
             nonce_prune_at: now,
             connect_sessions: vec![],
+            auth_sessions: vec![],
             idempotency: HashMap::new(),
             scope_reports: vec![],
             rate: HashMap::new(),

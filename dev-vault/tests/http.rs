@@ -520,6 +520,13 @@ async fn junk_bodies_on_every_endpoint_get_4xx_json_never_5xx() {
         ("GET", "/sdk/agents?limit=abc&offset=-1".into()),
         ("GET", "/sdk/approvals/not-a-uuid?wait=abc".into()),
         ("GET", "/sdk/approvals/%FF%FE/result".into()),
+        ("POST", "/sdk/keys/derive".into()),
+        ("POST", "/sdk/keys/4b000000-0000-4000-8000-000000000002/rotate".into()),
+        ("DELETE", "/sdk/keys/%FF%FE?force=maybe".into()),
+        ("POST", format!("/sdk/grants/{g}/mint")),
+        ("POST", "/sdk/managed-secrets/connect/session".into()),
+        ("POST", "/sdk/auth/session".into()),
+        ("POST", "/sdk/auth/poll".into()),
     ];
     let deep = format!("{}{}", "[".repeat(1000), "]".repeat(1000));
     let bodies: Vec<Vec<u8>> = vec![

@@ -85,6 +85,8 @@ pub struct Signed {
     pub context: Option<String>,
     /// `X-Alter-Scope-Constraints` (§2.8), empty when not attenuated.
     pub scope_constraints: String,
+    /// `X-Alter-Request-Rule` (§2.8), as sent on the wire.
+    pub request_rule: Option<String>,
     pub extra_headers: Vec<(String, String)>,
 }
 
@@ -103,6 +105,7 @@ impl Signed {
             actor_id: None,
             context: None,
             scope_constraints: String::new(),
+            request_rule: None,
             extra_headers: vec![],
         }
     }
@@ -132,7 +135,7 @@ impl Signed {
             timestamp: self.timestamp,
             nonce: &self.nonce,
             scope_constraints: &self.scope_constraints,
-            request_rule: None,
+            request_rule: self.request_rule.as_deref(),
             identity,
         };
         let sig = sign(&derive_signing_key(&self.signing_api_key), &input);

@@ -1,0 +1,443 @@
+//! The endpoints added for the rest of the SDK surface: keys derive / rotate / revoke, mint_grant,
+//! managed-secret connect sessions, auth sessions + poll, the OAuth provider catalog, and the
+//! `X-Alter-Request-Rule` validation.
+
+mod common;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use common::*;
+use serde_json::{json, Value};
+
+const URL: &str = "http://127.0.0.1:9/mock/google/calendar/v3/events";
+const FULL_KEY_ID: &str = "4b000000-0000-4000-8000-000000000001";
+const VECTOR_KEY: &str = "alter_rk_abcdefghijklmnopqrstuv_iwpykn";
+const VECTOR_KEY_ID: &str = "4b000000-0000-4000-8000-000000000002";
+const AGENT_KEY_ID: &str = "4b000000-0000-4000-8000-000000000011";
+
+fn class(a: &Answer) -> String {
+    alter_protocol::mapping::map_backend_error(a.status.as_u16(), &[], &a.body).class.name().to_string()
+}
+
+fn expect(a: &Answer, status: u16, code: &str) {
+    assert_eq!((a.status.as_u16(), a.code().as_str()), (status, code), "{}", String::from_utf8_lossy(&a.body));
+}
+
+async fn post(t: &TestVault, path: &str, body: Value, key: &str) -> Answer {
+    call(&t.app, &Signed::json("POST", path, &body, key)).await
+}
+
+async fn token_ok(t: &TestVault, key: &str, grant_id: &str) -> Answer {
+    post(t, "/sdk/token", token_body_grant(grant_id, URL), key).await
+}
+
+// ───────────────────────────── keys ─────────────────────────────
+
+#[tokio::test]
+async fn derive_mints_a_narrow_expiring_dk_key() {
+    let t = vault();
+    let a = post(&t, "/sdk/keys/derive", json!({"scopes": ["tokens:retrieve"], "expires_in": 3600, "name": "ci", "metadata": {"job": "1"}}), FULL_KEY).await;
+    assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
+    let j = a.json();
+    let dk = j["api_key"].as_str().expect("plaintext once").to_string();
+    assert!(dk.starts_with("alter_dk_") && alter_protocol::keys::is_valid_key(&dk), "{dk}");
+    assert_eq!(j["key_type"], "dk");
+    assert_eq!(j["scopes"], json!(["tokens:retrieve"]));
+    assert_eq!(j["parent_key_id"], FULL_KEY_ID);
+    assert_eq!(j["name"], "ci");
+    assert!(j["expires_at"].is_string() && j["revoked_at"].is_null() && j["deprecated_at"].is_null());
+    assert_eq!(j["effective_rate_limit_rpm"].is_null(), j["rate_limit_source"].is_null());
+    assert!(!j["key_prefix"].as_str().unwrap_or("").is_empty());
+    // The derived key authenticates, within its scopes only.
+    assert_eq!(token_ok(&t, &dk, &grant("06")).await.status, 200);
+    let list = post(&t, "/sdk/grants/list", json!({}), &dk).await;
+    expect(&list, 403, "insufficient_scope");
+    assert_eq!(class(&list), "InsufficientScopeError");
+    // It cannot derive further (no keys:derive).
+    expect(&post(&t, "/sdk/keys/derive", json!({"scopes": ["tokens:retrieve"], "expires_in": 60}), &dk).await, 403, "insufficient_scope");
+    // A default name, and the TTL capped at 24 h.
+    let b = post(&t, "/sdk/keys/derive", json!({"scopes": ["tokens:retrieve"], "expires_in": 10_000_000}), FULL_KEY).await;
+    assert_eq!(b.status, 201);
+    assert!(b.json()["name"].as_str().unwrap_or("").starts_with("derived-"));
+}
+
+#[tokio::test]
+async fn derive_refusals() {
+    let t = vault();
+    let bad = [
+        (json!({"scopes": ["keys:derive"], "expires_in": 60}), 400, "invalid_scope_for_derived_key"),
+        (json!({"scopes": ["*"], "expires_in": 60}), 400, "invalid_scope_for_derived_key"),
+        (json!({"scopes": [], "expires_in": 60}), 422, "invalid_request"),
+        (json!({"scopes": [""], "expires_in": 60}), 422, "invalid_request"),
+        (json!({"scopes": ["tokens:retrieve"], "expires_in": 0}), 422, "invalid_request"),
+        (json!({"scopes": ["tokens:retrieve"], "expires_in": true}), 422, "invalid_request"),
+        (json!({"scopes": ["tokens:retrieve"]}), 422, "invalid_request"),
+        (json!({"scopes": "tokens:retrieve", "expires_in": 60}), 422, "invalid_request"),
+    ];
+    for (body, status, code) in bad {
+        let a = post(&t, "/sdk/keys/derive", body.clone(), FULL_KEY).await;
+        assert_eq!((a.status.as_u16(), a.code().as_str()), (status, code), "{body}");
+    }
+    // Not a subset of the caller's (attenuated) scopes.
+    let mut s = Signed::json("POST", "/sdk/keys/derive", &json!({"scopes": ["grants:read"], "expires_in": 60}), FULL_KEY);
+    s.scope_constraints = "keys:derive,tokens:retrieve".into();
+    let a = call(&t.app, &s).await;
+    expect(&a, 400, "scope_not_subset");
+    assert_eq!(class(&a), "BackendError");
+    // A key without keys:derive.
+    expect(&post(&t, "/sdk/keys/derive", json!({"scopes": ["tokens:retrieve"], "expires_in": 60}), NO_AUDIT_KEY).await, 403, "insufficient_scope");
+    // Junk body.
+    let junk = call(&t.app, &Signed::new("POST", "/sdk/keys/derive", b"{nope", FULL_KEY)).await;
+    expect(&junk, 422, "invalid_request");
+}
+
+#[tokio::test]
+async fn rotate_mints_a_successor_and_deprecates_the_old_key() {
+    let t = vault();
+    let a = post(&t, &format!("/sdk/keys/{VECTOR_KEY_ID}/rotate"), json!({"overlap_days": 7}), FULL_KEY).await;
+    assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
+    let j = a.json();
+    let succ = j["api_key"].as_str().expect("successor").to_string();
+    assert!(succ.starts_with("alter_rk_") && alter_protocol::keys::is_valid_key(&succ));
+    assert_eq!(j["parent_key_id"], VECTOR_KEY_ID);
+    assert_eq!(j["scopes"], json!(["*"]));
+    assert_eq!(token_ok(&t, &succ, &grant("06")).await.status, 200);
+    // The old key works during the overlap, flagged as deprecated.
+    let old = token_ok(&t, VECTOR_KEY, &grant("06")).await;
+    assert_eq!(old.status, 200);
+    assert_eq!(old.header("x-alter-key-deprecated").as_deref(), Some("true"));
+    // Rotating it again is refused.
+    expect(&post(&t, &format!("/sdk/keys/{VECTOR_KEY_ID}/rotate"), json!({"overlap_days": 7}), FULL_KEY).await, 409, "key_already_rotated");
+
+    // overlap_days = 0: the old key stops at once.
+    let succ_id = j["id"].as_str().unwrap_or("").to_string();
+    let b = post(&t, &format!("/sdk/keys/{succ_id}/rotate"), json!({"overlap_days": 0}), FULL_KEY).await;
+    assert_eq!(b.status, 201);
+    let gone = token_ok(&t, &succ, &grant("06")).await;
+    expect(&gone, 401, "key_rotated_grace_expired");
+}
+
+#[tokio::test]
+async fn rotate_refusals() {
+    let t = vault();
+    for (body, status, code) in [
+        (json!({"overlap_days": 31}), 422, "invalid_request"),
+        (json!({"overlap_days": -1}), 422, "invalid_request"),
+        (json!({"overlap_days": "7"}), 422, "invalid_request"),
+    ] {
+        let a = post(&t, &format!("/sdk/keys/{VECTOR_KEY_ID}/rotate"), body.clone(), FULL_KEY).await;
+        assert_eq!((a.status.as_u16(), a.code().as_str()), (status, code), "{body}");
+    }
+    expect(&post(&t, "/sdk/keys/00000000-0000-4000-8000-000000000000/rotate", json!({"overlap_days": 1}), FULL_KEY).await, 404, "key_not_found");
+    expect(&post(&t, "/sdk/keys/not-a-key/rotate", json!({"overlap_days": 1}), FULL_KEY).await, 404, "key_not_found");
+    expect(&post(&t, "/sdk/keys/4b000000-0000-4000-8000-000000000004/rotate", json!({"overlap_days": 1}), FULL_KEY).await, 409, "key_not_active");
+    // A derived key cannot rotate.
+    let dk = post(&t, "/sdk/keys/derive", json!({"scopes": ["tokens:retrieve"], "expires_in": 60}), FULL_KEY).await.json();
+    let dk_id = dk["id"].as_str().unwrap_or("");
+    expect(&post(&t, &format!("/sdk/keys/{dk_id}/rotate"), json!({"overlap_days": 1}), FULL_KEY).await, 400, "derived_key_not_rotatable");
+    // An agent key reaches only its own agent's keys; a key without keys:admin reaches nothing.
+    expect(&post(&t, &format!("/sdk/keys/{VECTOR_KEY_ID}/rotate"), json!({"overlap_days": 1}), AGENT_KEY).await, 404, "key_not_found");
+    expect(&post(&t, &format!("/sdk/keys/{VECTOR_KEY_ID}/rotate"), json!({"overlap_days": 1}), NO_AUDIT_KEY).await, 403, "insufficient_scope");
+    // The legacy app's key is not the demo app's to rotate.
+    expect(&post(&t, "/sdk/keys/4b000000-0000-4000-8000-000000000007/rotate", json!({"overlap_days": 1}), FULL_KEY).await, 404, "key_not_found");
+}
+
+#[tokio::test]
+async fn revoke_cascades_to_derived_keys_and_guards_the_last_agent_key() {
+    let t = vault();
+    // A derived key under the spec-vector key, and one under that.
+    let mut s = Signed::json("POST", "/sdk/keys/derive", &json!({"scopes": ["tokens:retrieve", "keys:admin"], "expires_in": 600}), VECTOR_KEY);
+    s.nonce = fresh_nonce();
+    let dk1 = call(&t.app, &s).await.json();
+    let dk1_key = dk1["api_key"].as_str().unwrap_or("").to_string();
+    assert_eq!(token_ok(&t, &dk1_key, &grant("06")).await.status, 200);
+    let r = call(&t.app, &Signed::new("DELETE", &format!("/sdk/keys/{VECTOR_KEY_ID}"), b"", FULL_KEY)).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let j = r.json();
+    assert_eq!(j["id"], VECTOR_KEY_ID);
+    assert!(j["revoked_at"].is_string());
+    assert!(j.get("api_key").is_none(), "no plaintext on revoke");
+    expect(&token_ok(&t, VECTOR_KEY, &grant("06")).await, 401, "key_revoked");
+    expect(&token_ok(&t, &dk1_key, &grant("06")).await, 401, "key_revoked");
+    // Idempotent.
+    assert_eq!(call(&t.app, &Signed::new("DELETE", &format!("/sdk/keys/{VECTOR_KEY_ID}"), b"", FULL_KEY)).await.status, 200);
+    // The agent's only key: refused without force, revoked with it.
+    let path = format!("/sdk/keys/{AGENT_KEY_ID}");
+    let g = call(&t.app, &Signed::new("DELETE", &path, b"", FULL_KEY)).await;
+    expect(&g, 409, "last_active_key");
+    // keys.* use the canonical mapper (api-surface §2.7), where this code is a BackendError.
+    assert_eq!(class(&g), "BackendError");
+    let f = call(&t.app, &Signed::new("DELETE", &format!("{path}?force=true"), b"", FULL_KEY)).await;
+    assert_eq!(f.status, 200);
+    expect(&token_ok(&t, AGENT_KEY, &grant("01")).await, 401, "key_revoked");
+    expect(&call(&t.app, &Signed::new("DELETE", "/sdk/keys/00000000-0000-4000-8000-000000000000", b"", FULL_KEY)).await, 404, "key_not_found");
+}
+
+// ───────────────────────────── mint_grant ─────────────────────────────
+
+#[tokio::test]
+async fn mint_grant_creates_a_sibling_on_the_same_credential() {
+    let t = vault();
+    let a = post(&t, &format!("/sdk/grants/{}/mint", grant("01")), json!({"label": "second-use", "grant_policy": {"max_ttl_seconds": 3600}, "grant_tags": ["x"]}), FULL_KEY).await;
+    assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
+    let j = a.json();
+    let id = j["grant_id"].as_str().expect("id").to_string();
+    assert_ne!(id, grant("01"));
+    assert_eq!(j["provider_id"], "google");
+    assert_eq!(j["principal_type"], "user");
+    assert_eq!(j["label"], "second-use");
+    assert_eq!(j["status"], "active");
+    assert_eq!(j["grant_policy"], json!({"max_ttl_seconds": 3600}));
+    assert!(j["created_at"].is_string());
+    // Usable, on the source's credential.
+    let src = token_ok(&t, FULL_KEY, &grant("01")).await.json();
+    let sib = token_ok(&t, FULL_KEY, &id).await.json();
+    assert_eq!(sib["grant_id"], id);
+    assert_eq!(sib["access_token"], src["access_token"]);
+    // The label is taken now.
+    let c = post(&t, &format!("/sdk/grants/{}/mint", grant("01")), json!({"label": "second-use"}), FULL_KEY).await;
+    expect(&c, 409, "sibling_label_conflict");
+    assert_eq!(class(&c), "SiblingLabelConflictError");
+    // No delegations are copied: email-assistant holds grant 01 but not the sibling.
+    expect(&token_ok(&t, AGENT_KEY, &id).await, 404, "grant_not_found");
+}
+
+#[tokio::test]
+async fn mint_grant_refusals() {
+    let t = vault();
+    let path = format!("/sdk/grants/{}/mint", grant("01"));
+    let a = post(&t, &path, json!({"label": "x"}), AGENT_KEY).await;
+    expect(&a, 403, "agents_cannot_mint");
+    assert_eq!(class(&a), "PolicyViolationError");
+    expect(&post(&t, &path, json!({"label": "x", "grant_policy": {"default_ttl_seconds": 60}}), FULL_KEY).await, 422, "invalid_grant_policy");
+    expect(&post(&t, &path, json!({"label": "x", "grant_policy": {"colour": 1}}), FULL_KEY).await, 422, "invalid_grant_policy");
+    expect(&post(&t, &path, json!({"label": ""}), FULL_KEY).await, 422, "invalid_request");
+    expect(&post(&t, &path, json!({}), FULL_KEY).await, 422, "invalid_request");
+    expect(&post(&t, &path, json!({"label": "x", "grant_tags": [""]}), FULL_KEY).await, 422, "invalid_request");
+    let nf = post(&t, "/sdk/grants/00000000-0000-4000-8000-000000000000/mint", json!({"label": "x"}), FULL_KEY).await;
+    expect(&nf, 404, "grant_not_found");
+    assert_eq!(class(&nf), "GrantNotFoundError");
+    // Not active (revoked) → not found; grant-level rules (approval policy, proxy-only) → 403.
+    expect(&post(&t, &format!("/sdk/grants/{}/mint", grant("20")), json!({"label": "x"}), FULL_KEY).await, 404, "grant_not_found");
+    expect(&post(&t, &format!("/sdk/grants/{}/mint", grant("13")), json!({"label": "x"}), FULL_KEY).await, 403, "mint_source_has_grant_rules");
+    expect(&post(&t, &format!("/sdk/grants/{}/mint", grant("26")), json!({"label": "x"}), FULL_KEY).await, 403, "mint_source_has_grant_rules");
+    // Another app's grant.
+    expect(&post(&t, &format!("/sdk/grants/{}/mint", grant("07")), json!({"label": "x"}), FULL_KEY).await, 404, "grant_not_found");
+    // Without grants:write.
+    expect(&post(&t, &path, json!({"label": "x"}), NO_AUDIT_KEY).await, 403, "insufficient_scope");
+}
+
+// ──────────────────────── managed-secret connect sessions ────────────────────────
+
+const MS_PATH: &str = "/sdk/managed-secrets/connect/session";
+
+fn ms_session_shape_ok(j: &Value) {
+    for k in ["session_token", "connect_url", "expires_at"] {
+        assert!(j[k].as_str().is_some_and(|s| !s.is_empty()), "{k}: {j}");
+    }
+    assert!(j["expires_in"].is_u64());
+    assert!(j["delegable_requested"].is_boolean() && j["direct"].is_boolean());
+    assert!(j.as_object().is_some_and(|m| m.contains_key("path")), "path is always present");
+}
+
+#[tokio::test]
+async fn managed_secret_connect_session_paths() {
+    let t = vault();
+    let jwt = mint_jwt(&t.app, "alice").await;
+    // alice holds no resend key yet: key_entry.
+    let a = post(&t, MS_PATH, json!({"provider": "resend", "user_token": jwt, "requested_grant": {"label": "mine"}}), FULL_KEY).await;
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let j = a.json();
+    ms_session_shape_ok(&j);
+    assert_eq!(j["path"], "key_entry");
+    assert_eq!(j["secret_slug"], "resend");
+    assert!(j["existing_grant_id"].is_null() && j["agent_id"].is_null() && j["template_slug"].is_null());
+    assert_eq!(j["delegable_requested"], false);
+    // The admin API completes it: alice's own resend grant, labelled as requested.
+    let token = j["session_token"].as_str().unwrap_or("");
+    let done = admin(&t.app, "POST", &format!("/admin/connect/{token}/complete"), None).await;
+    assert_eq!(done.status, 200, "{}", String::from_utf8_lossy(&done.body));
+    let gid = done.json()["grant"]["grant_id"].as_str().unwrap_or("").to_string();
+    assert_eq!(done.json()["grant"]["operation"], "creation");
+    let list = post(&t, "/sdk/grants/list", json!({"user_token": jwt, "provider_id": "resend"}), FULL_KEY).await.json();
+    assert_eq!(list["grants"][0]["grant_id"], gid);
+    assert_eq!(list["grants"][0]["label"], "mine");
+    assert_eq!(list["grants"][0]["principal_type"], "user");
+    // Now she holds one: fast_path on it, delegated to the named agent.
+    let b = post(&t, MS_PATH, json!({"provider": "resend", "agent": "email-assistant", "user_token": jwt, "delegable": true}), FULL_KEY).await;
+    assert_eq!(b.status, 200);
+    let jb = b.json();
+    assert_eq!(jb["path"], "fast_path");
+    assert_eq!(jb["existing_grant_id"], gid);
+    assert_eq!(jb["agent_id"], EMAIL_AGENT_ID);
+    assert_eq!(jb["delegable_requested"], true);
+    let tb = jb["session_token"].as_str().unwrap_or("");
+    let d = admin(&t.app, "POST", &format!("/admin/connect/{tb}/complete"), None).await.json();
+    assert_eq!(d["grant"]["delegation"]["agent_id"], EMAIL_AGENT_ID);
+    let del_id = d["grant"]["delegation"]["grant_id"].as_str().unwrap_or("").to_string();
+    assert_eq!(token_ok(&t, AGENT_KEY, &del_id).await.status, 200);
+    // repair of her own key.
+    let c = post(&t, MS_PATH, json!({"provider": "resend", "user_token": jwt, "repair_grant_id": gid}), FULL_KEY).await.json();
+    assert_eq!(c["path"], "repair");
+    assert_eq!(c["existing_grant_id"], gid);
+    // An agent's own key: the session targets the agent and reveals nothing of what she holds.
+    let e = post(&t, MS_PATH, json!({"provider": "resend", "user_token": jwt}), AGENT_KEY).await;
+    assert_eq!(e.status, 200);
+    let je = e.json();
+    ms_session_shape_ok(&je);
+    assert!(je["path"].is_null() && je["existing_grant_id"].is_null());
+    assert_eq!(je["agent_id"], EMAIL_AGENT_ID);
+    // The deprecated template_slug spelling.
+    let f = post(&t, MS_PATH, json!({"template_slug": "Resend", "user_token": jwt}), FULL_KEY).await.json();
+    assert_eq!(f["secret_slug"], "resend");
+    assert_eq!(f["template_slug"], "Resend");
+}
+
+#[tokio::test]
+async fn managed_secret_connect_session_refusals() {
+    let t = vault();
+    let jwt = mint_jwt(&t.app, "alice").await;
+    let cases = [
+        (json!({"provider": "nope", "user_token": jwt}), 404, "secret_not_found"),
+        (json!({"provider": "Bad_Slug", "user_token": jwt}), 422, "invalid_request"),
+        (json!({"user_token": jwt}), 422, "invalid_request"),
+        (json!({"provider": "resend"}), 422, "invalid_request"),
+        (json!({"provider": "resend", "user_token": "x.y.z"}), 401, "jwt_validation_error"),
+        (json!({"provider": "resend", "user_token": jwt, "allowed_origin": "https://app.example/path"}), 400, "invalid_origin"),
+        (json!({"provider": "resend", "user_token": jwt, "agent": "ghost"}), 404, "agent_not_found"),
+        (json!({"provider": "resend", "user_token": jwt, "repair_grant_id": "00000000-0000-4000-8000-000000000000"}), 404, "grant_not_found"),
+        (json!({"provider": "resend", "user_token": jwt, "repair_grant_id": grant("11"), "agent": "email-assistant"}), 422, "invalid_request"),
+        (json!({"provider": "resend", "user_token": jwt, "grant_policy": {"max_ttl_seconds": 60}, "requested_ttl_seconds": 60}), 422, "invalid_request"),
+        (json!({"provider": "resend", "user_token": jwt, "grant_policy": {"nope": 1}}), 422, "invalid_grant_policy"),
+        (json!({"provider": "resend", "user_token": jwt, "requested_grant": {"label": "a", "x": 1}}), 422, "invalid_request"),
+        (json!({"provider": "resend", "user_token": jwt, "delegable": "yes"}), 422, "invalid_request"),
+        (json!({"provider": "resend", "user_token": jwt, "surprise": 1}), 422, "invalid_request"),
+    ];
+    for (body, status, code) in cases {
+        let a = post(&t, MS_PATH, body.clone(), FULL_KEY).await;
+        assert_eq!((a.status.as_u16(), a.code().as_str()), (status, code), "{body}: {}", String::from_utf8_lossy(&a.body));
+    }
+    let a = post(&t, MS_PATH, json!({"provider": "nope", "user_token": jwt}), FULL_KEY).await;
+    assert_eq!(class(&a), "ConnectConfigError");
+    // An agent key naming another agent.
+    let b = post(&t, MS_PATH, json!({"provider": "resend", "user_token": jwt, "agent": "research-agent"}), AGENT_KEY).await;
+    expect(&b, 400, "agent_cannot_delegate_to_other_agent");
+    // Missing scopes (connect:initiate + secrets:write).
+    expect(&post(&t, MS_PATH, json!({"provider": "resend", "user_token": jwt}), NO_AUDIT_KEY).await, 403, "insufficient_scope");
+}
+
+// ───────────────────────────── auth sessions ─────────────────────────────
+
+#[tokio::test]
+async fn auth_session_completes_through_the_admin_api() {
+    let t = vault();
+    let a = post(&t, "/sdk/auth/session", json!({}), FULL_KEY).await;
+    assert_eq!(a.status, 201, "{}", String::from_utf8_lossy(&a.body));
+    let j = a.json();
+    let token = j["session_token"].as_str().expect("token").to_string();
+    assert!(j["auth_url"].as_str().is_some_and(|u| u.contains(&token)));
+    assert!(j["expires_in"].is_u64() && j["expires_at"].is_string());
+    let p = post(&t, "/sdk/auth/poll", json!({"session_token": token}), FULL_KEY).await;
+    assert_eq!(p.json(), json!({"status": "pending"}));
+    // A held poll is answered by the completion.
+    let app = t.app.clone();
+    let held_token = token.clone();
+    let held = tokio::spawn(async move { call(&app, &Signed::json("POST", "/sdk/auth/poll", &json!({"session_token": held_token, "wait_ms": 20000}), FULL_KEY)).await });
+    tokio::task::yield_now().await;
+    let done = admin(&t.app, "POST", &format!("/admin/auth/{token}/complete"), Some(json!({"sub": "alice"}))).await;
+    assert_eq!(done.status, 200, "{}", String::from_utf8_lossy(&done.body));
+    let h = held.await.expect("poll task").json();
+    assert_eq!(h["status"], "completed");
+    assert_eq!(h["user_info"]["sub"], "alice");
+    assert_eq!(h["user_info"]["email"], "alice@example.com");
+    let jwt = h["user_token"].as_str().expect("jwt");
+    let v = post(&t, "/sdk/auth/verify-token", json!({"token": jwt}), FULL_KEY).await;
+    assert_eq!(v.json()["sub"], "alice");
+    // Decided sessions cannot be decided again.
+    assert_eq!(admin(&t.app, "POST", &format!("/admin/auth/{token}/deny"), None).await.status, 409);
+}
+
+#[tokio::test]
+async fn auth_session_denied_unknown_and_bad_input() {
+    let t = vault();
+    let token = post(&t, "/sdk/auth/session", json!({}), FULL_KEY).await.json()["session_token"].as_str().unwrap_or("").to_string();
+    assert_eq!(admin(&t.app, "POST", &format!("/admin/auth/{token}/deny"), None).await.status, 200);
+    let p = post(&t, "/sdk/auth/poll", json!({"session_token": token}), FULL_KEY).await.json();
+    assert_eq!(p["status"], "error");
+    assert_eq!(p["error_code"], "access_denied");
+    assert_eq!(post(&t, "/sdk/auth/poll", json!({"session_token": "as_unknown"}), FULL_KEY).await.json(), json!({"status": "expired"}));
+    expect(&post(&t, "/sdk/auth/poll", json!({"session_token": ""}), FULL_KEY).await, 422, "invalid_request");
+    expect(&post(&t, "/sdk/auth/poll", json!({"session_token": token, "wait_ms": 30000}), FULL_KEY).await, 422, "invalid_request");
+    expect(&post(&t, "/sdk/auth/session", json!([]), FULL_KEY).await, 422, "invalid_request");
+    expect(&post(&t, "/sdk/auth/session", json!({}), NO_AUDIT_KEY).await, 403, "insufficient_scope");
+    expect(&post(&t, "/sdk/auth/poll", json!({"session_token": token}), NO_AUDIT_KEY).await, 403, "insufficient_scope");
+    // Admin completion needs a configured user and the admin token.
+    let t2 = post(&t, "/sdk/auth/session", json!({}), FULL_KEY).await.json()["session_token"].as_str().unwrap_or("").to_string();
+    assert_eq!(admin(&t.app, "POST", &format!("/admin/auth/{t2}/complete"), Some(json!({"sub": "mallory"}))).await.status, 422);
+    assert_eq!(admin(&t.app, "POST", "/admin/auth/as_unknown/complete", Some(json!({"sub": "alice"}))).await.status, 404);
+    let req = axum::http::Request::builder().method("POST").uri(format!("/admin/auth/{t2}/complete")).body(axum::body::Body::empty()).expect("req");
+    assert_eq!(send(&t.app, req).await.status, 401);
+    // The auth_url answers GET with how to decide.
+    let page = send(&t.app, axum::http::Request::builder().uri(format!("/auth/{t2}")).body(axum::body::Body::empty()).expect("req")).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.json()["status"], "pending");
+}
+
+// ───────────────────────────── provider catalog ─────────────────────────────
+
+#[tokio::test]
+async fn oauth_provider_catalog() {
+    let t = vault();
+    let a = call(&t.app, &Signed::new("GET", "/sdk/oauth/provider-catalog", b"", FULL_KEY)).await;
+    assert_eq!(a.status, 200);
+    let j = a.json();
+    let providers = j["providers"].as_object().expect("providers");
+    for id in ["google", "github", "slack", "microsoft"] {
+        let p = &providers[id];
+        assert_eq!(p["id"], id);
+        for k in ["name", "display_name", "status"] {
+            assert!(p[k].is_string(), "{id}.{k}");
+        }
+        assert!(p["supports_refresh"].is_boolean() && p["supports_pkce"].is_boolean());
+        assert!(p["default_scopes"].is_array() && p["required_scopes"].is_array());
+        for (_, s) in p["available_scopes"].as_object().expect("available_scopes") {
+            assert!(s["description"].is_string() && s["required"].is_boolean() && s["is_default"].is_boolean() && s["requires"].is_array());
+        }
+    }
+    assert!(providers["google"]["default_scopes"].as_array().is_some_and(|a| a.iter().any(|s| s == "openid")));
+    assert!(!providers.contains_key("resend"), "managed secrets are not OAuth providers");
+    expect(&call(&t.app, &Signed::new("GET", "/sdk/oauth/provider-catalog", b"", NO_AUDIT_KEY)).await, 403, "insufficient_scope");
+}
+
+// ───────────────────────────── request rules ─────────────────────────────
+
+fn rule(v: &Value) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap_or_default())
+}
+
+#[tokio::test]
+async fn request_rule_is_validated() {
+    let t = vault();
+    let mut ok = Signed::json("POST", "/sdk/token", &token_body_grant(&grant("06"), URL), FULL_KEY);
+    ok.request_rule = Some(rule(&json!({"rule_type": "content_match", "rule_body": {"match": {"families": ["send"]}, "effect": "deny"}})));
+    assert_eq!(call(&t.app, &ok).await.status, 200);
+    for bad in [
+        rule(&json!({"rule_type": "deny_all", "rule_body": {}})),
+        rule(&json!({"rule_type": "content_match", "rule_body": {"match": {}, "effect": "deny"}})),
+        rule(&json!({"rule_type": "content_match", "rule_body": {"match": {"families": ["send"]}, "effect": "redact"}})),
+        "not base64 !".to_string(),
+        URL_SAFE_NO_PAD.encode(b"[1,2]"),
+        "A".repeat(4097),
+    ] {
+        let mut s = Signed::json("POST", "/sdk/token", &token_body_grant(&grant("06"), URL), FULL_KEY);
+        s.request_rule = Some(bad.clone());
+        let a = call(&t.app, &s).await;
+        expect(&a, 400, "invalid_request_rule");
+    }
+    // The rule is part of the signature: stripping it breaks the request.
+    let mut req = ok.clone();
+    req.nonce = fresh_nonce();
+    let mut r = req.request();
+    r.headers_mut().remove("X-Alter-Request-Rule");
+    expect(&send(&t.app, r).await, 401, "invalid_signature");
+}

@@ -101,6 +101,12 @@ pub async fn derive(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>)
     if scopes.iter().any(|s| s == SCOPE_DERIVE || s == "*") {
         return Err(ApiError::detail(400, "invalid_scope_for_derived_key", "A derived key cannot hold keys:derive or *"));
     }
+    let known = |s: &str| {
+        s.split_once(':').is_some_and(|(r, v)| crate::sdk_core::SCOPE_CATALOG.iter().any(|(res, verbs)| *res == r && verbs.contains(&v)))
+    };
+    if let Some(s) = scopes.iter().find(|s| !known(s)) {
+        return Err(ApiError::detail(400, "unknown_scope", format!("{s} is not a scope of GET /sdk/scopes")));
+    }
     if let Some(s) = scopes.iter().find(|s| !ctx.key.has_scope(s)) {
         return Err(ApiError::detail(400, "scope_not_subset", format!("scope {s} is not held by the calling key"))
             .with("granted", ctx.key.scopes.clone()));

@@ -67,6 +67,7 @@ async fn derive_refusals() {
     let bad = [
         (json!({"scopes": ["keys:derive"], "expires_in": 60}), 400, "invalid_scope_for_derived_key"),
         (json!({"scopes": ["*"], "expires_in": 60}), 400, "invalid_scope_for_derived_key"),
+        (json!({"scopes": ["grants:zzz"], "expires_in": 60}), 400, "unknown_scope"),
         (json!({"scopes": [], "expires_in": 60}), 422, "invalid_request"),
         (json!({"scopes": [""], "expires_in": 60}), 422, "invalid_request"),
         (json!({"scopes": ["tokens:retrieve"], "expires_in": 0}), 422, "invalid_request"),

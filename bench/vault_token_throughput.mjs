@@ -143,12 +143,31 @@ async function runLevel(base, vaultPid, concurrency, maxRequests, maxSeconds) {
   };
 }
 
+// One sentence on what bounded this run, derived from the measured CPU columns.
+function observation(rows, loadEnd1) {
+  const maxVault = Math.max(...rows.map((r) => r.vaultCores));
+  const maxClient = Math.max(...rows.map((r) => r.clientCores));
+  const best = rows.reduce((a, b) => (b.rps > a.rps ? b : a));
+  const usPerReq = (best.vaultCores * best.wall * 1e6) / best.n;
+  const limit = maxClient >= 0.9 ? 'the Node client (a full core) bounded req/s'
+    : maxVault >= 0.9 ? 'the vault (a full core) bounded req/s'
+    : loadEnd1 > 1.6 ? 'neither process used a full core, but other work on the machine competed ' +
+      'for the cores, so req/s is a lower bound'
+    : 'neither process used a full core, so the loopback round trip between the two processes, ' +
+      'not CPU, bounded req/s';
+  return `Observed: best ${fmt(best.rps, 0)} req/s at ${best.concurrency} clients; vault at most ` +
+    `${fmt(maxVault, 2)} cores, client at most ${fmt(maxClient, 2)} cores: ${limit}. The vault spent ` +
+    `about ${fmt(usPerReq, 0)} µs of CPU per request there, i.e. roughly ` +
+    `${fmt(1e6 / usPerReq / 1000, 0)}k req/s per core of its own work (an estimate).`;
+}
+
 function fmt(x, d = 1) { return x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }); }
 
 async function main() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vault-bench-'));
   const { child, base } = await startVault(dataDir);
   const load = os.loadavg();
+  let loadEnd = load;
   const rows = [];
   try {
     await runLevel(base, child.pid, 4, WARMUP, 30); // warm-up: connections, allocator, caches
@@ -158,6 +177,7 @@ async function main() {
       rows.push(r);
     }
   } finally {
+    loadEnd = os.loadavg();
     child.kill('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -173,8 +193,9 @@ async function main() {
     `Machine: ${os.cpus().length} vCPU (${cpuModel}), ${fmt(os.totalmem() / 2 ** 30, 0)} GiB RAM, ` +
       `Linux ${os.release()}, Node ${process.version}. Vault: release build, \`dev-vault/demo.toml\`, ` +
       '`--data-dir` on a temp dir. Client and vault share the same 2 cores. Load average',
-    `(1/5/15 min) when the run started: ${load.map((x) => x.toFixed(2)).join(' / ')} ` +
-      '(other work on the machine competes for the cores when it is above ~0.5).',
+    `(1/5/15 min) at the start: ${load.map((x) => x.toFixed(2)).join(' / ')}, at the end: ` +
+      `${loadEnd.map((x) => x.toFixed(2)).join(' / ')} (this run itself adds about 1; above that, other ` +
+      'work on the machine competed for the cores).',
     '',
     'Method: C concurrent clients over node:http keep-alive, each sending signed grant-mode',
     '`POST /sdk/token` requests (fresh nonce and timestamp per request, signed per',
@@ -189,6 +210,8 @@ async function main() {
     ...rows.map((r) => `| ${r.concurrency} | ${r.n.toLocaleString('en-US')} | ${r.errors} | ` +
       `${fmt(r.rps, 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.vaultCores, 2)} | ${fmt(r.clientCores, 2)} | ` +
       `${fmt((r.vaultCores * r.wall * 1e6) / r.n, 0)} |`),
+    '',
+    observation(rows, loadEnd[0]),
     '',
     'Reading: req/s is what this loopback setup achieved end to end. When the client column is near',
     'a full core, the single-threaded Node client is the limit and req/s is a lower bound for the',

@@ -61,3 +61,4 @@ TOKEN_CONTRACT_FIELDS = [
     "scopes", "provider_id", "scope_mismatch", "injection_header", "injection_format",
     "additional_credentials", "additional_injections",
 ]
+NO_AUDIT_KEY = "alter_rk_demoappnoauditaaaaaaaa_ko4lpc"      # tokens:retrieve, proxy:execute, grants:read

@@ -397,6 +397,53 @@ def test_approval_grant_refuses_token(vault) -> None:
     _token_error(vault, "hitl_grant_requires_proxy", demo.GRANT_APPROVAL)
 
 
+# ── attenuation: with_constraints (protocol-core §2.8) ─────────────────────────────────────────
+
+
+def test_scope_constraints_narrow_the_key(vault) -> None:
+    async def go():
+        async with App(api_key=demo.APP_KEY) as app:
+            narrowed = app.with_constraints(scopes=["tokens:retrieve", "audit:emit"])
+            allowed = await outcome_of(narrowed.request(
+                "GET", mock_url(vault, "google", "constrained"), grant_id=demo.GRANT_GOOGLE_ALICE,
+            ))
+            refused = await outcome_of(narrowed.list_grants())
+            return allowed, refused
+
+    (allowed, resp), (refused, err) = run(go())
+    check("scope_constraint_allows_named_scope", allowed)
+    assert mock_json(resp)["grant_id"] == demo.GRANT_GOOGLE_ALICE
+    check("scope_constraint_refuses_other_scope", refused)
+    assert "grants:read" in err.missing
+
+
+def test_scope_constraint_cannot_widen(vault) -> None:
+    async def go():
+        async with App(api_key=demo.NO_AUDIT_KEY) as app:
+            widened = app.with_constraints(scopes=["tokens:retrieve", "audit:emit"])
+            return await outcome_of(widened.request(
+                "GET", mock_url(vault, "google", "widened"), grant_id=demo.GRANT_GOOGLE_ALICE,
+            ))
+
+    name, err = run(go())
+    check("scope_constraint_widening", name)
+    assert err.details.get("status_code") == 400
+    assert err.details.get("error") == "constraint_not_narrowing"
+
+
+def test_invalid_request_rule(vault) -> None:
+    async def go():
+        async with App(api_key=demo.APP_KEY) as app:
+            ruled = app.with_constraints(rule={"rule_type": "no_such_rule", "rule_body": {}})
+            return await outcome_of(ruled.request(
+                "GET", mock_url(vault, "google", "bad-rule"), grant_id=demo.GRANT_GOOGLE_ALICE,
+            ))
+
+    name, err = run(go())
+    check("request_rule_invalid", name)
+    assert err.details.get("status_code") == 400
+
+
 # ── agents ─────────────────────────────────────────────────────────────────────────────────────
 
 

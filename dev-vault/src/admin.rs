@@ -143,17 +143,35 @@ pub async fn clear_faults(State(v): State<Arc<Vault>>, headers: HeaderMap) -> Ap
 pub async fn connect_action(State(v): State<Arc<Vault>>, headers: HeaderMap, Path((token, action)): Path<(String, String)>, body: Bytes) -> ApiResult {
     authorize(&v, &headers)?;
     let b = body_object(&body)?;
-    let s = |k: &str| b.get(k).and_then(Value::as_str).map(str::to_string);
+    let s = |k: &str| b.get(k).and_then(Value::as_str).filter(|x| !x.is_empty()).map(str::to_string);
     match action.as_str() {
         "complete" => {
-            let grant = crate::sdk_grants::complete_connect(&v, &token, s("sub"), s("provider_id"), s("account"))?;
+            let failed = match b.get("failed_grants") {
+                None | Some(Value::Null) => vec![],
+                Some(Value::Array(a)) => {
+                    let ok = a.iter().all(|f| ["provider_id", "reason", "message"].iter().all(|k| f.get(*k).and_then(Value::as_str).is_some_and(|x| !x.is_empty())));
+                    if !ok {
+                        return Err(ApiError::invalid("failed_grants entries need non-empty provider_id, reason and message"));
+                    }
+                    a.clone()
+                }
+                Some(_) => return Err(ApiError::invalid("failed_grants must be a list")),
+            };
+            let no_grant = matches!(b.get("no_grant"), Some(Value::Bool(true)));
+            let c = crate::sdk_grants::Completion { sub: s("sub"), provider: s("provider_id"), account: s("account"), failed, no_grant };
+            let grant = crate::sdk_grants::complete_connect(&v, &token, c)?;
             Ok(ok_json(serde_json::json!({"status": "completed", "grant": grant})))
         }
         "deny" => {
-            crate::sdk_grants::deny_connect(&v, &token)?;
+            crate::sdk_grants::deny_connect(&v, &token, s("error_code"), s("error_message"))?;
             Ok(ok_json(serde_json::json!({"status": "denied"})))
         }
-        _ => Err(ApiError::detail(404, "not_found", "use /complete or /deny")),
+        "decline" => {
+            let p = s("provider_id").ok_or_else(|| ApiError::invalid("provider_id is required"))?;
+            let entry = crate::sdk_grants::decline_connect(&v, &token, p, s("error_code"))?;
+            Ok(ok_json(serde_json::json!({"status": "pending", "declined": entry})))
+        }
+        _ => Err(ApiError::detail(404, "not_found", "use /complete, /deny or /decline")),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use alter_protocol::token::{is_canonical_uuid, is_uuid_any_case};
+use alter_protocol::token::is_uuid_any_case;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Extension;
@@ -169,7 +169,7 @@ pub async fn revoke(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>,
     Ok(ok_json(serde_json::json!({"success": true, "message": "Grant revoked", "grant_id": g.id, "revoked_at": rfc3339(now)})))
 }
 
-fn parse_scope_constraint(v: Option<&Value>) -> Result<Option<Vec<String>>, ApiError> {
+pub(crate) fn parse_scope_constraint(v: Option<&Value>) -> Result<Option<Vec<String>>, ApiError> {
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Array(a)) if !a.is_empty() && a.len() <= 100 => {
@@ -426,11 +426,7 @@ pub async fn connect_session(State(v): State<Arc<Vault>>, Extension(ctx): Extens
             Some(id)
         }
     };
-    if let Some(r) = opt_filter(&b, "repair_grant_id")? {
-        if !is_canonical_uuid(&r) {
-            return Err(ApiError::invalid("repair_grant_id must be a canonical UUID"));
-        }
-    }
+    let opts = crate::sdk_more::oauth_connect_options(&v, &ctx, &b, providers.as_deref(), user.as_deref(), agent_id.is_some())?;
     let delegable = matches!(b.get("delegable"), Some(Value::Bool(true)));
     let now = now_secs();
     let token = format!("cs_{}", random_hex(16));
@@ -452,9 +448,14 @@ pub async fn connect_session(State(v): State<Arc<Vault>>, Extension(ctx): Extens
         result: vec![],
         polled: false,
         managed_secret: None,
-        requested_label: None,
-        grant_policy: None,
-        existing_grant_id: None,
+        requested_label: opts.requested_label,
+        grant_policy: opts.grant_policy,
+        existing_grant_id: opts.repair_grant_id,
+        restricted: opts.restricted,
+        scope_constraint: opts.scope_constraint,
+        declined: vec![],
+        failed: vec![],
+        error: None,
     };
     v.lock().connect_sessions.push(s);
     Ok(ok_json(serde_json::json!({
@@ -479,16 +480,34 @@ pub async fn connect_poll(State(v): State<Arc<Vault>>, Extension(ctx): Extension
     };
     s.polled = true;
     let out = match s.status.as_str() {
-        "completed" => serde_json::json!({"status": "completed", "grants": s.result, "failed_grants": []}),
-        "denied" => serde_json::json!({"status": "error", "error": {"error_code": "connect_denied", "error_message": "The user denied the connection"}}),
+        "completed" => serde_json::json!({"status": "completed", "grants": s.result, "failed_grants": s.failed}),
+        "denied" => {
+            let err = s.error.clone().unwrap_or_else(|| serde_json::json!({"error_code": "connect_denied", "error_message": "The user denied the connection"}));
+            serde_json::json!({"status": "error", "error": err})
+        }
         _ if now >= s.expires_at => serde_json::json!({"status": "expired"}),
+        _ if !s.declined.is_empty() => serde_json::json!({"status": "pending", "declined_providers": s.declined}),
         _ => serde_json::json!({"status": "pending"}),
     };
     Ok(ok_json(out))
 }
 
-/// Admin: completes a pending connect session by creating the grant (and delegation).
-pub fn complete_connect(v: &Vault, token: &str, sub: Option<String>, provider: Option<String>, account: Option<String>) -> Result<Value, ApiError> {
+/// What the admin API asks of a connect-session completion.
+#[derive(Debug, Clone, Default)]
+pub struct Completion {
+    pub sub: Option<String>,
+    pub provider: Option<String>,
+    pub account: Option<String>,
+    /// `failed_grants` entries of the completed poll.
+    pub failed: Vec<Value>,
+    /// Complete without creating a grant (with `failed` only: the SDK's `ConnectFlowError`).
+    pub no_grant: bool,
+}
+
+/// Admin: completes a pending connect session. OAuth: creates the grant (label, proxy-only
+/// restrictions and grant policy from the session; a delegation with its scope constraint when an
+/// agent was named), or re-authorises the `repair_grant_id` grant (`operation: "reauth"`).
+pub fn complete_connect(v: &Vault, token: &str, c: Completion) -> Result<Value, ApiError> {
     let now = now_secs();
     let mut st = v.lock();
     let Some(pos) = st.connect_sessions.iter().position(|s| s.token == token) else {
@@ -500,81 +519,113 @@ pub fn complete_connect(v: &Vault, token: &str, sub: Option<String>, provider: O
     }
     if s.managed_secret.is_some() {
         drop(st);
-        return crate::sdk_more::complete_managed_secret_connect(v, token, sub);
+        return crate::sdk_more::complete_managed_secret_connect(v, token, c.sub);
     }
-    let user = sub.or(s.user.clone());
+    if c.no_grant {
+        let sess = &mut st.connect_sessions[pos];
+        sess.status = "completed".into();
+        sess.result = vec![];
+        sess.failed = c.failed;
+        return Ok(Value::Null);
+    }
+    let user = c.sub.or(s.user.clone());
     if let Some(u) = &user {
         if v.user(u).is_none() {
             return Err(ApiError::invalid(format!("unknown user {u}")));
         }
     }
-    let provider = provider
-        .or_else(|| s.providers.as_ref().and_then(|p| p.first().cloned()))
-        .unwrap_or_else(|| "google".into());
-    let principal = user.clone().map(Principal::User).unwrap_or(Principal::System);
     let who = user.clone().unwrap_or_else(|| "system".into());
-    let account = account.or_else(|| user.as_deref().and_then(|u| v.user(u)).and_then(|u| u.email.clone()));
-    let id = new_uuid();
-    let mut delegations = vec![];
-    let mut delegation_json = Value::Null;
-    if let Some(agent) = &s.agent_id {
-        let d = Delegation {
-            id: new_uuid(),
-            agent_id: agent.clone(),
-            delegable: s.delegable,
-            proxy_only: false,
-            parent_id: id.clone(),
-            depth: 1,
-            scope_constraint: None,
-            expires_at: None,
-            revoked: false,
-            created_at: now,
-        };
-        delegation_json = serde_json::json!({"agent_id": agent, "delegable": s.delegable, "policy_refused": false});
-        delegations.push(d);
-    }
-    let grant = Grant {
-        id: id.clone(),
-        app: s.app.clone(),
-        managed_secret: None,
-        provider: provider.clone(),
-        principal,
-        account: account.clone(),
-        account_display_name: None,
-        label: None,
-        scopes: vec![],
-        access_token: World::generate_token(&provider, &who),
-        token_expires_at: Some(now + 3600),
-        token_ttl: Some(3600),
-        status: GrantStatus::Active,
-        scope_mismatch: Mismatch::None,
-        injection_header: "Authorization".into(),
-        injection_format: "Bearer {token}".into(),
-        additional_injections: vec![],
-        additional_credentials: None,
-        proxy_only: false,
-        token_generation: stable_uuid(&format!("generation|{id}")),
-        created_at: now,
-        revoked_at: None,
-        last_used_at: None,
-        grant_policy: None,
-        credential_id: None,
-        delegations,
+    let policy_json = s.grant_policy.as_ref().map(|p| {
+        let mut m = Map::new();
+        if let Some(ttl) = p.get("default_ttl_seconds").or_else(|| p.get("max_ttl_seconds")).and_then(Value::as_u64) {
+            m.insert("expires_at".into(), Value::from(rfc3339(now + ttl)));
+        }
+        m.insert("created_by".into(), Value::from("developer"));
+        m.insert("created_at".into(), Value::from(rfc3339(now)));
+        Value::Object(m)
+    });
+    // A repair re-authorises the existing grant in place.
+    let repair = s.existing_grant_id.as_deref().and_then(|id| st.grants.iter().position(|g| g.id == id));
+    let (id, provider, account, operation) = match repair {
+        Some(i) => {
+            let g = &mut st.grants[i];
+            g.access_token = World::generate_token(&g.provider, &who);
+            g.status = GrantStatus::Active;
+            g.revoked_at = None;
+            g.scope_mismatch = Mismatch::None;
+            g.token_expires_at = Some(now + 3600);
+            g.token_ttl = Some(3600);
+            (g.id.clone(), g.provider.clone(), g.account.clone(), "reauth")
+        }
+        None => {
+            let provider = c.provider.or_else(|| s.providers.as_ref().and_then(|p| p.first().cloned())).unwrap_or_else(|| "google".into());
+            let principal = user.clone().map(Principal::User).unwrap_or(Principal::System);
+            let account = c.account.or_else(|| user.as_deref().and_then(|u| v.user(u)).and_then(|u| u.email.clone()));
+            let id = new_uuid();
+            st.grants.push(Grant {
+                id: id.clone(),
+                app: s.app.clone(),
+                managed_secret: None,
+                provider: provider.clone(),
+                principal,
+                account: account.clone(),
+                account_display_name: None,
+                label: s.requested_label.clone(),
+                scopes: vec![],
+                access_token: World::generate_token(&provider, &who),
+                token_expires_at: Some(now + 3600),
+                token_ttl: Some(3600),
+                status: GrantStatus::Active,
+                scope_mismatch: Mismatch::None,
+                injection_header: "Authorization".into(),
+                injection_format: "Bearer {token}".into(),
+                additional_injections: vec![],
+                additional_credentials: None,
+                proxy_only: s.restricted,
+                token_generation: stable_uuid(&format!("generation|{id}")),
+                created_at: now,
+                revoked_at: None,
+                last_used_at: None,
+                grant_policy: policy_json.clone(),
+                credential_id: None,
+                delegations: vec![],
+            });
+            (id, provider, account, "creation")
+        }
     };
-    st.grants.push(grant);
-    let mut item = serde_json::json!({"grant_id": id, "provider_id": provider, "scopes": [], "account_identifier": account, "operation": "creation"});
-    if !delegation_json.is_null() {
+    let mut item = serde_json::json!({"grant_id": id, "provider_id": provider, "scopes": [], "account_identifier": account, "operation": operation});
+    if let (Some(p), Some(m)) = (&policy_json, item.as_object_mut()) {
+        m.insert("grant_policy".into(), p.clone());
+    }
+    if let Some(agent) = &s.agent_id {
+        if let Some(g) = st.grants.iter_mut().find(|g| g.id == id) {
+            g.delegations.push(Delegation {
+                id: new_uuid(),
+                agent_id: agent.clone(),
+                delegable: s.delegable,
+                proxy_only: s.scope_constraint.is_some(),
+                parent_id: id.clone(),
+                depth: 1,
+                scope_constraint: s.scope_constraint.clone(),
+                expires_at: None,
+                revoked: false,
+                created_at: now,
+            });
+        }
         if let Some(m) = item.as_object_mut() {
-            m.insert("delegation".into(), delegation_json);
+            m.insert("delegation".into(), serde_json::json!({"agent_id": agent, "delegable": s.delegable, "policy_refused": false}));
         }
     }
     let sess = &mut st.connect_sessions[pos];
     sess.status = "completed".into();
     sess.result = vec![item.clone()];
+    sess.failed = c.failed;
     Ok(item)
 }
 
-pub fn deny_connect(v: &Vault, token: &str) -> Result<(), ApiError> {
+/// Admin: the next poll answers `{"status":"error","error":{error_code, error_message}}`
+/// (default `connect_denied`).
+pub fn deny_connect(v: &Vault, token: &str, error_code: Option<String>, message: Option<String>) -> Result<(), ApiError> {
     let mut st = v.lock();
     let Some(s) = st.connect_sessions.iter_mut().find(|s| s.token == token) else {
         return Err(ApiError::detail(404, "session_not_found", "No such connect session"));
@@ -583,5 +634,28 @@ pub fn deny_connect(v: &Vault, token: &str) -> Result<(), ApiError> {
         return Err(ApiError::detail(409, "session_not_pending", format!("session is {}", s.status)));
     }
     s.status = "denied".into();
+    s.error = Some(serde_json::json!({
+        "error_code": error_code.unwrap_or_else(|| "connect_denied".into()),
+        "error_message": message.unwrap_or_else(|| "The user denied the connection".into()),
+    }));
     Ok(())
+}
+
+/// Admin: the user declined one provider of a multi-provider picker; the session stays pending
+/// and its polls list it in `declined_providers`.
+pub fn decline_connect(v: &Vault, token: &str, provider_id: String, error_code: Option<String>) -> Result<Value, ApiError> {
+    let mut st = v.lock();
+    let Some(s) = st.connect_sessions.iter_mut().find(|s| s.token == token) else {
+        return Err(ApiError::detail(404, "session_not_found", "No such connect session"));
+    };
+    if s.status != "pending" {
+        return Err(ApiError::detail(409, "session_not_pending", format!("session is {}", s.status)));
+    }
+    let entry = serde_json::json!({
+        "provider_id": provider_id,
+        "error_code": error_code.unwrap_or_else(|| "access_denied".into()),
+        "declined_at": rfc3339(now_secs()),
+    });
+    s.declined.push(entry.clone());
+    Ok(entry)
 }

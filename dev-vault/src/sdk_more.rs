@@ -336,6 +336,11 @@ pub async fn managed_secret_connect_session(State(v): State<Arc<Vault>>, Extensi
         requested_label,
         grant_policy,
         existing_grant_id: existing.clone(),
+        restricted: false,
+        scope_constraint: None,
+        declined: vec![],
+        failed: vec![],
+        error: None,
     });
     drop(st);
     // A session an agent's own key made does not reveal what the user holds.
@@ -449,6 +454,134 @@ pub fn complete_managed_secret_connect(v: &Vault, token: &str, sub: Option<Strin
     sess.status = "completed".into();
     sess.result = vec![item.clone()];
     Ok(item)
+}
+
+// ───────────────────── OAuth connect-session options (§2.4.1) ─────────────────────
+
+/// The §2.4.1 options the OAuth connect session stores for its completion.
+#[derive(Debug, Default)]
+pub struct ConnectOptions {
+    pub requested_label: Option<String>,
+    pub restricted: bool,
+    pub grant_policy: Option<Value>,
+    pub repair_grant_id: Option<String>,
+    pub scope_constraint: Option<Vec<String>>,
+}
+
+/// Validates the §2.4.1 options beyond providers / user / agent: `grant_policy` (only
+/// `max_ttl_seconds`, `default_ttl_seconds`), `requested_grant` (`label`, `restrictions`),
+/// `repair_grant_id` (a grant of this app, user and single provider, else 404),
+/// `scope_constraint` (needs an agent), `required_scopes` (in the provider catalogue, else 400
+/// `scope_not_allowed`), `metadata`, `switch_account`.
+pub fn oauth_connect_options(v: &Vault, ctx: &Ctx, b: &Map<String, Value>, providers: Option<&[String]>, user: Option<&str>, has_agent: bool) -> Result<ConnectOptions, ApiError> {
+    let mut o = ConnectOptions::default();
+    let switch_account = opt_bool(b, "switch_account")?.unwrap_or(false);
+    opt_bool(b, "allow_user_policy_rules")?;
+    match b.get("metadata") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(m)) if m.iter().all(|(k, x)| (k == "ip_address" || k == "user_agent") && x.is_string()) => {}
+        Some(_) => return Err(ApiError::invalid("metadata accepts only ip_address and user_agent strings")),
+    }
+    o.grant_policy = match b.get("grant_policy") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) => {
+            let bad = |msg: &str| ApiError::detail(422, "invalid_grant_policy", msg.to_string());
+            if let Some(k) = m.keys().find(|k| *k != "max_ttl_seconds" && *k != "default_ttl_seconds") {
+                return Err(bad(&format!("grant_policy field {k:?} is not accepted on connect sessions")));
+            }
+            let get = |k: &str| -> Result<Option<u64>, ApiError> {
+                match m.get(k) {
+                    None | Some(Value::Null) => Ok(None),
+                    Some(x) => x.as_u64().filter(|n| *n > 0).map(Some).ok_or_else(|| bad(&format!("{k} must be a positive integer"))),
+                }
+            };
+            if let (Some(max), Some(def)) = (get("max_ttl_seconds")?, get("default_ttl_seconds")?) {
+                if def > max {
+                    return Err(bad("default_ttl_seconds must not exceed max_ttl_seconds"));
+                }
+            }
+            if m.is_empty() { None } else { Some(Value::Object(m.clone())) }
+        }
+        Some(_) => return Err(ApiError::detail(422, "invalid_grant_policy", "grant_policy must be an object")),
+    };
+    match b.get("requested_grant") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(m)) => {
+            only_keys(m, &["label", "restrictions"])?;
+            o.requested_label = label_field(m.get("label"), "requested_grant.label", true)?;
+            match m.get("restrictions") {
+                None | Some(Value::Null) => {}
+                Some(Value::Object(r)) => {
+                    only_keys(r, &["allowed_methods", "allowed_endpoints"])?;
+                    for k in ["allowed_methods", "allowed_endpoints"] {
+                        if let Some(x) = r.get(k).filter(|x| !x.is_null()) {
+                            if !x.as_array().is_some_and(|a| a.iter().all(|e| e.as_str().is_some_and(|s| !s.is_empty()))) {
+                                return Err(ApiError::invalid(format!("requested_grant.restrictions.{k} must be a list of strings")));
+                            }
+                        }
+                    }
+                    o.restricted = true;
+                }
+                Some(_) => return Err(ApiError::invalid("requested_grant.restrictions must be an object")),
+            }
+        }
+        Some(_) => return Err(ApiError::invalid("requested_grant must be an object")),
+    }
+    o.scope_constraint = crate::sdk_grants::parse_scope_constraint(b.get("scope_constraint"))?;
+    if o.scope_constraint.is_some() && !has_agent {
+        return Err(ApiError::detail(422, "invalid_scope_constraint", "scope_constraint needs an agent"));
+    }
+    let distinct: Vec<&String> = {
+        let mut d: Vec<&String> = providers.unwrap_or(&[]).iter().collect();
+        d.sort();
+        d.dedup();
+        d
+    };
+    if let Some(r) = opt_string(b, "repair_grant_id")? {
+        if !is_canonical_uuid(&r) {
+            return Err(ApiError::invalid("repair_grant_id must be a canonical UUID"));
+        }
+        if distinct.len() != 1 || o.requested_label.is_some() || has_agent || switch_account {
+            return Err(ApiError::invalid("repair_grant_id needs exactly one provider and no requested_grant, agent or switch_account"));
+        }
+        let owner = user.map(|u| Principal::User(u.to_string())).unwrap_or(Principal::System);
+        let st = v.lock();
+        let ok = st.grants.iter().any(|g| {
+            g.id == r && g.app == ctx.app && g.managed_secret.is_none() && Some(&g.provider) == distinct.first().copied() && g.principal == owner && g.status != GrantStatus::Deleted
+        });
+        if !ok {
+            return Err(ApiError::detail(404, "grant_not_found", "repair_grant_id names no grant of this user and provider").with("grant_id", r));
+        }
+        o.repair_grant_id = Some(r);
+    }
+    match b.get("required_scopes") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(m)) => {
+            for (provider, scopes) in m {
+                let list = scopes.as_array().ok_or_else(|| ApiError::invalid("required_scopes values must be lists of strings"))?;
+                let allowed = catalog_scopes(v, provider);
+                for sc in list {
+                    let sc = sc.as_str().ok_or_else(|| ApiError::invalid("required_scopes values must be lists of strings"))?;
+                    if !allowed.iter().any(|a| a == sc) {
+                        return Err(ApiError::detail(400, "scope_not_allowed", format!("{sc} is not an allowed scope of {provider}")).with("provider_id", provider.clone()));
+                    }
+                }
+            }
+        }
+        Some(_) => return Err(ApiError::invalid("required_scopes must be an object")),
+    }
+    Ok(o)
+}
+
+/// The scopes the provider catalogue lists for an OAuth provider (empty if unknown).
+fn catalog_scopes(v: &Vault, provider: &str) -> Vec<String> {
+    if let Some((_, _, _, rows)) = CATALOG.iter().find(|(id, ..)| *id == provider) {
+        return rows.iter().map(|r| r.0.to_string()).collect();
+    }
+    if v.cfg.grants.iter().any(|g| g.kind != "managed_secret" && g.provider == provider) {
+        return GENERIC_SCOPES.iter().map(|r| r.0.to_string()).collect();
+    }
+    vec![]
 }
 
 // ───────────────────────────── auth sessions (§2.5) ─────────────────────────────
@@ -589,6 +722,9 @@ const CATALOG: &[(&str, &str, &str, &[ScopeRow])] = &[
     ),
 ];
 
+/// Scopes of the catalogue's providers that have no entry in [`CATALOG`].
+const GENERIC_SCOPES: &[ScopeRow] = &[("read", "Read access", true, true, &[]), ("write", "Write access", false, false, &["read"])];
+
 fn catalog_item(id: &str, name: &str, category: &str, scopes: &[ScopeRow]) -> Value {
     let mut available = Map::new();
     for (s, desc, required, is_default, requires) in scopes {
@@ -620,7 +756,6 @@ pub async fn provider_catalog(State(v): State<Arc<Vault>>, Extension(ctx): Exten
     for (id, name, category, scopes) in CATALOG {
         providers.insert(id.to_string(), catalog_item(id, name, category, scopes));
     }
-    let generic: &[ScopeRow] = &[("read", "Read access", true, true, &[]), ("write", "Write access", false, false, &["read"])];
     let mut others: Vec<&str> = v.cfg.grants.iter().filter(|g| g.kind != "managed_secret").map(|g| g.provider.as_str()).collect();
     others.sort_unstable();
     others.dedup();
@@ -628,7 +763,7 @@ pub async fn provider_catalog(State(v): State<Arc<Vault>>, Extension(ctx): Exten
         if !providers.contains_key(p) {
             let mut display: String = p.chars().take(1).flat_map(char::to_uppercase).collect();
             display.push_str(p.get(1..).unwrap_or(""));
-            providers.insert(p.to_string(), catalog_item(p, &display, "other", generic));
+            providers.insert(p.to_string(), catalog_item(p, &display, "other", GENERIC_SCOPES));
         }
     }
     Ok(ok_json(json!({"providers": providers})))

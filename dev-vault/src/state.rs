@@ -249,6 +249,16 @@ pub struct ConnectSession {
     pub grant_policy: Option<Value>,
     /// The grant a `repair` / `fast_path` session completes on.
     pub existing_grant_id: Option<String>,
+    /// `requested_grant.restrictions` was given: the grant is proxy-only.
+    pub restricted: bool,
+    /// For the delegation a session with an agent creates.
+    pub scope_constraint: Option<Vec<String>>,
+    /// `declined_providers` reported by pending polls (admin `decline`).
+    pub declined: Vec<Value>,
+    /// `failed_grants` of the completed poll (admin `complete` with `failed_grants`).
+    pub failed: Vec<Value>,
+    /// The `error` object of a denied session's poll.
+    pub error: Option<Value>,
 }
 
 /// An end-user sign-in session (api-surface §2.5), completed or denied through the admin API.

@@ -442,3 +442,110 @@ async fn request_rule_is_validated() {
     r.headers_mut().remove("X-Alter-Request-Rule");
     expect(&send(&t.app, r).await, 401, "invalid_signature");
 }
+
+// ──────────────────────── OAuth connect-session options ────────────────────────
+
+const CS: &str = "/sdk/oauth/connect/session";
+const POLL: &str = "/sdk/oauth/connect/session/poll";
+
+async fn session(t: &TestVault, body: Value) -> String {
+    let a = post(t, CS, body, FULL_KEY).await;
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    a.json()["session_token"].as_str().expect("token").to_string()
+}
+
+async fn poll(t: &TestVault, token: &str) -> Value {
+    post(t, POLL, json!({"session_token": token}), FULL_KEY).await.json()
+}
+
+#[tokio::test]
+async fn connect_session_label_restrictions_policy_and_scope_constraint_reach_the_grant() {
+    let t = vault();
+    let jwt = mint_jwt(&t.app, "bob").await;
+    let s = session(&t, json!({"allowed_providers": ["github"], "user_token": jwt, "requested_grant": {"label": "ci", "restrictions": {"allowed_methods": ["GET"]}}, "grant_policy": {"max_ttl_seconds": 7200, "default_ttl_seconds": 3600}, "required_scopes": {"github": ["repo"]}})).await;
+    assert_eq!(admin(&t.app, "POST", &format!("/admin/connect/{s}/complete"), None).await.status, 200);
+    let p = poll(&t, &s).await;
+    assert_eq!(p["status"], "completed");
+    let g = &p["grants"][0];
+    assert_eq!(g["operation"], "creation");
+    assert_eq!(g["grant_policy"]["created_by"], "developer");
+    assert!(g["grant_policy"]["expires_at"].is_string());
+    assert_eq!(p["failed_grants"], json!([]));
+    let gid = g["grant_id"].as_str().unwrap_or("").to_string();
+    let listed = post(&t, "/sdk/grants/list", json!({"user_token": jwt, "provider_id": "github"}), FULL_KEY).await.json();
+    assert_eq!(listed["grants"][0]["label"], "ci");
+    // Restrictions make the grant proxy-only.
+    let tok = token_ok(&t, FULL_KEY, &gid).await;
+    expect(&tok, 403, "restricted_grant_requires_proxy");
+    // An agent session with a scope constraint: the delegation is proxy-only.
+    let s2 = session(&t, json!({"allowed_providers": ["github"], "user_token": jwt, "agent": "email-assistant", "scope_constraint": ["repo"]})).await;
+    assert_eq!(admin(&t.app, "POST", &format!("/admin/connect/{s2}/complete"), None).await.status, 200);
+    let p2 = poll(&t, &s2).await;
+    assert_eq!(p2["grants"][0]["delegation"]["agent_id"], EMAIL_AGENT_ID);
+    let root = p2["grants"][0]["grant_id"].as_str().unwrap_or("");
+    expect(&token_ok(&t, AGENT_KEY, root).await, 400, "delegated_grant_requires_proxy");
+}
+
+#[tokio::test]
+async fn connect_session_repair_reauthorises_the_grant() {
+    let t = vault();
+    let jwt = mint_jwt(&t.app, "alice").await;
+    let before = token_ok(&t, FULL_KEY, &grant("01")).await.json();
+    let s = session(&t, json!({"allowed_providers": ["google"], "user_token": jwt, "repair_grant_id": grant("01")})).await;
+    assert_eq!(admin(&t.app, "POST", &format!("/admin/connect/{s}/complete"), None).await.status, 200);
+    let p = poll(&t, &s).await;
+    assert_eq!(p["grants"][0]["operation"], "reauth");
+    assert_eq!(p["grants"][0]["grant_id"], grant("01"));
+    let after = token_ok(&t, FULL_KEY, &grant("01")).await.json();
+    assert_ne!(before["access_token"], after["access_token"], "a new credential");
+    // Refusals.
+    let cases = [
+        (json!({"allowed_providers": ["google"], "user_token": jwt, "repair_grant_id": grant("05")}), 404, "grant_not_found"),
+        (json!({"allowed_providers": ["google"], "repair_grant_id": grant("01")}), 404, "grant_not_found"),
+        (json!({"allowed_providers": ["google", "github"], "user_token": jwt, "repair_grant_id": grant("01")}), 422, "invalid_request"),
+        (json!({"allowed_providers": ["google"], "user_token": jwt, "repair_grant_id": grant("01"), "switch_account": true}), 422, "invalid_request"),
+        (json!({"allowed_providers": ["google"], "user_token": jwt, "repair_grant_id": "6A000000-0000-4000-8000-000000000001"}), 422, "invalid_request"),
+        (json!({"allowed_providers": ["google"], "user_token": jwt, "scope_constraint": ["a"]}), 422, "invalid_scope_constraint"),
+        (json!({"allowed_providers": ["google"], "grant_policy": {"expires_at": "2030-01-01T00:00:00Z"}}), 422, "invalid_grant_policy"),
+        (json!({"allowed_providers": ["google"], "grant_policy": {"max_ttl_seconds": 60, "default_ttl_seconds": 120}}), 422, "invalid_grant_policy"),
+        (json!({"allowed_providers": ["google"], "required_scopes": {"google": ["admin"]}}), 400, "scope_not_allowed"),
+        (json!({"allowed_providers": ["google"], "metadata": {"colour": "red"}}), 422, "invalid_request"),
+        (json!({"allowed_providers": ["google"], "requested_grant": {"label": "x", "extra": 1}}), 422, "invalid_request"),
+        (json!({"allowed_providers": ["google"], "switch_account": "yes"}), 422, "invalid_request"),
+    ];
+    for (body, status, code) in cases {
+        let a = post(&t, CS, body.clone(), FULL_KEY).await;
+        assert_eq!((a.status.as_u16(), a.code().as_str()), (status, code), "{body}: {}", String::from_utf8_lossy(&a.body));
+    }
+}
+
+#[tokio::test]
+async fn connect_session_declines_custom_errors_and_failed_grants() {
+    let t = vault();
+    let s = session(&t, json!({"allowed_providers": ["google", "github"]})).await;
+    let d = admin(&t.app, "POST", &format!("/admin/connect/{s}/decline"), Some(json!({"provider_id": "github"}))).await;
+    assert_eq!(d.status, 200);
+    let p = poll(&t, &s).await;
+    assert_eq!(p["status"], "pending");
+    assert_eq!(p["declined_providers"][0]["provider_id"], "github");
+    assert_eq!(p["declined_providers"][0]["error_code"], "access_denied");
+    assert!(p["declined_providers"][0]["declined_at"].is_string());
+    assert_eq!(admin(&t.app, "POST", &format!("/admin/connect/{s}/decline"), None).await.status, 422);
+    // Completed with only failures.
+    let failed = json!([{"provider_id": "google", "reason": "activation_failed", "message": "boom"}]);
+    let c = admin(&t.app, "POST", &format!("/admin/connect/{s}/complete"), Some(json!({"no_grant": true, "failed_grants": failed}))).await;
+    assert_eq!(c.status, 200);
+    let p = poll(&t, &s).await;
+    assert_eq!(p["status"], "completed");
+    assert_eq!(p["grants"], json!([]));
+    assert_eq!(p["failed_grants"], failed);
+    assert_eq!(admin(&t.app, "POST", &format!("/admin/connect/{s}/decline"), Some(json!({"provider_id": "google"}))).await.status, 409);
+    // A chosen error code.
+    let s2 = session(&t, json!({"allowed_providers": ["google"]})).await;
+    assert_eq!(admin(&t.app, "POST", &format!("/admin/connect/{s2}/deny"), Some(json!({"error_code": "connect_config_error", "error_message": "bad client"}))).await.status, 200);
+    assert_eq!(poll(&t, &s2).await, json!({"status": "error", "error": {"error_code": "connect_config_error", "error_message": "bad client"}}));
+    // Malformed failed_grants.
+    let s3 = session(&t, json!({"allowed_providers": ["google"]})).await;
+    assert_eq!(admin(&t.app, "POST", &format!("/admin/connect/{s3}/complete"), Some(json!({"failed_grants": [{"provider_id": "x"}]}))).await.status, 422);
+    assert_eq!(admin(&t.app, "POST", &format!("/admin/connect/{s3}/explode"), None).await.status, 404);
+}

@@ -198,6 +198,24 @@ pub struct ManagedSecretCfg {
     #[serde(default)]
     pub additional_injections: Vec<InjectionCfg>,
     pub additional_credentials: Option<BTreeMap<String, String>>,
+    /// The provider's credentials, for `credential_id` on managed-secret grants (api-surface
+    /// §2.3.4). Empty: one implicit developer credential.
+    #[serde(default)]
+    pub credentials: Vec<CredentialCfg>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialCfg {
+    pub id: String,
+    pub label: String,
+    /// `developer` (assignable to grants) or `end_user` (a user's own key, never assigned).
+    #[serde(default = "default_credential_kind")]
+    pub kind: String,
+}
+
+fn default_credential_kind() -> String {
+    "developer".into()
 }
 
 fn default_injection_header() -> String {
@@ -446,6 +464,12 @@ impl Config {
                 return err(format!("managed_secrets: slug {:?} is used twice", m.slug));
             }
             check_injection(&format!("managed_secrets {:?}", m.slug), &m.injection_header, &m.injection_format, &m.additional_injections)?;
+            for c in &m.credentials {
+                check_id(&format!("managed_secrets {:?} credential {:?}", m.slug, c.label), &c.id)?;
+                if c.kind != "developer" && c.kind != "end_user" {
+                    return err(format!("managed_secrets {:?}: credential kind must be developer or end_user, not {:?}", m.slug, c.kind));
+                }
+            }
         }
         for g in &self.grants {
             let what = format!("grants {}", g.id);

@@ -347,6 +347,24 @@ pub async fn create_managed_secret_grant(State(v): State<Arc<Vault>>, Extension(
         Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
         _ => return Err(ApiError::invalid("credential_id must be a non-empty string")),
     };
+    // §2.3.4: with several developer credentials the caller must choose one; an end user's own key
+    // is never assigned; a credential of another provider is not found.
+    let developer: Vec<&crate::config::CredentialCfg> = ms.credentials.iter().filter(|c| c.kind == "developer").collect();
+    match &credential_id {
+        Some(cid) => match ms.credentials.iter().find(|c| c.id.eq_ignore_ascii_case(cid)) {
+            Some(c) if c.kind == "end_user" => {
+                return Err(ApiError::detail(409, "end_user_credential_not_assignable", "That credential is an end user's own key"))
+            }
+            Some(_) => {}
+            None => return Err(ApiError::detail(404, "grant_not_found", "credential_id is not a credential of this managed secret")),
+        },
+        None if developer.len() > 1 => {
+            let list: Vec<Value> = developer.iter().map(|c| serde_json::json!({"id": c.id, "label": c.label})).collect();
+            return Err(ApiError::detail(409, "credential_id_required", "This managed secret holds several developer credentials; pass credential_id")
+                .with("details", serde_json::json!({"credentials": list})));
+        }
+        None => {}
+    }
     let now = now_secs();
     let mut st = v.lock();
     if label.is_some() && st.grants.iter().any(|g| g.app == ctx.app && g.provider == ms.slug && g.principal == principal && g.label == label && g.status == GrantStatus::Active) {

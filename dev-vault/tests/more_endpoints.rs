@@ -549,3 +549,28 @@ async fn connect_session_declines_custom_errors_and_failed_grants() {
     assert_eq!(admin(&t.app, "POST", &format!("/admin/connect/{s3}/complete"), Some(json!({"failed_grants": [{"provider_id": "x"}]}))).await.status, 422);
     assert_eq!(admin(&t.app, "POST", &format!("/admin/connect/{s3}/explode"), None).await.status, 404);
 }
+
+// ───────────────────── managed-secret grants with several credentials ─────────────────────
+
+#[tokio::test]
+async fn managed_secret_grant_credential_choice() {
+    let t = vault();
+    let path = "/sdk/managed-secrets/5e000000-0000-4000-8000-000000000005/grants";
+    let sys = json!({"type": "system", "label": null});
+    let a = post(&t, path, json!({"principal": sys, "grant_policy": {}}), FULL_KEY).await;
+    expect(&a, 409, "credential_id_required");
+    assert_eq!(class(&a), "CredentialIdRequiredError");
+    let creds = &a.json()["detail"]["details"]["credentials"];
+    assert_eq!(creds, &json!([{"id": "c7000000-0000-4000-8000-000000000001", "label": "primary"}, {"id": "c7000000-0000-4000-8000-000000000002", "label": "backup"}]));
+    let e = post(&t, path, json!({"principal": sys, "grant_policy": {}, "credential_id": "c7000000-0000-4000-8000-000000000003"}), FULL_KEY).await;
+    expect(&e, 409, "end_user_credential_not_assignable");
+    assert_eq!(class(&e), "EndUserCredentialNotAssignableError");
+    let n = post(&t, path, json!({"principal": sys, "grant_policy": {}, "credential_id": "c7000000-0000-4000-8000-000000000009"}), FULL_KEY).await;
+    expect(&n, 404, "grant_not_found");
+    let ok = post(&t, path, json!({"principal": {"type": "system", "label": "backup-use"}, "grant_policy": {}, "credential_id": "c7000000-0000-4000-8000-000000000002"}), FULL_KEY).await;
+    assert_eq!(ok.status, 201, "{}", String::from_utf8_lossy(&ok.body));
+    assert_eq!(ok.json()["credential_id"], "c7000000-0000-4000-8000-000000000002");
+    // A single-credential secret needs no credential_id.
+    let single = post(&t, "/sdk/managed-secrets/5e000000-0000-4000-8000-000000000001/grants", json!({"principal": {"type": "system", "label": "x"}, "grant_policy": {}}), FULL_KEY).await;
+    assert_eq!(single.status, 201);
+}

@@ -34,7 +34,18 @@ pub fn agent_info(a: &Agent) -> Map<String, Value> {
     m.insert("display_name".into(), a.display_name.clone().map(Value::from).unwrap_or(Value::Null));
     m.insert("type".into(), Value::from(a.kind.clone()));
     m.insert("status".into(), Value::from(a.status.clone()));
-    m.insert("scopes".into(), a.scopes.clone());
+    // Staged scopes that are due read as applied (the state is promoted on the next update).
+    let due = a.scopes_applies_at.is_some_and(|t| t <= crate::util::now_secs());
+    match (&a.scopes_pending, due) {
+        (Some(p), true) => m.insert("scopes".into(), p.clone()),
+        _ => m.insert("scopes".into(), a.scopes.clone()),
+    };
+    if !due {
+        if let (Some(p), Some(t)) = (&a.scopes_pending, a.scopes_applies_at) {
+            m.insert("scopes_pending".into(), p.clone());
+            m.insert("scopes_applies_at".into(), Value::from(rfc3339(t)));
+        }
+    }
     m.insert("policy".into(), a.policy.clone());
     m.insert("metadata".into(), a.metadata.clone());
     m.insert("version".into(), Value::from(a.version));
@@ -125,7 +136,10 @@ pub async fn create(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>,
         _ => return Err(ApiError::invalid("type must be agent or service")),
     };
     let scopes = match b.get("scopes") {
-        Some(Value::Object(m)) => Value::Object(m.clone()),
+        Some(Value::Object(m)) => {
+            check_agent_scopes(m)?;
+            Value::Object(m.clone())
+        }
         _ => return Err(ApiError::invalid("scopes must be an object")),
     };
     let obj_or_empty = |k: &str| -> Result<Value, ApiError> {
@@ -178,6 +192,8 @@ pub async fn create(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>,
         created_at: now,
         last_used_at: None,
         key_counter: 1,
+        scopes_pending: None,
+        scopes_applies_at: None,
     };
     let key = Key {
         id: new_uuid(),
@@ -204,6 +220,39 @@ pub async fn create(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>,
     Ok(json_response(StatusCode::CREATED, &Value::Object(m)))
 }
 
+/// `update(grace_seconds)` bounds and default (api-surface §2.6).
+const MAX_GRACE_SECS: u64 = 7 * 86_400;
+const DEFAULT_GRACE_SECS: u64 = 86_400;
+
+/// Entries as a list of strings (a non-list value is one opaque entry).
+fn scope_entries(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(a) => a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect(),
+        other => vec![other.to_string()],
+    }
+}
+
+/// True when `new` drops a provider or a scope that `old` holds.
+fn narrows(old: &Value, new: &Value) -> bool {
+    let (Some(o), Some(n)) = (old.as_object(), new.as_object()) else { return true };
+    o.iter().any(|(k, ov)| match n.get(k) {
+        None => true,
+        Some(nv) => {
+            let have = scope_entries(nv);
+            scope_entries(ov).iter().any(|s| !have.contains(s))
+        }
+    })
+}
+
+/// Server-side checks of an agent's scope map: the legacy `managed_secrets` key takes no new
+/// entries (422 `legacy_managed_secret_name_rejected`).
+fn check_agent_scopes(sc: &Map<String, Value>) -> Result<(), ApiError> {
+    if sc.get("managed_secrets").is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty())) {
+        return Err(ApiError::detail(422, "legacy_managed_secret_name_rejected", "Use managed_secret_slugs; managed_secrets takes no new entries"));
+    }
+    Ok(())
+}
+
 /// `PATCH /sdk/agents/{id}[?grace_seconds&expected_version]`.
 pub async fn update(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>, RawQuery(q): RawQuery) -> ApiResult {
     app_only(&ctx)?;
@@ -220,8 +269,20 @@ pub async fn update(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>,
     if b.contains_key("scopes") && expected.is_none() {
         return Err(ApiError::detail(422, "expected_version_required", "expected_version is required when scopes change"));
     }
+    let grace: Option<u64> = match pairs.iter().find(|(k, _)| k == "grace_seconds") {
+        None => None,
+        Some((_, s)) => Some(s.parse().ok().filter(|n| *n <= MAX_GRACE_SECS).ok_or_else(|| ApiError::invalid(format!("grace_seconds must be an integer in 0..={MAX_GRACE_SECS}")))?),
+    };
+    if grace.is_some() && !b.contains_key("scopes") {
+        return Err(ApiError::invalid("grace_seconds needs scopes"));
+    }
+    if let Some(Value::Object(sc)) = b.get("scopes") {
+        check_agent_scopes(sc)?;
+    }
+    let now = now_secs();
     let mut st = v.lock();
     let a = st.agents.iter_mut().find(|a| a.app == ctx.app && a.id.eq_ignore_ascii_case(&id)).ok_or_else(agent_not_found)?;
+    a.promote_scopes(now);
     if let Some(e) = expected {
         if e != a.version {
             return Err(ApiError::detail(409, "agent_concurrent_update", "The agent changed since expected_version").with("current_version", a.version));
@@ -236,7 +297,18 @@ pub async fn update(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>,
             ("display_name", Value::String(s)) => a.display_name = Some(s.clone()),
             ("display_name", Value::Null) => a.display_name = None,
             ("metadata", Value::Object(_)) => a.metadata = val.clone(),
-            ("scopes", Value::Object(_)) => a.scopes = val.clone(),
+            ("scopes", Value::Object(_)) => {
+                // Widening applies at once; narrowing is staged for the grace period (default 24 h).
+                let g = grace.unwrap_or(DEFAULT_GRACE_SECS);
+                if g == 0 || !narrows(&a.scopes, val) {
+                    a.scopes = val.clone();
+                    a.scopes_pending = None;
+                    a.scopes_applies_at = None;
+                } else {
+                    a.scopes_pending = Some(val.clone());
+                    a.scopes_applies_at = Some(now + g);
+                }
+            }
             ("policy", Value::Object(_)) => a.policy = val.clone(),
             ("status", Value::String(s)) if s == "active" || s == "inactive" => a.status = s.clone(),
             _ => return Err(ApiError::invalid(format!("invalid value for {k}"))),

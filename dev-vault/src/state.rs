@@ -145,6 +145,21 @@ pub struct Agent {
     pub created_at: u64,
     pub last_used_at: Option<u64>,
     pub key_counter: u32,
+    /// A narrowing `update(scopes, grace_seconds)` waits here until `scopes_applies_at`.
+    pub scopes_pending: Option<Value>,
+    pub scopes_applies_at: Option<u64>,
+}
+
+impl Agent {
+    /// Applies staged scopes whose time has come.
+    pub fn promote_scopes(&mut self, now: u64) {
+        if self.scopes_applies_at.is_some_and(|t| t <= now) {
+            if let Some(p) = self.scopes_pending.take() {
+                self.scopes = p;
+            }
+            self.scopes_applies_at = None;
+        }
+    }
 }
 
 #[derive(Clone, Default)]
@@ -338,6 +353,8 @@ impl State {
                 created_at: now,
                 last_used_at: None,
                 key_counter: cfg.keys.iter().filter(|k| k.agent.as_deref() == Some(&a.name)).count() as u32,
+                scopes_pending: None,
+                scopes_applies_at: None,
             })
             .collect();
         let keys = cfg

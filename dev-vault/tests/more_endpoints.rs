@@ -574,3 +574,40 @@ async fn managed_secret_grant_credential_choice() {
     let single = post(&t, "/sdk/managed-secrets/5e000000-0000-4000-8000-000000000001/grants", json!({"principal": {"type": "system", "label": "x"}, "grant_policy": {}}), FULL_KEY).await;
     assert_eq!(single.status, 201);
 }
+
+// ───────────────────── agents.update: staged narrowing ─────────────────────
+
+#[tokio::test]
+async fn agent_scope_narrowing_is_staged_for_the_grace_period() {
+    let t = vault();
+    let base = format!("/sdk/agents/{EMAIL_AGENT_ID}");
+    let narrower = json!({"scopes": {"google": ["https://www.googleapis.com/auth/gmail.send"]}});
+    let a = call(&t.app, &Signed::json("PATCH", &format!("{base}?expected_version=1&grace_seconds=3600"), &narrower, FULL_KEY)).await;
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let j = a.json();
+    assert_eq!(j["scopes"]["managed_secret_slugs"], json!(["resend"]), "still in force during the grace period");
+    assert_eq!(j["scopes_pending"], narrower["scopes"]);
+    assert!(j["scopes_applies_at"].is_string());
+    assert_eq!(j["version"], 2);
+    // Widening applies at once and clears the staged change.
+    let wider = json!({"scopes": {"google": ["https://www.googleapis.com/auth/gmail.send", "openid"], "managed_secret_slugs": ["resend", "openai"]}});
+    let b = call(&t.app, &Signed::json("PATCH", &format!("{base}?expected_version=2"), &wider, FULL_KEY)).await.json();
+    assert_eq!(b["scopes"], wider["scopes"]);
+    assert!(b.get("scopes_pending").is_none());
+    // grace_seconds=0 narrows at once.
+    let c = call(&t.app, &Signed::json("PATCH", &format!("{base}?expected_version=3&grace_seconds=0"), &narrower, FULL_KEY)).await.json();
+    assert_eq!(c["scopes"], narrower["scopes"]);
+    // Refusals.
+    for (path, body, status, code) in [
+        (format!("{base}?grace_seconds=60"), json!({"display_name": "x"}), 422, "invalid_request"),
+        (format!("{base}?expected_version=4&grace_seconds=604801"), narrower.clone(), 422, "invalid_request"),
+        (format!("{base}?expected_version=4&grace_seconds=abc"), narrower.clone(), 422, "invalid_request"),
+        (format!("{base}?expected_version=4"), json!({"scopes": {"managed_secrets": ["Resend"]}}), 422, "legacy_managed_secret_name_rejected"),
+        (format!("{base}?expected_version=1"), narrower.clone(), 409, "agent_concurrent_update"),
+    ] {
+        let r = call(&t.app, &Signed::json("PATCH", &path, &body, FULL_KEY)).await;
+        assert_eq!((r.status.as_u16(), r.code().as_str()), (status, code), "{path} {body}");
+    }
+    let created = post(&t, "/sdk/agents", json!({"name": "legacy-bot", "type": "agent", "scopes": {"managed_secrets": ["Resend"]}, "metadata": {}}), FULL_KEY).await;
+    expect(&created, 422, "legacy_managed_secret_name_rejected");
+}

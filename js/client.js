@@ -14,8 +14,11 @@ import { activeTraceparent } from "./otel.js";
 import { asyncLocalStorageSync, readEnv, randomUuid, runtimeTag } from "./runtime.js";
 import { buildTraceContext, currentTraceContext, runInTraceContext } from "./trace.js";
 import { SDK_VERSION } from "./version.js";
+import installApi from "./ns/install.js";
 
 export { CallerType, HttpMethod, Provider, RetryErrorInfo, RetryInfo };
+// Tier-1/tier-2 surface (issue 5, js/ns/): models, isValidKey; methods installed at the end.
+export * from "./ns/index.js";
 
 /** §10: the message of every call on a closed client. */
 const CLOSED_MESSAGE = "SDK instance has been closed. Create a new SDK client (App / Agent) to make requests.";
@@ -405,3 +408,7 @@ export class Agent extends ClientBase {
     return runInTraceContext(ctx, fn, scoped);
   }
 }
+
+// Issue 5 (helper J): proxy/approvals, grants, connect, agents, keys, scopes, oauthProviders,
+// withConstraints, verifyUserToken on App / Agent (js/ns/install.js).
+installApi({ App, Agent, STATE, RUN, resolveUserToken, wrapInternal, closedError, bindToCaller });

@@ -2,7 +2,7 @@
 //! (§6.1). Both are fire-and-forget for the caller, tracked for `close()`/`waitUntil`, and never
 //! fail anything: problems are logged as warnings.
 
-use crate::backend::{self, ActorArgs, BackendCall};
+use crate::backend::{self, ActorArgs, BackendCall, Constraints};
 use crate::client::Inner;
 use crate::error::Failure;
 use crate::transport;
@@ -34,6 +34,7 @@ pub struct AuditJob {
     pub injected_header_names: Vec<String>,
     pub latency_ms: u64,
     pub fetch: Option<js_sys::Function>,
+    pub constraints: Constraints,
 }
 
 /// What the provider attempt produced.
@@ -159,6 +160,7 @@ async fn send_row(inner: &Inner, job: AuditJob, observed: Observed) {
         signal: None,
         read_actor: true,
         fetch: job.fetch,
+        constraints: job.constraints,
     };
     match backend::send(inner, call).await {
         Ok(r) if (200..300).contains(&r.status) => {}
@@ -191,6 +193,7 @@ pub fn schedule_scope_report(
     body: String,
     traceparent: Option<String>,
     fetch: Option<js_sys::Function>,
+    constraints: Constraints,
 ) -> Option<Promise> {
     // The resolved grant id is a canonical UUID (checked by the token contract), so it needs no
     // percent-encoding; anything else is not reported.
@@ -208,6 +211,7 @@ pub fn schedule_scope_report(
         signal: None,
         read_actor: false,
         fetch,
+        constraints,
     };
     let task_inner = Rc::clone(inner);
     Some(inner.spawn_tracked(async move {

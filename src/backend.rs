@@ -33,6 +33,38 @@ pub struct BackendCall {
     pub read_actor: bool,
     /// A per-call fetch (e.g. bound by JS to the caller's async context); else the client's.
     pub fetch: Option<js_sys::Function>,
+    /// The attenuation of a `withConstraints` sibling (§2.8), on every request it makes.
+    pub constraints: Constraints,
+}
+
+/// `X-Alter-Scope-Constraints` / `X-Alter-Request-Rule` values (api-surface §1.9), already encoded
+/// by `encodeScopeConstraints` / `encodeRequestRule` (protocol::context). Empty = unconstrained.
+#[derive(Clone, Default)]
+pub struct Constraints {
+    pub scopes: String,
+    pub rule: Option<String>,
+}
+
+impl Constraints {
+    /// Reads `scopeConstraints` / `requestRule` (strings) from a call or opts object. The JS layer
+    /// passes values the encoders produced; anything that cannot travel in a header is refused.
+    pub fn from_js(obj: &JsValue) -> Result<Constraints> {
+        let scopes = convert::opt_string(obj, "scopeConstraints")?.unwrap_or_default();
+        let rule = convert::opt_string(obj, "requestRule")?.filter(|r| !r.is_empty());
+        if !scopes.is_empty() && !plan::is_header_value(&scopes) {
+            return Err(ProtocolError::value("scopeConstraints must be a header value"));
+        }
+        if let Some(r) = &rule {
+            let ok = r.len() <= context::MAX_REQUEST_RULE_LEN
+                && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !ok {
+                return Err(ProtocolError::value(
+                    "requestRule must be the base64url value of encodeRequestRule",
+                ));
+            }
+        }
+        Ok(Constraints { scopes, rule })
+    }
 }
 
 pub struct BackendReply {
@@ -65,8 +97,8 @@ pub async fn send(inner: &Inner, call: BackendCall) -> std::result::Result<Backe
         actor,
         traceparent: call.traceparent.as_deref(),
         extra_headers: &call.extra_headers,
-        scope_constraints: "",
-        request_rule: None,
+        scope_constraints: &call.constraints.scopes,
+        request_rule: call.constraints.rule.as_deref(),
     };
     let headers = plan::backend_headers(
         &inner.defaults,
@@ -185,6 +217,7 @@ fn prepare_call(
     let (extra_headers, traceparent) = plan::check_namespace_headers(extra, ambient)?;
     let signal = convert::opt_signal(opts, "signal")?;
     let fetch = convert::opt_function(opts, "fetch")?;
+    let constraints = Constraints::from_js(opts)?;
     let timeout_ms = match convert::opt_number(opts, "timeoutMs")? {
         None => inner.timeout_ms,
         Some(t) if t.is_finite() && t > 0.0 => t,
@@ -207,6 +240,7 @@ fn prepare_call(
             timeout_ms,
             signal,
             fetch,
+            constraints,
         },
         mapper,
     })

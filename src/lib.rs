@@ -42,3 +42,54 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub fn sdk_version() -> String {
     VERSION.to_string()
 }
+
+/// `isValidKey(key)`: the client-side key grammar of api-surface §1.1 (legacy `alter_key_…` or a
+/// checksummed scoped key); false for anything that is not a string.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = isValidKey)]
+pub fn is_valid_key(key: wasm_bindgen::JsValue) -> bool {
+    key.as_string()
+        .is_some_and(|k| alter_protocol::keys::is_valid_key(&k))
+}
+
+/// `encodeScopeConstraints(scopes)` → the `X-Alter-Scope-Constraints` value (§1.9); throws
+/// AlterValueError for an empty list, an empty entry or `*`.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = encodeScopeConstraints)]
+pub fn encode_scope_constraints(
+    scopes: Vec<String>,
+) -> std::result::Result<String, wasm_bindgen::JsValue> {
+    alter_protocol::context::scope_constraints_header(&scopes).map_err(|e| error::to_js(&e))
+}
+
+/// `encodeRequestRule(ruleType, ruleBodyJson)` → the `X-Alter-Request-Rule` value (§1.9); the body
+/// is the JSON text of a plain object. Throws AlterValueError otherwise or when over 4,096 chars.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = encodeRequestRule)]
+pub fn encode_request_rule(
+    rule_type: String,
+    rule_body_json: String,
+) -> std::result::Result<String, wasm_bindgen::JsValue> {
+    let body: serde_json::Value = serde_json::from_str(&rule_body_json).map_err(|_| {
+        error::to_js(&alter_protocol::ProtocolError::value(
+            "with_constraints: rule_body must be a JSON object",
+        ))
+    })?;
+    alter_protocol::context::request_rule_header(&rule_type, &body).map_err(|e| error::to_js(&e))
+}
+
+/// `applyPathParams(url, [[name, value], …])` → the URL with `{name}` placeholders filled and
+/// percent-encoded (protocol-core §4.3), for `proxyRequest`; throws AlterValueError.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = applyPathParams)]
+pub fn apply_path_params(
+    url: String,
+    pairs: wasm_bindgen::JsValue,
+) -> std::result::Result<String, wasm_bindgen::JsValue> {
+    let holder = js_sys::Object::new();
+    convert::set(&holder, "p", &pairs);
+    let params = convert::opt_pairs(&holder.into(), "p")
+        .map_err(|e| error::to_js(&e))?
+        .unwrap_or_default();
+    alter_protocol::url::apply_path_params(&url, &params).map_err(|e| error::to_js(&e))
+}

@@ -2,7 +2,7 @@
 //! call, the audit row, and the provider-response classification.
 
 use crate::audit::{self, AuditJob, Observed};
-use crate::backend::{self, ActorArgs, BackendCall};
+use crate::backend::{self, ActorArgs, BackendCall, Constraints};
 use crate::client::{rejected, Inner};
 use crate::convert;
 use crate::error::Failure;
@@ -43,6 +43,7 @@ struct Prepared {
     traceparent: Option<String>,
     signal: Option<AbortSignal>,
     fetch: Option<Function>,
+    constraints: Constraints,
 }
 
 fn non_empty(what: &str, v: Option<String>) -> Result<Option<String>> {
@@ -168,6 +169,7 @@ fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
     let traceparent = s("traceparent")?.filter(|t| context::validate_traceparent(t).is_ok());
     let signal = convert::opt_signal(call, "signal")?;
     let fetch = convert::opt_function(call, "fetch")?.or_else(|| inner.fetch.clone());
+    let constraints = Constraints::from_js(call)?;
     Ok(Prepared {
         method,
         target,
@@ -185,6 +187,7 @@ fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
         traceparent,
         signal,
         fetch,
+        constraints,
     })
 }
 
@@ -222,6 +225,7 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
             signal: p.signal.clone(),
             read_actor: true,
             fetch: p.fetch.clone(),
+            constraints: p.constraints.clone(),
         },
     )
     .await?;
@@ -311,6 +315,7 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
         injected_header_names: injected.injected_header_names.clone(),
         latency_ms,
         fetch: p.fetch.clone(),
+        constraints: p.constraints.clone(),
     };
 
     let head = match sent {
@@ -419,6 +424,7 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
                     report,
                     p.traceparent.clone(),
                     p.fetch.clone(),
+                    p.constraints.clone(),
                 );
             }
             Err(error.into())

@@ -14,6 +14,7 @@ export async function loadWithFakeCore() {
   const dir = mkdtempSync(join(tmpdir(), "alter-edge-js-"));
   for (const f of readdirSync(join(ROOT, "js"))) {
     if (f.endsWith(".js")) cpSync(join(ROOT, "js", f), join(dir, f));
+    else if (f === "ns") cpSync(join(ROOT, "js", f), join(dir, f), { recursive: true }); // issue 5 (J)
   }
   cpSync(fileURLToPath(new URL("./fake_alter_edge.js", import.meta.url)), join(dir, "alter_edge.js"));
   const api = await import(pathToFileURL(join(dir, "api.js")).href);

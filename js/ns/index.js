@@ -1,0 +1,21 @@
+// Public names of the tier-1/tier-2 surface, re-exported from the package root (via client.js).
+
+import * as core from "../alter_edge.js";
+
+export {
+  APIKeyInfo, AgentCreateResult, AgentInfo, AgentKey, AgentKeyList, AgentKeyMintResult, AgentListResult,
+  ApprovalGate, ApprovalGateStatus, ApprovalResult, ApprovalStatus, AuthResult, AuthSession, ConnectDelegation,
+  ConnectFailedGrant, ConnectResult, ConnectSession, CreateGrantResult, DelegationResult, GrantInfo, GrantPolicy,
+  ManagedSecretConnectSession, ManagedSecretGrantItem, MintedKey, OAuthGrantItem, OAuthProviderCatalog,
+  OAuthProviderCatalogItem, OAuthProviderScopeInfo, PendingApproval, ResourceScopes, RevokeGrantResult,
+  ScopeCatalog, UnifiedGrantListResult,
+} from "./models.js";
+
+/**
+ * `isValidKey(key)`: true when `key` has the client-side API-key grammar (legacy `alter_key_<40>` or
+ * a checksummed `alter_{rk,ak,dk,pk}_…` key); the rule lives in the protocol crate (wasm core).
+ */
+export function isValidKey(key) {
+  if (typeof key !== "string") return false;
+  return typeof core.isValidKey === "function" ? core.isValidKey(key) === true : false;
+}

@@ -1,0 +1,68 @@
+// The one hook client.js calls (issue 5): puts the tier-1/tier-2 methods and namespaces on
+// App.prototype / Agent.prototype, with the availability of api-surface.md §1.4 (methods absent
+// from a class are absent on purpose) and hands this package the client internals it needs.
+
+import { AgentsNamespace, me } from "./agents.js";
+import { awaitApproval, getApprovalStatus, proxyRequest } from "./approvals.js";
+import {
+  createAuthSession, createConnectSession, createConnectSessionForError, createManagedSecretConnectSession,
+  pollAuthSession, pollConnectSession, verifyUserToken,
+} from "./connect.js";
+import { withConstraints } from "./constraints.js";
+import {
+  createManagedSecretGrant, delegate, listGrants, mintGrant, revokeDelegationAgent, revokeDelegationApp, revokeGrant,
+} from "./grants.js";
+import { KeysNamespace } from "./keys.js";
+import { OAuthProvidersNamespace } from "./providers.js";
+import { ScopesNamespace } from "./scopes.js";
+import { internals } from "./util.js";
+
+const SHARED = {
+  proxyRequest, getApprovalStatus, awaitApproval, listGrants, createConnectSession, pollConnectSession,
+  createConnectSessionForError, createManagedSecretConnectSession, withConstraints,
+};
+const APP_ONLY = {
+  revokeGrant, mintGrant, createManagedSecretGrant, revokeDelegation: revokeDelegationApp, createAuthSession,
+  pollAuthSession, verifyUserToken,
+};
+const AGENT_ONLY = { delegate, revokeDelegation: revokeDelegationAgent, me };
+
+function defineMethods(proto, methods) {
+  for (const [name, fn] of Object.entries(methods)) {
+    if (Object.prototype.hasOwnProperty.call(proto, name)) continue; // never override client.js
+    Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true });
+  }
+}
+
+/** A namespace getter: one instance per client object (siblings and trace views get their own). */
+function defineNamespace(proto, name, Cls) {
+  const cache = new WeakMap();
+  Object.defineProperty(proto, name, {
+    configurable: true,
+    get() {
+      let ns = cache.get(this);
+      if (!ns) {
+        ns = new Cls(this);
+        cache.set(this, ns);
+      }
+      return ns;
+    },
+  });
+}
+
+export default function installApi({ App, Agent, STATE, RUN, resolveUserToken, wrapInternal, closedError, bindToCaller }) {
+  Object.assign(internals, { App, Agent, STATE, RUN: RUN ?? null });
+  if (resolveUserToken) internals.resolveUserToken = resolveUserToken;
+  if (wrapInternal) internals.wrapInternal = wrapInternal;
+  if (closedError) internals.closedError = closedError;
+  if (bindToCaller) internals.bindToCaller = bindToCaller;
+  for (const proto of [App.prototype, Agent.prototype]) {
+    defineMethods(proto, SHARED);
+    defineNamespace(proto, "keys", KeysNamespace);
+    defineNamespace(proto, "scopes", ScopesNamespace);
+    defineNamespace(proto, "oauthProviders", OAuthProvidersNamespace);
+  }
+  defineMethods(App.prototype, APP_ONLY);
+  defineNamespace(App.prototype, "agents", AgentsNamespace);
+  defineMethods(Agent.prototype, AGENT_ONLY);
+}

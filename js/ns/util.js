@@ -1,0 +1,184 @@
+// Shared plumbing of the tier-1/tier-2 surface (issue 5): the signed backend call through the wasm
+// core (`WasmClient.call`, which signs, sends and maps non-2xx to the Alter error classes), argument
+// checks, and the client internals handed over by client.js (`installApi`).
+//
+// Choice recorded for the report: request/response shapes of these endpoints are built in JS (here
+// and in the sibling modules), not in protocol/. Signing, error mapping, key grammar, the
+// constraint headers and URL templating stay in Rust and are reached through the wasm core.
+
+import { AlterSDKError, AlterValueError, BackendError } from "../errors.js";
+import { activeTraceparent } from "../otel.js";
+import { currentTraceContext } from "../trace.js";
+
+/** Filled once by install.js with what client.js keeps private. */
+export const internals = {
+  STATE: null,
+  RUN: null,
+  resolveUserToken: null,
+  wrapInternal: (e) => e,
+  closedError: () => new AlterSDKError("SDK instance has been closed.", {}, { code: "client_closed" }),
+  bindToCaller: (fn) => fn,
+  App: null,
+  Agent: null,
+};
+
+/** True for an Agent (also a trace-scoped view of one). */
+export function isAgent(client) {
+  return internals.Agent !== null && client instanceof internals.Agent;
+}
+
+export function stateOf(client) {
+  const st = client && internals.STATE ? client[internals.STATE] : undefined;
+  if (!st) throw new AlterSDKError("not an App or Agent instance", {}, { code: "invalid_argument" });
+  return st;
+}
+
+export function typeName(v) {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "object") return v.constructor?.name ?? "object";
+  return typeof v;
+}
+
+export function isPlainObject(v) {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Options object (undefined/null → {}), else AlterValueError. */
+export function optionsOf(what, options) {
+  if (options === undefined || options === null) return {};
+  if (!isPlainObject(options)) throw new AlterValueError(`${what}: options must be an object, got ${typeName(options)}`);
+  return options;
+}
+
+export function reqString(what, v) {
+  if (typeof v !== "string" || v.trim() === "") throw new AlterValueError(`${what} must be a non-empty string`);
+  return v;
+}
+
+export function optString(what, v) {
+  if (v === undefined || v === null) return undefined;
+  return reqString(what, v);
+}
+
+export function optBool(what, v) {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "boolean") throw new AlterValueError(`${what} must be a boolean, got ${typeName(v)}`);
+  return v;
+}
+
+/** Integer (not boolean) within [min, max]; undefined/null → dflt. */
+export function intIn(what, v, min, max, dflt) {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw new AlterValueError(`${what} must be an integer in ${min}..${max === Infinity ? "∞" : max}, got ${typeof v === "number" ? v : typeName(v)}`);
+  }
+  return v;
+}
+
+export function stringList(what, v, { nonEmpty = true } = {}) {
+  if (!Array.isArray(v) || (nonEmpty && v.length === 0)) throw new AlterValueError(`${what} must be a non-empty array of strings`);
+  for (const s of v) if (typeof s !== "string" || s.trim() === "") throw new AlterValueError(`${what} entries must be non-empty strings`);
+  return [...v];
+}
+
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** api-surface §2.0: ids that must be a canonical hyphenated UUID (case-insensitive) → lowercase. */
+export function canonicalUuid(what, v) {
+  if (typeof v !== "string" || !CANONICAL_UUID.test(v.toLowerCase())) {
+    throw new AlterValueError(`${what} must be a canonical UUID (8-4-4-4-12 hex)`);
+  }
+  return v.toLowerCase();
+}
+
+/** A path segment percent-encoded with no safe characters. */
+export function seg(v) {
+  return encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Ambient audit context of the caller (explicit `context` wins), as pairs for the core. */
+export function contextPairs(client, explicit) {
+  if (explicit !== undefined && explicit !== null) {
+    if (!isPlainObject(explicit)) throw new AlterValueError("context must be an object of string values");
+    const out = [];
+    for (const k of Object.keys(explicit)) {
+      if (typeof explicit[k] !== "string") throw new AlterValueError(`context[${JSON.stringify(k)}] must be a string`);
+      out.push([k, explicit[k]]);
+    }
+    return out;
+  }
+  const ambient = currentTraceContext() ?? (internals.RUN ? client[internals.RUN] : undefined);
+  return ambient && ambient.size ? [...ambient] : undefined;
+}
+
+/** The end user's token: explicit wins, else (when `useGetter`) the client's getter; fails closed. */
+export async function userTokenFor(client, explicit, useGetter) {
+  if (explicit !== undefined && explicit !== null) {
+    if (typeof explicit !== "string" || explicit === "") throw new AlterValueError("userToken must be a non-empty string");
+    return explicit;
+  }
+  const st = stateOf(client);
+  if (useGetter && st.getter) return internals.resolveUserToken(st.getter);
+  return undefined;
+}
+
+function track(set, promise) {
+  set.add(promise);
+  const done = () => set.delete(promise);
+  promise.then(done, done);
+}
+
+/**
+ * One signed backend call: `{status, headers, json}` for 2xx; rejects with the mapped Alter error.
+ * `opts`: mapper ("canonical" | "agents" | "proxy"), actorHeaders, context (pairs), caller,
+ * extraHeaders (pairs), timeoutMs, noTraceparent.
+ */
+export async function backendCall(client, method, path, body, opts = {}) {
+  const st = stateOf(client);
+  if (st.closed) throw internals.closedError();
+  const o = { mapper: opts.mapper ?? "canonical" };
+  if (opts.actorHeaders === false) o.actorHeaders = false;
+  if (opts.context && opts.context.length) o.context = opts.context;
+  if (opts.caller !== undefined) o.caller = opts.caller;
+  if (opts.extraHeaders && opts.extraHeaders.length) o.extraHeaders = opts.extraHeaders;
+  if (opts.timeoutMs !== undefined) o.timeoutMs = opts.timeoutMs;
+  const tp = activeTraceparent();
+  if (tp) o.traceparent = tp;
+  if (st.fetch) o.fetch = internals.bindToCaller(st.fetch);
+  const text = body === undefined || body === null ? null : JSON.stringify(body);
+  let pending;
+  try {
+    pending = st.wasm.call(method, path, text, o);
+  } catch (e) {
+    throw internals.wrapInternal(e);
+  }
+  track(st.inflight, Promise.resolve(pending).then(() => {}, () => {}));
+  let reply;
+  try {
+    reply = await pending;
+  } catch (e) {
+    throw internals.wrapInternal(e);
+  }
+  let json = {};
+  const raw = typeof reply?.body === "string" ? reply.body : "";
+  if (raw.trim() !== "") {
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new BackendError(`Backend returned a non-JSON body for ${method} ${path.split("?")[0]}`, { status_code: reply.status }, { code: "malformed_response", status: reply.status });
+    }
+  }
+  return { status: reply.status, headers: reply.headers ?? [], json };
+}
+
+/** A malformed 2xx body (api-surface §4: required fields) → BackendError. */
+export function malformed(what) {
+  return new BackendError(`Backend returned a malformed ${what} response`, {}, { code: "malformed_response" });
+}
+
+export function sleep(ms) {
+  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+}

@@ -1,0 +1,666 @@
+// Declarations of the tier-1/tier-2 surface (issue 5; names ts-api.md §4–§11, api-surface.md §4, §6).
+// Re-exported from the package root by js/index.d.ts; the methods are merged into App / Agent below
+// with the availability of api-surface.md §1.4 (absent methods do not compile).
+
+import type { HttpMethod, Provider } from "../index.js";
+
+type Wire = Record<string, unknown>;
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** Every model: frozen, camelCase fields, built from the snake_case wire object; toJSON() → snake_case. */
+declare abstract class WireModel {
+  toJSON(): Record<string, unknown>;
+}
+
+// ---- Approvals ---------------------------------------------------------------------------------
+
+export type ApprovalStatusValue = "pending" | "approved" | "executing" | "denied" | "expired" | "executed" | "failed";
+
+export declare class ApprovalGate extends WireModel {
+  constructor(wire: Wire);
+  readonly approvalId: string | null;
+  readonly expiresAt: string | null;
+  readonly expiresIn: number | null;
+  readonly approvalUrl: string | null;
+}
+
+export declare class PendingApproval extends WireModel {
+  constructor(wire: Wire);
+  readonly approvalId: string;
+  readonly approvalGroupId: string | null;
+  readonly status: "pending";
+  readonly expiresAt: string | null;
+  readonly expiresIn: number | null;
+  readonly approvalUrl: string;
+  readonly gates: ReadonlyArray<ApprovalGate>;
+}
+
+export declare class ApprovalGateStatus extends WireModel {
+  constructor(wire: Wire);
+  readonly approvalId: string | null;
+  readonly status: string | null;
+  readonly expiresAt: string | null;
+  readonly decidedAt: string | null;
+}
+
+export declare class ApprovalStatus extends WireModel {
+  constructor(wire: Wire);
+  readonly approvalId: string;
+  readonly status: ApprovalStatusValue;
+  readonly approvalGroupId: string | null;
+  readonly gates: ReadonlyArray<ApprovalGateStatus>;
+  readonly expiresAt: string | null;
+  readonly decidedAt: string | null;
+  readonly decisionReason: string | null;
+  readonly executedAt: string | null;
+  readonly executionError: string | null;
+  readonly hasResult: boolean;
+  /** status ∈ denied, expired, executed, failed. */
+  readonly isTerminal: boolean;
+}
+
+/** The provider's answer to a proxied call. */
+export declare class ApprovalResult extends WireModel {
+  constructor(wire: Wire);
+  /** null for a synchronous proxyRequest. */
+  readonly approvalId: string | null;
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly bodyB64: string;
+  readonly bodyTruncated: boolean;
+  readonly durationMs: number | null;
+  readonly credentialHint: string | null;
+  bodyBytes(): Uint8Array;
+  bodyText(encoding?: string): string;
+  bodyJson<T = unknown>(): T;
+}
+
+export interface ProxyRequestOptions {
+  grantId?: string;
+  provider?: string;
+  account?: string;
+  label?: string;
+  appUserId?: string;
+  json?: unknown;
+  /** Header names the backend injects (Authorization, Cookie, x-api-key, …) are refused. */
+  extraHeaders?: Record<string, string>;
+  queryParams?: Record<string, string | number | boolean | null | ReadonlyArray<string | number | boolean | null>>;
+  pathParams?: Record<string, string>;
+  /** Shown to the approver; needed for approval-gated calls. */
+  reason?: string;
+  context?: Record<string, string>;
+  caller?: string;
+  userToken?: string;
+}
+
+export interface ProxyRequestObject extends ProxyRequestOptions {
+  method: HttpMethod | string;
+  url: string;
+}
+
+export interface GetApprovalStatusOptions {
+  /** Server-side wait in seconds (floored; the server accepts at most 25). */
+  wait?: number | null;
+}
+
+export interface AwaitApprovalOptions {
+  /** Default 300000. ≤ 0 throws ApprovalTimeoutError at once. */
+  timeoutMs?: number;
+  /** Default 2000. */
+  pollIntervalMs?: number;
+}
+
+// ---- Grants ------------------------------------------------------------------------------------
+
+export declare class GrantPolicy extends WireModel {
+  constructor(wire: Wire);
+  readonly expiresAt: string | null;
+  readonly createdBy: string | null;
+  readonly createdAt: string | null;
+}
+
+export interface GrantPolicyInput {
+  expiresAt?: string;
+  maxTtlSeconds?: number;
+  defaultTtlSeconds?: number;
+}
+
+export declare class OAuthGrantItem extends WireModel {
+  constructor(wire: Wire);
+  readonly grantKind: "oauth";
+  readonly grantId: string;
+  readonly providerId: string | null;
+  readonly scopes: ReadonlyArray<string>;
+  readonly accountIdentifier: string | null;
+  readonly accountDisplayName: string | null;
+  readonly apiBaseUrl: string | null;
+  readonly status: string | null;
+  readonly scopeMismatch: boolean;
+  readonly needsReconnect: boolean;
+  readonly expiresAt: string | null;
+  readonly grantExpiresAt: string | null;
+  readonly createdAt: string | null;
+  readonly lastUsedAt: string | null;
+  readonly principalType: "user" | "system" | "agent" | null;
+  readonly accessVia: string | null;
+  readonly delegatedAt: string | null;
+  readonly delegatedAgentIds: ReadonlyArray<string>;
+  readonly label: string | null;
+  readonly credentialId: string | null;
+  readonly grantPolicy: Readonly<Record<string, unknown>> | null;
+  readonly parentGrantId: string | null;
+  readonly depth: number;
+  readonly delegable: boolean;
+  readonly scopeConstraint: ReadonlyArray<string> | null;
+}
+
+export declare class ManagedSecretGrantItem extends WireModel {
+  constructor(wire: Wire);
+  readonly grantKind: "managed_secret";
+  readonly grantId: string;
+  readonly managedSecretId: string | null;
+  readonly managedSecretSlug: string | null;
+  readonly managedSecretName: string | null;
+  readonly agentId: string | null;
+  readonly label: string | null;
+  readonly status: string | null;
+  readonly accountIdentifier: string | null;
+  readonly grantPolicy: Readonly<Record<string, unknown>> | null;
+  readonly expiresAt: string | null;
+  readonly grantExpiresAt: string | null;
+  readonly createdAt: string | null;
+  readonly lastUsedAt: string | null;
+  readonly principalType: "user" | "group" | "system" | "agent" | null;
+  readonly accessVia: string | null;
+  readonly delegatedAt: string | null;
+  readonly parentGrantId: string | null;
+  readonly depth: number;
+  readonly delegable: boolean;
+  readonly scopeConstraint: ReadonlyArray<string> | null;
+  readonly credentialId: string | null;
+  readonly credentialKind: "developer" | "end_user" | null;
+  readonly credentialLabel: string | null;
+}
+
+export declare class UnifiedGrantListResult extends WireModel {
+  constructor(wire: Wire);
+  readonly grants: ReadonlyArray<OAuthGrantItem | ManagedSecretGrantItem>;
+  readonly total: number;
+  readonly limit: number | null;
+  readonly offset: number;
+  readonly hasMore: boolean;
+}
+
+export declare class GrantInfo extends WireModel {
+  constructor(wire: Wire);
+  readonly grantId: string;
+  readonly providerId: string | null;
+  readonly scopes: ReadonlyArray<string>;
+  readonly accountIdentifier: string | null;
+  readonly accountDisplayName: string | null;
+  readonly apiBaseUrl: string | null;
+  readonly status: string | null;
+  readonly scopeMismatch: boolean;
+  readonly expiresAt: string | null;
+  readonly createdAt: string | null;
+  readonly lastUsedAt: string | null;
+  readonly principalType: string | null;
+  readonly label: string | null;
+  readonly credentialId: string | null;
+  readonly grantPolicy: Readonly<Record<string, unknown>> | null;
+}
+
+export declare class RevokeGrantResult extends WireModel {
+  constructor(wire: Wire);
+  readonly success: boolean;
+  readonly message: string | null;
+  readonly grantId: string;
+  readonly revokedAt: string | null;
+}
+
+export declare class CreateGrantResult extends WireModel {
+  constructor(wire: Wire);
+  readonly grantId: string;
+  readonly principalType: string | null;
+  readonly label: string | null;
+  readonly createdAt: string | null;
+  readonly credentialId: string | null;
+}
+
+export declare class DelegationResult extends WireModel {
+  constructor(wire: Wire);
+  readonly grantId: string;
+  readonly grantKind: "oauth" | "managed_secret";
+  readonly parentGrantId: string;
+  readonly depth: number;
+  readonly delegable: boolean;
+  readonly status: string;
+  readonly expiresAt: string | null;
+}
+
+/** Principals are plain object literals (ts-api.md §11.6). */
+export interface UserPrincipal { type: "user"; userToken: string; label: string }
+export interface GroupPrincipal { type: "group"; externalGroupId: string; idpId: string; label: string }
+export interface SystemPrincipal { type: "system"; label?: string | null }
+/** Accepted for parity; the backend refuses it on this route (422). */
+export interface AgentPrincipal { type: "agent"; label?: string | null }
+export type Principal = UserPrincipal | GroupPrincipal | SystemPrincipal | AgentPrincipal;
+
+export interface ListGrantsOptions {
+  /** OAuth provider id, or the managed-secret provider's slug. */
+  providerId?: string;
+  status?: string;
+  account?: string;
+  label?: string;
+  /** Scopes the list to that user (App: else the userTokenGetter's token). */
+  endUserToken?: string;
+  /** 1..1000, default 100. */
+  limit?: number;
+  offset?: number;
+}
+
+export interface MintGrantOptions {
+  label: string;
+  grantPolicy?: Omit<GrantPolicyInput, "defaultTtlSeconds"> & { restrictions?: Record<string, unknown>; requiresApproval?: boolean };
+  grantTags?: string[];
+}
+
+export interface CreateManagedSecretGrantOptions {
+  principal: Principal;
+  grantPolicy?: GrantPolicyInput;
+  credentialId?: string;
+}
+
+export interface DelegateOptions {
+  delegable?: boolean;
+  scopeConstraint?: string[];
+  ttlSeconds?: number;
+}
+
+// ---- Connect and auth sessions -----------------------------------------------------------------
+
+export declare class ConnectSession extends WireModel {
+  constructor(wire: Wire);
+  readonly sessionToken: string;
+  readonly connectUrl: string;
+  readonly expiresIn: number | null;
+  readonly expiresAt: string | null;
+  readonly scopeConstraintWarnings: ReadonlyArray<string>;
+  readonly singleProvider: boolean;
+  readonly direct: boolean;
+}
+
+export declare class ManagedSecretConnectSession extends WireModel {
+  constructor(wire: Wire);
+  readonly sessionToken: string;
+  readonly connectUrl: string;
+  readonly expiresIn: number | null;
+  readonly expiresAt: string | null;
+  readonly delegableRequested: boolean;
+  readonly path: "fast_path" | "key_entry" | "repair" | null;
+  readonly existingGrantId: string | null;
+  readonly direct: boolean;
+  readonly secretSlug: string | null;
+  readonly templateSlug: string | null;
+  readonly agentId: string | null;
+}
+
+export declare class ConnectFailedGrant extends WireModel {
+  constructor(wire: Wire);
+  readonly providerId: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+export declare class ConnectDelegation extends WireModel {
+  constructor(wire: Wire);
+  readonly agentId: string;
+  readonly delegable: boolean;
+  readonly policyRefused: boolean;
+}
+
+export declare class ConnectResult extends WireModel {
+  constructor(wire: Wire);
+  readonly grantId: string;
+  readonly providerId: string;
+  readonly accountIdentifier: string | null;
+  readonly scopes: ReadonlyArray<string>;
+  readonly apiBaseUrl: string | null;
+  readonly operation: "creation" | "reauth";
+  readonly grantPolicy: GrantPolicy | null;
+  readonly failedGrants: ReadonlyArray<ConnectFailedGrant>;
+  readonly delegation: ConnectDelegation | null;
+}
+
+export declare class AuthSession extends WireModel {
+  constructor(wire: Wire);
+  readonly sessionToken: string;
+  readonly authUrl: string;
+  readonly expiresIn: number | null;
+  readonly expiresAt: string | null;
+}
+
+export declare class AuthResult extends WireModel {
+  constructor(wire: Wire);
+  /** A live JWT: never log it. */
+  readonly userToken: string;
+  readonly userInfo: Readonly<Record<string, unknown>>;
+}
+
+export interface CreateConnectSessionOptions {
+  allowedProviders?: Array<Provider | string>;
+  returnUrl?: string;
+  allowedOrigin?: string;
+  metadata?: { ipAddress?: string; userAgent?: string };
+  grantPolicy?: Omit<GrantPolicyInput, "expiresAt">;
+  requiredScopes?: Record<string, string[]>;
+  agent?: string;
+  userToken?: string;
+  requestedGrant?: { label: string; restrictions?: { allowedMethods?: string[]; allowedEndpoints?: string[] } };
+  repairGrantId?: string;
+  delegable?: boolean;
+  scopeConstraint?: string[];
+  switchAccount?: boolean;
+  allowUserPolicyRules?: boolean;
+  direct?: boolean;
+}
+
+export interface ProviderDeclinedEvent {
+  type: "provider_declined";
+  providerId: string;
+  errorCode: string;
+  declinedAt: string | null;
+}
+
+export interface PollConnectSessionOptions {
+  /** Milliseconds, default 300000. */
+  timeout?: number;
+  /** Milliseconds, default 2000. */
+  pollInterval?: number;
+  onEvent?: (event: ProviderDeclinedEvent) => void;
+}
+
+export interface CreateConnectSessionForErrorOptions {
+  allowedOrigin?: string;
+  returnUrl?: string;
+  metadata?: { ipAddress?: string; userAgent?: string };
+  grantPolicy?: Omit<GrantPolicyInput, "expiresAt">;
+  requiredScopes?: Record<string, string[]>;
+  userToken?: string;
+}
+
+export interface ManagedSecretConnectSessionOptionsBase {
+  /** Managed-secret provider slug ([a-z0-9-]{1,50}). */
+  provider?: string;
+  /** Required: every managed-secret session is user-bound. */
+  userToken: string;
+  delegable?: boolean;
+  requestedGrant?: { label: string };
+  grantPolicy?: GrantPolicyInput;
+  direct?: boolean;
+  allowUserPolicyRules?: boolean;
+  allowedOrigin?: string;
+  returnUrl?: string;
+  requestedTtlSeconds?: number;
+  /** @deprecated use provider. */
+  templateSlug?: string;
+}
+
+export interface ManagedSecretConnectSessionOptions extends ManagedSecretConnectSessionOptionsBase {
+  agent?: string;
+  repairGrantId?: string;
+  /** @deprecated use agent. */
+  delegatedAgentId?: string;
+}
+
+export interface PollAuthSessionOptions {
+  timeout?: number;
+  pollInterval?: number;
+}
+
+// ---- Agents and keys ---------------------------------------------------------------------------
+
+export declare class AgentInfo extends WireModel {
+  constructor(wire: Wire);
+  readonly id: string;
+  readonly name: string;
+  readonly displayName: string | null;
+  readonly type: "agent" | "service" | null;
+  readonly status: "active" | "inactive" | "revoked" | null;
+  readonly scopes: Readonly<Record<string, ReadonlyArray<string>>>;
+  readonly scopesPending: Readonly<Record<string, ReadonlyArray<string>>> | null;
+  readonly scopesAppliesAt: string | null;
+  readonly policy: Readonly<Record<string, unknown>>;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly rateLimitPerMinute: number | null;
+  readonly version: number | null;
+  readonly createdAt: string | null;
+  readonly lastUsedAt: string | null;
+  readonly parentAgentId: string | null;
+  readonly storedLegacyManagedSecretNames: ReadonlyArray<string>;
+}
+
+export declare class AgentCreateResult extends AgentInfo {
+  /** The agent's key in plaintext, once; null on an idempotent replay. */
+  readonly apiKey: string | null;
+  readonly keyId: string | null;
+}
+
+export declare class AgentListResult extends WireModel {
+  constructor(wire: Wire);
+  readonly agents: ReadonlyArray<AgentInfo>;
+  readonly total: number;
+  readonly limit: number | null;
+  readonly offset: number;
+  readonly hasMore: boolean;
+}
+
+export declare class AgentKey extends WireModel {
+  constructor(wire: Wire);
+  readonly keyId: string;
+  readonly keyPrefix: string | null;
+  readonly name: string | null;
+  readonly createdAt: string | null;
+  readonly deprecatedAt: string | null;
+  readonly revokedAt: string | null;
+  readonly lastUsedAt: string | null;
+  readonly status: "revoked" | "deprecated" | "active";
+}
+
+export declare class AgentKeyMintResult extends AgentKey {
+  readonly apiKey: string | null;
+}
+
+export declare class AgentKeyList extends WireModel {
+  constructor(wire: Wire);
+  readonly items: ReadonlyArray<AgentKey>;
+}
+
+export declare class APIKeyInfo extends WireModel {
+  constructor(wire: Wire);
+  readonly id: string;
+  readonly name: string | null;
+  readonly keyPrefix: string | null;
+  readonly keyType: "rk" | "ak" | "dk" | "pk" | null;
+  readonly scopes: ReadonlyArray<string>;
+  readonly scopeVersion: number | null;
+  readonly cidrAllowlist: ReadonlyArray<string> | null;
+  readonly rateLimitRpm: number | null;
+  readonly effectiveRateLimitRpm: number | null;
+  readonly rateLimitSource: string | null;
+  readonly expiresAt: string | null;
+  readonly deprecatedAt: string | null;
+  readonly revokedAt: string | null;
+  readonly parentKeyId: string | null;
+  readonly createdAt: string | null;
+  readonly lastUsedAt: string | null;
+  readonly status: "revoked" | "rotated" | "active";
+}
+
+export declare class MintedKey extends APIKeyInfo {
+  /** The new key in plaintext, shown once. */
+  readonly apiKey: string;
+}
+
+export interface AgentCreateOptions {
+  name: string;
+  scopes?: Record<string, string[]>;
+  displayName?: string;
+  type?: "agent" | "service";
+  metadata?: Record<string, unknown>;
+  policy?: Record<string, unknown>;
+  idempotencyKey?: string;
+}
+
+export interface AgentUpdateOptions {
+  displayName?: string;
+  metadata?: Record<string, unknown>;
+  /** The full desired allowlist; needs expectedVersion. */
+  scopes?: Record<string, string[]>;
+  expectedVersion?: number;
+  graceSeconds?: number;
+  policy?: Record<string, unknown>;
+}
+
+export interface AgentsNamespace {
+  create(options: AgentCreateOptions): Promise<AgentCreateResult>;
+  list(options?: { limit?: number; offset?: number; includeRevoked?: boolean }): Promise<AgentListResult>;
+  get(agentId: string): Promise<AgentInfo>;
+  getByName(name: string): Promise<AgentInfo | null>;
+  update(agentId: string, options: AgentUpdateOptions): Promise<AgentInfo>;
+  suspend(agentId: string): Promise<AgentInfo>;
+  resume(agentId: string): Promise<AgentInfo>;
+  delete(agentId: string): Promise<AgentInfo>;
+  mintKey(agentId: string): Promise<AgentKeyMintResult>;
+  listKeys(agentId: string): Promise<AgentKeyList>;
+  deprecateKey(agentId: string, keyId: string): Promise<AgentKey>;
+  undeprecateKey(agentId: string, keyId: string): Promise<AgentKey>;
+  revokeKey(agentId: string, keyId: string, options?: { force?: boolean }): Promise<AgentKey>;
+}
+
+export interface KeysNamespace {
+  derive(options: { scopes: string[]; expiresIn: number; cidrAllowlist?: string[]; name?: string; metadata?: Record<string, unknown> }): Promise<MintedKey>;
+  rotate(options: { keyId: string; overlapDays?: number } | string): Promise<MintedKey>;
+  revoke(options: { keyId: string; force?: boolean } | string): Promise<APIKeyInfo>;
+}
+
+// ---- Catalogs ----------------------------------------------------------------------------------
+
+export declare class ResourceScopes extends WireModel {
+  constructor(wire: Wire);
+  readonly verbs: ReadonlyArray<string>;
+}
+
+export declare class ScopeCatalog extends WireModel {
+  constructor(wire: Wire);
+  readonly scopeVersion: number | null;
+  readonly resources: Readonly<Record<string, ResourceScopes>>;
+  readonly actionVerbs: ReadonlyArray<string>;
+  readonly deprecated: ReadonlyArray<string>;
+}
+
+export declare class OAuthProviderScopeInfo extends WireModel {
+  constructor(wire: Wire);
+  readonly description: string | null;
+  readonly required: boolean;
+  readonly isDefault: boolean;
+  readonly requires: ReadonlyArray<string>;
+}
+
+export declare class OAuthProviderCatalogItem extends WireModel {
+  constructor(wire: Wire);
+  readonly id: string | null;
+  readonly name: string | null;
+  readonly displayName: string | null;
+  readonly category: string | null;
+  readonly description: string | null;
+  readonly logoUrl: string | null;
+  readonly supportsRefresh: boolean;
+  readonly supportsPkce: boolean;
+  readonly availableScopes: Readonly<Record<string, OAuthProviderScopeInfo>>;
+  readonly defaultScopes: ReadonlyArray<string>;
+  readonly requiredScopes: ReadonlyArray<string>;
+  readonly status: string | null;
+}
+
+export declare class OAuthProviderCatalog extends WireModel {
+  constructor(wire: Wire);
+  readonly providers: Readonly<Record<string, OAuthProviderCatalogItem>>;
+  getDefaultScopes(provider: string): string[];
+  getRequiredScopes(provider: string): string[];
+}
+
+export interface ScopesNamespace {
+  list(): Promise<ScopeCatalog>;
+}
+
+export interface OAuthProvidersNamespace {
+  /** Cached per client for 5 minutes unless forceRefresh. */
+  list(options?: { forceRefresh?: boolean }): Promise<OAuthProviderCatalog>;
+}
+
+// ---- Constraints -------------------------------------------------------------------------------
+
+export interface RequestRule {
+  ruleType: string;
+  ruleBody: { [key: string]: Json };
+}
+
+export interface ConstraintOptions {
+  /** Non-empty; "*" is refused. */
+  scopes?: string[];
+  rule?: RequestRule;
+}
+
+/** True when `key` has the client-side API-key grammar (legacy or checksummed scoped key). */
+export declare function isValidKey(key: unknown): boolean;
+
+// ---- Methods on the clients (api-surface.md §1.4) ----------------------------------------------
+
+declare module "../index.js" {
+  interface App {
+    proxyRequest(method: HttpMethod | string, url: string, options?: ProxyRequestOptions): Promise<ApprovalResult | PendingApproval>;
+    proxyRequest(request: ProxyRequestObject): Promise<ApprovalResult | PendingApproval>;
+    getApprovalStatus(approvalId: string, options?: GetApprovalStatusOptions): Promise<ApprovalStatus>;
+    awaitApproval(approvalId: string, options?: AwaitApprovalOptions): Promise<ApprovalResult>;
+    listGrants(options?: ListGrantsOptions): Promise<UnifiedGrantListResult>;
+    revokeGrant(grantId: string, options?: { reason?: string }): Promise<RevokeGrantResult>;
+    mintGrant(sourceGrantId: string, options: MintGrantOptions): Promise<GrantInfo>;
+    createManagedSecretGrant(managedSecretId: string, options: CreateManagedSecretGrantOptions): Promise<CreateGrantResult>;
+    revokeDelegation(grantId: string, agentId: string | { agentId: string }): Promise<void>;
+    createConnectSession(options?: CreateConnectSessionOptions): Promise<ConnectSession>;
+    pollConnectSession(sessionToken: string, options?: PollConnectSessionOptions): Promise<ConnectResult[]>;
+    createConnectSessionForError(error: unknown, options?: CreateConnectSessionForErrorOptions): Promise<ConnectSession>;
+    createManagedSecretConnectSession(options: ManagedSecretConnectSessionOptions): Promise<ManagedSecretConnectSession>;
+    createAuthSession(): Promise<AuthSession>;
+    pollAuthSession(sessionToken: string, options?: PollAuthSessionOptions): Promise<AuthResult>;
+    /** The verified `sub`, or null on any failure; never throws. */
+    verifyUserToken(token: string): Promise<string | null>;
+    /** A sibling App whose every request carries the attenuation; synchronous. */
+    withConstraints(options: ConstraintOptions): App;
+    readonly agents: AgentsNamespace;
+    readonly keys: KeysNamespace;
+    readonly scopes: ScopesNamespace;
+    readonly oauthProviders: OAuthProvidersNamespace;
+  }
+  interface Agent {
+    proxyRequest(method: HttpMethod | string, url: string, options?: ProxyRequestOptions): Promise<ApprovalResult | PendingApproval>;
+    proxyRequest(request: ProxyRequestObject): Promise<ApprovalResult | PendingApproval>;
+    getApprovalStatus(approvalId: string, options?: GetApprovalStatusOptions): Promise<ApprovalStatus>;
+    awaitApproval(approvalId: string, options?: AwaitApprovalOptions): Promise<ApprovalResult>;
+    /** The agent's delegated and managed-secret grants (endUserToken only when given). */
+    listGrants(options?: ListGrantsOptions): Promise<UnifiedGrantListResult>;
+    delegate(grantId: string, toAgentId: string, options?: DelegateOptions): Promise<DelegationResult>;
+    /** Revokes this agent's own delegation of the grant. */
+    revokeDelegation(grantId: string): Promise<void>;
+    createConnectSession(options?: CreateConnectSessionOptions): Promise<ConnectSession>;
+    pollConnectSession(sessionToken: string, options?: PollConnectSessionOptions): Promise<ConnectResult[]>;
+    createConnectSessionForError(error: unknown, options?: CreateConnectSessionForErrorOptions): Promise<ConnectSession>;
+    createManagedSecretConnectSession(options: ManagedSecretConnectSessionOptionsBase): Promise<ManagedSecretConnectSession>;
+    me(): Promise<AgentInfo>;
+    withConstraints(options: ConstraintOptions): Agent;
+    readonly keys: KeysNamespace;
+    readonly scopes: ScopesNamespace;
+    readonly oauthProviders: OAuthProvidersNamespace;
+  }
+}

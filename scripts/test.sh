@@ -19,5 +19,6 @@ for part in scripts/test.d/*.sh; do
   if bash "$part"; then pass=$((pass+1)); st=ok; else fail=$((fail+1)); failed+=("$name"); st=FAILED; fi
   echo "=== $name: $st ($(( $(date +%s) - start )) s)"
 done
-echo "test parts: ${pass} passed, ${fail} failed${failed:+ (${failed[*]})}"
+[ "$fail" = 0 ] || echo "failed parts: ${failed[*]}"
+echo "parts: ${pass} passed, ${fail} failed"
 [ "$fail" = 0 ]

@@ -150,6 +150,7 @@ mkdir -p "$(dirname "$RESULTS")"
   echo "Command: \`scripts/fuzz.sh $SECS\` (libFuzzer via cargo-fuzz $(cargo fuzz --version 2>/dev/null | awk '{print $2}'),"
   echo "sanitizer \`$SANITIZER\`, $(rustc --version | cut -d' ' -f1-2) with \`RUSTC_BOOTSTRAP=1\`, one worker per target, targets in sequence)."
   echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). Machine: $(nproc) cores${cpu:+, $cpu}, shared with other builds."
+  echo "Protocol code: commit $(git -C "$ROOT" log -1 --format=%h -- protocol 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet -- protocol 2>/dev/null || echo ' plus uncommitted changes')."
   echo
   echo "| target | seconds | executions | exec/s | corpus entries | findings |"
   echo "|---|---:|---:|---:|---:|---:|"

@@ -190,6 +190,13 @@ pub async fn auth_page(State(v): State<Arc<Vault>>, Path(token): Path<String>) -
     }
 }
 
+/// `GET /admin/spans` → `{"spans":[…]}` as received (plus the generated `span_id` and `principal`).
+pub async fn spans(State(v): State<Arc<Vault>>, headers: HeaderMap) -> ApiResult {
+    authorize(&v, &headers)?;
+    let spans = v.lock().spans.clone();
+    Ok(ok_json(serde_json::json!({"spans": spans})))
+}
+
 pub async fn reset(State(v): State<Arc<Vault>>, headers: HeaderMap) -> ApiResult {
     authorize(&v, &headers)?;
     v.reset().map_err(|m| ApiError::detail(500, "reset_failed", m))?;

@@ -203,7 +203,8 @@ pub fn check(v: &Vault, method: &str, path_and_query: &str, path: &str, headers:
         key.scopes = wanted;
     }
     let app_id = v.cfg.apps.iter().find(|a| a.name == key.app).map(|a| a.id.clone()).unwrap_or_default();
-    let is_me = path == "/sdk/agents/me";
+    // Paused agents may still diagnose themselves and emit spans (api-surface §2.6, §2.8).
+    let is_me = path == "/sdk/agents/me" || path == "/sdk/spans";
     let mut agent_id = key.agent_id.clone();
     if let Some(aid) = &agent_id {
         match st.agent(aid).map(|a| a.status.as_str()) {

@@ -779,3 +779,58 @@ pub fn auth_page(v: &Vault, token: &str) -> Result<Value, ApiError> {
         "deny": format!("POST /admin/auth/{}/deny with Authorization: Bearer <admin_token>", s.token),
     }))
 }
+
+// ───────────────────────────── spans (§2.8) ─────────────────────────────
+
+const MAX_SPANS: usize = 50;
+
+fn span_str(m: &Map<String, Value>, k: &str, max: usize, required: bool) -> Result<Option<String>, ApiError> {
+    match m.get(k) {
+        None | Some(Value::Null) if !required => Ok(None),
+        Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= max => Ok(Some(s.clone())),
+        _ => Err(ApiError::invalid(format!("span {k} must be a string of 1..={max} characters"))),
+    }
+}
+
+/// `POST /sdk/spans` `{spans: [UserSpan]}` (1..=50) → `{accepted}` = newly stored spans; a span
+/// without `span_id` gets one; a repeated `(trace_id, span_id)` is absorbed. Admin:
+/// `GET /admin/spans`.
+pub async fn emit_spans(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>) -> ApiResult {
+    ctx.require("spans:emit")?;
+    let b = parse_object(&ctx.body)?;
+    only_keys(&b, &["spans"])?;
+    let spans = b.get("spans").and_then(Value::as_array).ok_or_else(|| ApiError::invalid("spans must be a list"))?;
+    if spans.is_empty() || spans.len() > MAX_SPANS {
+        return Err(ApiError::invalid(format!("spans must hold 1..={MAX_SPANS} items")));
+    }
+    let mut parsed = Vec::new();
+    for sp in spans {
+        let m = sp.as_object().ok_or_else(|| ApiError::invalid("each span must be an object"))?;
+        only_keys(m, &["trace_id", "name", "start_time", "span_id", "parent_span_id", "end_time", "attributes"])?;
+        let trace_id = span_str(m, "trace_id", 255, true)?.unwrap_or_default();
+        span_str(m, "name", 255, true)?;
+        span_str(m, "start_time", 64, true)?;
+        span_str(m, "end_time", 64, false)?;
+        span_str(m, "parent_span_id", 32, false)?;
+        let span_id = span_str(m, "span_id", 32, false)?.unwrap_or_else(|| random_hex(8));
+        match m.get("attributes") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(a)) if a.values().all(Value::is_string) => {}
+            _ => return Err(ApiError::invalid("span attributes must be a string→string object")),
+        }
+        let mut stored = m.clone();
+        stored.insert("span_id".into(), Value::from(span_id.clone()));
+        stored.insert("principal".into(), Value::from(ctx.principal_label(&v)));
+        parsed.push((trace_id, span_id, Value::Object(stored)));
+    }
+    let mut st = v.lock();
+    let mut accepted = 0u64;
+    for (trace, span, val) in parsed {
+        let dup = st.spans.iter().any(|s| s.get("trace_id").and_then(Value::as_str) == Some(trace.as_str()) && s.get("span_id").and_then(Value::as_str) == Some(span.as_str()));
+        if !dup {
+            st.spans.push(val);
+            accepted += 1;
+        }
+    }
+    Ok(ok_json(json!({"accepted": accepted})))
+}

@@ -317,6 +317,8 @@ pub struct State {
     pub nonce_prune_at: u64,
     pub connect_sessions: Vec<ConnectSession>,
     pub auth_sessions: Vec<AuthSession>,
+    /// Spans received by `POST /sdk/spans` (telemetry, not audit), keyed by (trace_id, span_id).
+    pub spans: Vec<Value>,
     /// Idempotency-Key → (body hash, agent id, key id).
     pub idempotency: HashMap<String, (String, String, String)>,
     pub scope_reports: Vec<Value>,
@@ -460,6 +462,7 @@ impl State {
             nonce_prune_at: now,
             connect_sessions: vec![],
             auth_sessions: vec![],
+            spans: vec![],
             idempotency: HashMap::new(),
             scope_reports: vec![],
             rate: HashMap::new(),

@@ -611,3 +611,40 @@ async fn agent_scope_narrowing_is_staged_for_the_grace_period() {
     let created = post(&t, "/sdk/agents", json!({"name": "legacy-bot", "type": "agent", "scopes": {"managed_secrets": ["Resend"]}, "metadata": {}}), FULL_KEY).await;
     expect(&created, 422, "legacy_managed_secret_name_rejected");
 }
+
+// ───────────────────────────── spans ─────────────────────────────
+
+#[tokio::test]
+async fn spans_are_stored_once_and_paused_agents_may_emit() {
+    let t = vault();
+    let span = json!({"trace_id": "run-1", "name": "plan", "start_time": "2026-01-01T00:00:00Z", "span_id": "s1", "attributes": {"step": "1"}});
+    let no_id = json!({"trace_id": "run-1", "name": "act", "start_time": "2026-01-01T00:00:01Z", "end_time": "2026-01-01T00:00:02Z", "parent_span_id": "s1"});
+    let a = post(&t, "/sdk/spans", json!({"spans": [span, no_id]}), FULL_KEY).await;
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(a.json(), json!({"accepted": 2}));
+    // The same (trace_id, span_id) again is absorbed.
+    assert_eq!(post(&t, "/sdk/spans", json!({"spans": [span]}), FULL_KEY).await.json(), json!({"accepted": 0}));
+    // A paused agent still emits.
+    assert_eq!(post(&t, "/sdk/spans", json!({"spans": [{"trace_id": "run-2", "name": "x", "start_time": "2026-01-01T00:00:00Z"}]}), PAUSED_AGENT_KEY).await.json(), json!({"accepted": 1}));
+    let stored = admin(&t.app, "GET", "/admin/spans", None).await.json();
+    let list = stored["spans"].as_array().cloned().unwrap_or_default();
+    assert_eq!(list.len(), 3);
+    assert!(list[1]["span_id"].as_str().is_some_and(|s| !s.is_empty()), "generated span_id");
+    assert_eq!(list[2]["principal"], "agent:paused-bot");
+    // Refusals.
+    let many: Vec<Value> = (0..51).map(|i| json!({"trace_id": "t", "name": "n", "start_time": "2026-01-01T00:00:00Z", "span_id": format!("{i}")})).collect();
+    for body in [
+        json!({"spans": []}),
+        json!({"spans": many}),
+        json!({"spans": [{"trace_id": "", "name": "n", "start_time": "x"}]}),
+        json!({"spans": [{"trace_id": "t", "name": "n"}]}),
+        json!({"spans": [{"trace_id": "t", "name": "n", "start_time": "x", "span_id": "x".repeat(33)}]}),
+        json!({"spans": [{"trace_id": "t", "name": "n", "start_time": "x", "attributes": {"a": 1}}]}),
+        json!({"spans": [{"trace_id": "t", "name": "n", "start_time": "x", "colour": "red"}]}),
+        json!({"spans": "nope"}),
+    ] {
+        let r = post(&t, "/sdk/spans", body.clone(), FULL_KEY).await;
+        assert_eq!((r.status.as_u16(), r.code().as_str()), (422, "invalid_request"), "{body}");
+    }
+    expect(&post(&t, "/sdk/spans", json!({"spans": [span]}), NO_AUDIT_KEY).await, 403, "insufficient_scope");
+}

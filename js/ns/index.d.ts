@@ -612,6 +612,15 @@ export interface ConstraintOptions {
   rule?: RequestRule;
 }
 
+/** Budget of the most recent metered backend response (server clock). */
+export declare class RateLimitSnapshot {
+  constructor(wire: { limit: number; remaining: number; reset_at?: string | number | Date; resetAt?: string | number | Date });
+  readonly limit: number;
+  readonly remaining: number;
+  readonly resetAt: Date;
+  toJSON(): { limit: number; remaining: number; reset_at: string | null };
+}
+
 /** True when `key` has the client-side API-key grammar (legacy or checksummed scoped key). */
 export declare function isValidKey(key: unknown): boolean;
 
@@ -639,6 +648,8 @@ declare module "../index.js" {
     /** A sibling App whose every request carries the attenuation; synchronous. */
     withConstraints(options: ConstraintOptions): App;
     readonly agents: AgentsNamespace;
+    /** null until a metered backend response was seen (never means "unlimited"). */
+    readonly lastRateLimit: RateLimitSnapshot | null;
     readonly keys: KeysNamespace;
     readonly scopes: ScopesNamespace;
     readonly oauthProviders: OAuthProvidersNamespace;
@@ -659,6 +670,7 @@ declare module "../index.js" {
     createManagedSecretConnectSession(options: ManagedSecretConnectSessionOptionsBase): Promise<ManagedSecretConnectSession>;
     me(): Promise<AgentInfo>;
     withConstraints(options: ConstraintOptions): Agent;
+    readonly lastRateLimit: RateLimitSnapshot | null;
     readonly keys: KeysNamespace;
     readonly scopes: ScopesNamespace;
     readonly oauthProviders: OAuthProvidersNamespace;

@@ -6,7 +6,7 @@ export {
   APIKeyInfo, AgentCreateResult, AgentInfo, AgentKey, AgentKeyList, AgentKeyMintResult, AgentListResult,
   ApprovalGate, ApprovalGateStatus, ApprovalResult, ApprovalStatus, AuthResult, AuthSession, ConnectDelegation,
   ConnectFailedGrant, ConnectResult, ConnectSession, CreateGrantResult, DelegationResult, GrantInfo, GrantPolicy,
-  ManagedSecretConnectSession, ManagedSecretGrantItem, MintedKey, OAuthGrantItem, OAuthProviderCatalog,
+  ManagedSecretConnectSession, ManagedSecretGrantItem, MintedKey, RateLimitSnapshot, OAuthGrantItem, OAuthProviderCatalog,
   OAuthProviderCatalogItem, OAuthProviderScopeInfo, PendingApproval, ResourceScopes, RevokeGrantResult,
   ScopeCatalog, UnifiedGrantListResult,
 } from "./models.js";

@@ -15,7 +15,8 @@ import {
 import { KeysNamespace } from "./keys.js";
 import { OAuthProvidersNamespace } from "./providers.js";
 import { ScopesNamespace } from "./scopes.js";
-import { internals } from "./util.js";
+import { RateLimitSnapshot } from "./models.js";
+import { internals, stateOf } from "./util.js";
 
 const SHARED = {
   proxyRequest, getApprovalStatus, awaitApproval, listGrants, createConnectSession, pollConnectSession,
@@ -61,6 +62,19 @@ export default function installApi({ App, Agent, STATE, RUN, resolveUserToken, w
     defineNamespace(proto, "keys", KeysNamespace);
     defineNamespace(proto, "scopes", ScopesNamespace);
     defineNamespace(proto, "oauthProviders", OAuthProvidersNamespace);
+  }
+  for (const proto of [App.prototype, Agent.prototype]) {
+    // lastRateLimit (api-surface §1.3): null = unknown, never "unlimited"; shared with siblings.
+    if (!Object.prototype.hasOwnProperty.call(proto, "lastRateLimit")) {
+      Object.defineProperty(proto, "lastRateLimit", {
+        configurable: true,
+        get() {
+          const wasm = stateOf(this).wasm;
+          const v = typeof wasm.lastRateLimit === "function" ? wasm.lastRateLimit() : null;
+          return v && typeof v === "object" ? new RateLimitSnapshot(v) : null;
+        },
+      });
+    }
   }
   defineMethods(App.prototype, APP_ONLY);
   defineNamespace(App.prototype, "agents", AgentsNamespace);

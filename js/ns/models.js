@@ -441,3 +441,21 @@ export class OAuthProviderCatalog extends WireModel {
     return { providers: Object.fromEntries(Object.entries(this.providers).map(([k, v]) => [k, v.toJSON()])) };
   }
 }
+
+// ---- Rate limit (api-surface §1.3, §4) ------------------------------------------------------------
+
+/** Budget from the rate-limit headers of the most recent metered backend response. */
+export class RateLimitSnapshot {
+  constructor(wire) {
+    const w = wire ?? {};
+    this.limit = Number(w.limit ?? 0);
+    this.remaining = Number(w.remaining ?? 0);
+    const reset = w.reset_at ?? w.resetAt;
+    this.resetAt = reset instanceof Date ? new Date(reset.getTime()) : typeof reset === "number" ? new Date(reset * 1000) : new Date(String(reset));
+    Object.freeze(this);
+  }
+
+  toJSON() {
+    return { limit: this.limit, remaining: this.remaining, reset_at: Number.isNaN(this.resetAt.getTime()) ? null : this.resetAt.toISOString() };
+  }
+}

@@ -208,6 +208,21 @@ test("withConstraints: narrowed scopes, widening refused, rules, nesting, lifecy
   await Promise.all([noAudit.close(), ea.close()]);
 });
 
+test("lastRateLimit: null until a metered response, then the vault's advisory budget (shared with siblings)", async () => {
+  const a = app();
+  assert.equal(a.lastRateLimit, null);
+  await a.listGrants();
+  const rl = a.lastRateLimit;
+  assert.ok(rl instanceof sdk.RateLimitSnapshot);
+  assert.equal(rl.limit, 6000);
+  assert.ok(rl.remaining < 6000);
+  assert.ok(rl.resetAt instanceof Date && rl.resetAt.getTime() > Date.now() - 120_000);
+  assert.equal(rl.toJSON().limit, 6000);
+  const sib = a.withConstraints({ scopes: ["grants:read"] });
+  assert.equal(sib.lastRateLimit.limit, 6000);
+  await a.close();
+});
+
 test("isValidKey: the protocol's key grammar", () => {
   for (const k of Object.values(KEYS)) assert.equal(sdk.isValidKey(k), true, k);
   for (const k of ["", "alter_rk_demoappallscopesaaaaaa_hoz64f", "alter_xx_demoappallscopesaaaaaa_hoz64e", "alter_key_short", null, 42, undefined]) {

@@ -13,6 +13,8 @@ export async function usage(): Promise<void> {
   const app = new App({ apiKey: "alter_rk_x", userTokenGetter: () => "jwt" });
   const agent = new Agent({ apiKey: "alter_ak_x" });
   const valid: boolean = isValidKey("alter_rk_x");
+  const rl = app.lastRateLimit;
+  if (rl) void [rl.limit, rl.remaining, rl.resetAt.getTime(), agent.lastRateLimit?.remaining];
 
   // Proxy and approvals
   const r = await app.proxyRequest(HttpMethod.POST, "https://api.example.com/{id}", {

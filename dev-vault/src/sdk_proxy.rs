@@ -38,11 +38,14 @@ fn opt_nonempty(m: &Map<String, Value>, k: &str) -> Result<Option<String>, ApiEr
     }
 }
 
+/// A query value as httpx renders it (protocol-core §4.4): `true`/`false` for booleans, an empty
+/// string for null.
 fn scalar_to_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(if *b { "True".into() } else { "False".into() }),
+        Value::Bool(b) => Some(if *b { "true".into() } else { "false".into() }),
+        Value::Null => Some(String::new()),
         _ => None,
     }
 }
@@ -92,7 +95,6 @@ pub async fn proxy(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>) 
                             query_params.push((k.clone(), scalar_to_string(it).ok_or_else(|| ApiError::invalid("query_params values must be scalars"))?));
                         }
                     }
-                    Value::Null => {}
                     other => query_params.push((k.clone(), scalar_to_string(other).ok_or_else(|| ApiError::invalid("query_params values must be scalars"))?)),
                 }
             }

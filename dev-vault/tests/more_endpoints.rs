@@ -648,3 +648,27 @@ async fn spans_are_stored_once_and_paused_agents_may_emit() {
     }
     expect(&post(&t, "/sdk/spans", json!({"spans": [span]}), NO_AUDIT_KEY).await, 403, "insufficient_scope");
 }
+
+// ───────────────────── proxy query rendering ─────────────────────
+
+#[tokio::test]
+async fn proxy_query_params_render_like_httpx() {
+    use base64::engine::general_purpose::STANDARD;
+    let t = vault();
+    let body = json!({"method": "GET", "url": "http://127.0.0.1:9/mock/google/calendar/v3/events", "grant_id": grant("06"),
+        "query_params": {"flag": true, "off": false, "n": null, "num": 5, "multi": ["a", "b"]}});
+    let a = post(&t, "/sdk/proxy", body, FULL_KEY).await;
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let raw = STANDARD.decode(a.json()["body_b64"].as_str().unwrap_or("")).expect("base64 body");
+    let upstream: Value = serde_json::from_slice(&raw).expect("mock JSON");
+    assert_eq!(upstream["query"]["flag"], "true");
+    assert_eq!(upstream["query"]["off"], "false");
+    assert_eq!(upstream["query"]["n"], "");
+    assert_eq!(upstream["query"]["num"], "5");
+    let calls = admin(&t.app, "GET", "/admin/mock/calls", None).await.json();
+    let path = calls["calls"][0]["path"].as_str().unwrap_or("").to_string();
+    assert!(path.starts_with("/calendar/v3/events"), "{path}");
+    // Nested objects are not query values.
+    let bad = json!({"method": "GET", "url": "http://127.0.0.1:9/mock/google/x", "grant_id": grant("06"), "query_params": {"o": {"a": 1}}});
+    expect(&post(&t, "/sdk/proxy", bad, FULL_KEY).await, 422, "invalid_request");
+}

@@ -67,6 +67,8 @@ fn bad_configs_are_refused_with_clear_messages() {
         ("[[policies]]\nname = \"p\"\neffect = \"maybe\"", "effect must be"),
         ("[[grants]]\nid = \"6a000000-0000-4000-8000-000000000001\"\nprovider = \"google\"\ncolour = \"red\"", "unknown field"),
         ("[idp]\nissuer = \"i\"\nsigning_seed = \"xyz\"", "signing_seed"),
+        ("[[managed_secrets]]\nslug = \"m\"\nid = \"5e000000-0000-4000-8000-000000000001\"\nname = \"M\"\ncredentials = [{ id = \"c7000000-0000-4000-8000-000000000001\", label = \"a\", kind = \"shared\" }]", "credential kind"),
+        ("[[managed_secrets]]\nslug = \"m\"\nid = \"5e000000-0000-4000-8000-000000000001\"\nname = \"M\"\ncredentials = [{ id = \"5e000000-0000-4000-8000-000000000001\", label = \"a\" }]", "used twice"),
     ];
     for (extra, needle) in cases {
         let msg = err_of(&minimal(extra));

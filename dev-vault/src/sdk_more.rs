@@ -59,6 +59,22 @@ fn mint_policy(v: Option<&Value>) -> Result<Option<Value>, ApiError> {
             if m.get("max_ttl_seconds").is_some_and(|x| !x.is_null() && x.as_u64().is_none_or(|n| n == 0)) {
                 return Err(bad("max_ttl_seconds must be a positive integer"));
             }
+            if m.get("requires_approval").is_some_and(|x| !x.is_null() && !x.is_boolean()) {
+                return Err(bad("requires_approval must be a boolean"));
+            }
+            match m.get("restrictions") {
+                None | Some(Value::Null) => {}
+                Some(Value::Object(r)) => {
+                    if let Some(k) = r.keys().find(|k| *k != "allowed_methods" && *k != "allowed_endpoints") {
+                        return Err(bad(&format!("unknown restrictions field {k:?}")));
+                    }
+                    let str_list = |x: &Value| x.is_null() || x.as_array().is_some_and(|a| a.iter().all(|e| e.as_str().is_some_and(|s| !s.is_empty())));
+                    if !r.values().all(str_list) {
+                        return Err(bad("restrictions.allowed_methods / allowed_endpoints must be lists of strings"));
+                    }
+                }
+                Some(_) => return Err(bad("restrictions must be an object")),
+            }
             Ok(if m.is_empty() { None } else { Some(Value::Object(m.clone())) })
         }
         Some(_) => Err(bad("grant_policy must be an object")),
@@ -120,9 +136,12 @@ pub async fn mint_grant(State(v): State<Arc<Vault>>, Extension(ctx): Extension<C
         return Err(ApiError::detail(409, "sibling_label_conflict", format!("A sibling grant already uses the label {label:?}")).with("label", label));
     }
     let id = new_uuid();
+    // Method/endpoint restrictions make the sibling proxy-only (like a restricted connect grant).
+    let restricted = policy.as_ref().and_then(|p| p.get("restrictions")).is_some_and(|r| !r.is_null());
     let g = Grant {
         id: id.clone(),
         label: Some(label),
+        proxy_only: restricted,
         status: GrantStatus::Active,
         scope_mismatch: Mismatch::None,
         token_generation: stable_uuid(&format!("generation|{id}")),

@@ -212,6 +212,21 @@ async fn mint_grant_refusals() {
     assert_eq!(class(&a), "PolicyViolationError");
     expect(&post(&t, &path, json!({"label": "x", "grant_policy": {"default_ttl_seconds": 60}}), FULL_KEY).await, 422, "invalid_grant_policy");
     expect(&post(&t, &path, json!({"label": "x", "grant_policy": {"colour": 1}}), FULL_KEY).await, 422, "invalid_grant_policy");
+    for policy in [
+        json!({"restrictions": 5}),
+        json!({"requires_approval": "yes?"}),
+        json!({"restrictions": {"allowed_methods": "GET"}}),
+        json!({"restrictions": {"allowed_verbs": ["GET"]}}),
+        json!({"expires_at": 5}),
+        json!({"max_ttl_seconds": 0}),
+    ] {
+        let a = post(&t, &path, json!({"label": "x", "grant_policy": policy}), FULL_KEY).await;
+        assert_eq!((a.status.as_u16(), a.code().as_str()), (422, "invalid_grant_policy"), "{policy}");
+    }
+    let ok = post(&t, &path, json!({"label": "restricted", "grant_policy": {"restrictions": {"allowed_methods": ["GET"]}, "requires_approval": false}}), FULL_KEY).await;
+    assert_eq!(ok.status, 201, "{}", String::from_utf8_lossy(&ok.body));
+    let restricted_id = ok.json()["grant_id"].as_str().unwrap_or("").to_string();
+    expect(&token_ok(&t, FULL_KEY, &restricted_id).await, 403, "restricted_grant_requires_proxy");
     expect(&post(&t, &path, json!({"label": ""}), FULL_KEY).await, 422, "invalid_request");
     expect(&post(&t, &path, json!({}), FULL_KEY).await, 422, "invalid_request");
     expect(&post(&t, &path, json!({"label": "x", "grant_tags": [""]}), FULL_KEY).await, 422, "invalid_request");
@@ -671,4 +686,22 @@ async fn proxy_query_params_render_like_httpx() {
     // Nested objects are not query values.
     let bad = json!({"method": "GET", "url": "http://127.0.0.1:9/mock/google/x", "grant_id": grant("06"), "query_params": {"o": {"a": 1}}});
     expect(&post(&t, "/sdk/proxy", bad, FULL_KEY).await, 422, "invalid_request");
+}
+
+// ───────────────────── self-revoke through impersonation ─────────────────────
+
+#[tokio::test]
+async fn self_revoke_path_resolves_the_effective_agent() {
+    let t = vault();
+    // An app key without a managed-agent caller: refused.
+    let app_only = call(&t.app, &Signed::new("DELETE", &format!("/sdk/grants/{}/delegations/me", grant("01")), b"", FULL_KEY)).await;
+    expect(&app_only, 403, "agent_key_required");
+    // App.get_agent(uuid): the app key acts as that agent (the oracle resolves the agent from the
+    // key or the X-Alter-Caller UUID), so its own delegation is revoked.
+    let s = Signed::new("DELETE", &format!("/sdk/grants/{}/delegations/me", grant("01")), b"", FULL_KEY).caller(EMAIL_AGENT_ID, "agent");
+    assert_eq!(call(&t.app, &s).await.status, 204);
+    expect(&token_ok(&t, AGENT_KEY, &grant("01")).await, 404, "grant_not_found");
+    // The operator path with an agent key is refused.
+    let op = call(&t.app, &Signed::new("DELETE", &format!("/sdk/grants/{}/delegations/{EMAIL_AGENT_ID}", grant("02")), b"", AGENT_KEY)).await;
+    expect(&op, 403, "use_self_revoke_path");
 }

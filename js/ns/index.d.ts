@@ -612,6 +612,48 @@ export interface ConstraintOptions {
   rule?: RequestRule;
 }
 
+export type ContentMatchFamily = "send" | "read" | "write" | "delete" | "admin" | "payment";
+export type ContentMatchParam =
+  | { name: string; op: "equals"; value: string | number | boolean }
+  | { name: string; op: "any_in" | "not_subset_of"; value: string[] }
+  | { name: string; op: "gt" | "gte" | "lt" | "lte"; value: number }
+  | {
+      name: string;
+      op: "outside_windows";
+      value: { windows: Array<{ days: Array<"mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun">; start: string; end: string }>; timezone: string };
+    };
+
+export interface ContentMatchRuleOptions {
+  operations?: string[];
+  families?: ContentMatchFamily[];
+  params?: ContentMatchParam[];
+  /** Default "deny". */
+  effect?: "deny" | "redact" | "step_up";
+  /** Required with effect "redact". */
+  redactFields?: string[];
+  /** Required with effect "step_up" (1..86400). */
+  maxSessionAgeSeconds?: number;
+}
+
+/** A typed `content_match` RequestRule for `withConstraints({ rule })` (api-surface §1.9). */
+export declare function contentMatchRule(options: ContentMatchRuleOptions): RequestRule;
+export declare const CONTENT_MATCH_LIMITS: {
+  readonly families: ReadonlyArray<ContentMatchFamily>;
+  readonly effects: ReadonlyArray<"deny" | "redact" | "step_up">;
+  readonly ops: ReadonlyArray<string>;
+  readonly days: ReadonlyArray<string>;
+  readonly maxMatchEntries: number;
+  readonly maxOperationIdChars: number;
+  readonly maxParams: number;
+  readonly maxParamNameChars: number;
+  readonly maxValueEntries: number;
+  readonly maxValueChars: number;
+  readonly maxWindows: number;
+  readonly maxRedactFields: number;
+  readonly maxRedactFieldChars: number;
+  readonly maxSessionAgeSeconds: number;
+};
+
 /** Budget of the most recent metered backend response (server clock). */
 export declare class RateLimitSnapshot {
   constructor(wire: { limit: number; remaining: number; reset_at?: string | number | Date; resetAt?: string | number | Date });

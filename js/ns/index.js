@@ -2,6 +2,8 @@
 
 import * as core from "../alter_edge.js";
 
+export { CONTENT_MATCH_LIMITS, contentMatchRule } from "./constraints.js";
+
 export {
   APIKeyInfo, AgentCreateResult, AgentInfo, AgentKey, AgentKeyList, AgentKeyMintResult, AgentListResult,
   ApprovalGate, ApprovalGateStatus, ApprovalResult, ApprovalStatus, AuthResult, AuthSession, ConnectDelegation,

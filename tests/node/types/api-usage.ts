@@ -1,7 +1,7 @@
 // Issue 5: every method of the tier-1/tier-2 surface called with its documented types; tsc --noEmit
 // must accept it (tests/node/api-types.test.mjs). @ts-expect-error lines are what must NOT compile.
 import {
-  Agent, App, ApprovalResult, HttpMethod, PendingApproval, isValidKey,
+  Agent, App, ApprovalResult, HttpMethod, PendingApproval, isValidKey, contentMatchRule, CONTENT_MATCH_LIMITS,
   type AgentInfo, type APIKeyInfo, type ApprovalStatus, type ConnectResult, type ConnectSession,
   type CreateGrantResult, type DelegationResult, type GrantInfo, type ManagedSecretConnectSession, type MintedKey,
   type OAuthProviderCatalog, type Principal, type RevokeGrantResult, type ScopeCatalog, type UnifiedGrantListResult,
@@ -113,6 +113,14 @@ export async function usage(): Promise<void> {
   await agent.oauthProviders.list();
   const narrowed: App = app.withConstraints({ scopes: ["grants:read"], rule: { ruleType: "content_match", ruleBody: { match: { families: ["read"] }, effect: "deny" } } });
   const narrowedAgent: Agent = agent.withConstraints({ scopes: ["tokens:retrieve"] });
+  const typed = contentMatchRule({
+    families: ["payment"], operations: ["stripe.refunds.create"], effect: "step_up", maxSessionAgeSeconds: 300,
+    params: [{ name: "amount", op: "gt", value: 100 }, { name: "h", op: "outside_windows", value: { windows: [{ days: ["mon"], start: "09:00", end: "17:00" }], timezone: "UTC" } }],
+  });
+  app.withConstraints({ rule: typed });
+  void CONTENT_MATCH_LIMITS.maxParams;
+  // @ts-expect-error families are a closed set
+  contentMatchRule({ families: ["teleport"] });
   void [valid, list, rv, minted, created, del, results, ms, ar, sub, al, ag, byName, kl, k1, me, revoked, sc, cat, narrowed, narrowedAgent];
 
   // What an Agent does not have (api-surface §1.4), and what App does not have.

@@ -654,6 +654,29 @@ export declare const CONTENT_MATCH_LIMITS: {
   readonly maxSessionAgeSeconds: number;
 };
 
+export interface UserSpan {
+  traceId: string;
+  name: string;
+  startTime: Date | string;
+  spanId?: string;
+  parentSpanId?: string;
+  endTime?: Date | string;
+  attributes?: Record<string, string>;
+}
+
+export declare class EmitSpansResult {
+  constructor(wire: { accepted: number });
+  readonly accepted: number;
+  toJSON(): { accepted: number };
+}
+
+export declare const SPAN_LIMITS: { readonly maxSpans: number; readonly maxIdChars: number; readonly maxSpanIdChars: number };
+
+export interface SpansNamespace {
+  /** 1..50 telemetry spans (not audit evidence); resolves to the number newly stored. */
+  emit(spans: UserSpan[]): Promise<EmitSpansResult>;
+}
+
 /** Budget of the most recent metered backend response (server clock). */
 export declare class RateLimitSnapshot {
   constructor(wire: { limit: number; remaining: number; reset_at?: string | number | Date; resetAt?: string | number | Date });
@@ -695,6 +718,7 @@ declare module "../index.js" {
     readonly keys: KeysNamespace;
     readonly scopes: ScopesNamespace;
     readonly oauthProviders: OAuthProvidersNamespace;
+    readonly spans: SpansNamespace;
   }
   interface Agent {
     proxyRequest(method: HttpMethod | string, url: string, options?: ProxyRequestOptions): Promise<ApprovalResult | PendingApproval>;
@@ -716,5 +740,6 @@ declare module "../index.js" {
     readonly keys: KeysNamespace;
     readonly scopes: ScopesNamespace;
     readonly oauthProviders: OAuthProvidersNamespace;
+    readonly spans: SpansNamespace;
   }
 }

@@ -3,6 +3,7 @@
 import * as core from "../alter_edge.js";
 
 export { CONTENT_MATCH_LIMITS, contentMatchRule } from "./constraints.js";
+export { EmitSpansResult, SPAN_LIMITS } from "./spans.js";
 
 export {
   APIKeyInfo, AgentCreateResult, AgentInfo, AgentKey, AgentKeyList, AgentKeyMintResult, AgentListResult,

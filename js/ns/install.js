@@ -15,6 +15,7 @@ import {
 import { KeysNamespace } from "./keys.js";
 import { OAuthProvidersNamespace } from "./providers.js";
 import { ScopesNamespace } from "./scopes.js";
+import { SpansNamespace } from "./spans.js";
 import { RateLimitSnapshot } from "./models.js";
 import { internals, stateOf } from "./util.js";
 
@@ -62,6 +63,7 @@ export default function installApi({ App, Agent, STATE, RUN, resolveUserToken, w
     defineNamespace(proto, "keys", KeysNamespace);
     defineNamespace(proto, "scopes", ScopesNamespace);
     defineNamespace(proto, "oauthProviders", OAuthProvidersNamespace);
+    defineNamespace(proto, "spans", SpansNamespace);
   }
   for (const proto of [App.prototype, Agent.prototype]) {
     // lastRateLimit (api-surface §1.3): null = unknown, never "unlimited"; shared with siblings.

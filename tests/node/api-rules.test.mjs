@@ -52,3 +52,25 @@ test("contentMatchRule refuses out-of-bounds input locally", () => {
   ];
   for (const opts of bad) assert.throws(() => sdk.contentMatchRule(opts), sdk.AlterValueError, JSON.stringify(opts).slice(0, 80));
 });
+
+test("spans.emit (App and Agent, also a paused agent): accepted count, duplicates absorbed, local checks", async () => {
+  const app = new sdk.App({ apiKey: KEYS.full, baseUrl: vault.url, logger: null });
+  const start = new Date(Date.now() - 1000);
+  const r = await app.spans.emit([
+    { traceId: "trace-1", name: "plan", startTime: start, endTime: new Date(), spanId: "s1", attributes: { tool: "search" } },
+    { traceId: "trace-1", name: "act", startTime: start.toISOString(), parentSpanId: "s1" },
+  ]);
+  assert.ok(r instanceof sdk.EmitSpansResult);
+  assert.equal(r.accepted, 2);
+  assert.equal((await app.spans.emit([{ traceId: "trace-1", name: "plan", startTime: start, spanId: "s1" }])).accepted, 0, "duplicate absorbed");
+  const stored = (await vault.admin("GET", "/admin/spans")).spans;
+  assert.ok(stored.some((s) => s.trace_id === "trace-1" && s.name === "act" && s.parent_span_id === "s1"));
+  const paused = new sdk.Agent({ apiKey: "alter_ak_pausedbotaaaaaaaaaaaaa_4g6q7k", baseUrl: vault.url, logger: null });
+  assert.equal((await paused.spans.emit([{ traceId: "t2", name: "n", startTime: start }])).accepted, 1);
+  for (const bad of [[], Array(51).fill({ traceId: "t", name: "n", startTime: start }), [{ name: "n", startTime: start }],
+    [{ traceId: "t", name: "n", startTime: "yesterday-ish" }], [{ traceId: "t", name: "n", startTime: start, spanId: "x".repeat(33) }],
+    [{ traceId: "t", name: "n", startTime: start, attributes: { n: 1 } }]]) {
+    await assert.rejects(app.spans.emit(bad), sdk.AlterValueError);
+  }
+  await Promise.all([app.close(), paused.close()]);
+});

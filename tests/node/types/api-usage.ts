@@ -111,6 +111,8 @@ export async function usage(): Promise<void> {
   const sc: ScopeCatalog = await agent.scopes.list();
   const cat: OAuthProviderCatalog = await app.oauthProviders.list({ forceRefresh: true });
   await agent.oauthProviders.list();
+  const emitted = await agent.spans.emit([{ traceId: "t", name: "step", startTime: new Date(), endTime: "2030-01-01T00:00:00Z", spanId: "s1", parentSpanId: "s0", attributes: { k: "v" } }]);
+  void (emitted.accepted + (await app.spans.emit([{ traceId: "t", name: "n", startTime: "2030-01-01T00:00:00Z" }])).accepted);
   const narrowed: App = app.withConstraints({ scopes: ["grants:read"], rule: { ruleType: "content_match", ruleBody: { match: { families: ["read"] }, effect: "deny" } } });
   const narrowedAgent: Agent = agent.withConstraints({ scopes: ["tokens:retrieve"] });
   const typed = contentMatchRule({

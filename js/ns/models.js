@@ -283,7 +283,7 @@ export class AgentInfo extends WireModel {
   static required = ["id", "name"];
 }
 
-export class AgentCreateResult extends WireModel {
+export class AgentCreateResult extends AgentInfo {
   static fields = { ...AGENT_FIELDS, api_key: undefined, key_id: undefined };
   static required = ["id", "name"];
 
@@ -317,13 +317,9 @@ export class AgentKey extends WireModel {
   }
 }
 
-export class AgentKeyMintResult extends WireModel {
+export class AgentKeyMintResult extends AgentKey {
   static fields = { ...AGENT_KEY_FIELDS, api_key: undefined };
   static required = ["key_id"];
-
-  get status() {
-    return keyStatus(this);
-  }
 
   toString() {
     return `AgentKeyMintResult(keyId=${this.keyId}, apiKey=[REDACTED])`;
@@ -356,13 +352,9 @@ export class APIKeyInfo extends WireModel {
   }
 }
 
-export class MintedKey extends WireModel {
+export class MintedKey extends APIKeyInfo {
   static fields = { ...API_KEY_FIELDS, api_key: undefined };
   static required = ["id", "api_key"];
-
-  get status() {
-    return apiKeyStatus(this);
-  }
 
   toString() {
     return `MintedKey(id=${this.id}, apiKey=[REDACTED])`;

@@ -63,7 +63,11 @@ test("grant list items are discriminated by grant_kind; derived statuses; unknow
   assert.equal(new api.ManagedSecretConnectSession({ session_token: "t", connect_url: "u", path: "teleport" }).path, null);
   const agents = new api.AgentListResult({ items: [{ id: "a", name: "n" }], total: 1, limit: 1, offset: 0, has_more: false });
   assert.ok(agents.agents[0] instanceof api.AgentInfo);
-  assert.equal(String(new api.MintedKey({ id: "k", api_key: "alter_dk_secret" })).includes("alter_dk_secret"), false);
+  const minted = new api.MintedKey({ id: "k", api_key: "alter_dk_secret", revoked_at: "x" });
+  assert.equal(String(minted).includes("alter_dk_secret"), false);
+  assert.ok(minted instanceof api.APIKeyInfo && minted.status === "revoked");
+  assert.ok(new api.AgentCreateResult({ id: "a", name: "n", api_key: null }) instanceof api.AgentInfo);
+  assert.ok(new api.AgentKeyMintResult({ key_id: "k", api_key: "x" }) instanceof api.AgentKey);
 });
 
 test("methods are absent where the official SDK leaves them out (api-surface §1.4)", () => {

@@ -579,11 +579,21 @@ pub fn oauth_connect_options(v: &Vault, ctx: &Ctx, b: &Map<String, Value>, provi
             for (provider, scopes) in m {
                 let list = scopes.as_array().ok_or_else(|| ApiError::invalid("required_scopes values must be lists of strings"))?;
                 let allowed = catalog_scopes(v, provider);
+                let mut unapproved = Vec::new();
                 for sc in list {
                     let sc = sc.as_str().ok_or_else(|| ApiError::invalid("required_scopes values must be lists of strings"))?;
                     if !allowed.iter().any(|a| a == sc) {
                         return Err(ApiError::detail(400, "scope_not_allowed", format!("{sc} is not an allowed scope of {provider}")).with("provider_id", provider.clone()));
                     }
+                    if UNAPPROVED_MANAGED_SCOPES.contains(&(provider.as_str(), sc)) {
+                        unapproved.push(sc.to_string());
+                    }
+                }
+                if !unapproved.is_empty() {
+                    return Err(ApiError::detail(409, "managed_oauth_scope_approval_required", "The requested permissions require managed OAuth approval.")
+                        .with("details", json!({"provider_id": provider, "unapproved_scopes": unapproved}))
+                        .with("remediation", json!({"action": "request_scope_approval", "description": "Ask Alter to approve these scopes for the shared OAuth client, or narrow the requested scopes."}))
+                        .with("retryable", false));
                 }
             }
         }
@@ -591,6 +601,10 @@ pub fn oauth_connect_options(v: &Vault, ctx: &Ctx, b: &Map<String, Value>, provi
     }
     Ok(o)
 }
+
+/// Catalogue scopes that the shared (managed) OAuth client may not request yet: naming one in
+/// `required_scopes` → 409 `managed_oauth_scope_approval_required` (api-surface §2.4.1).
+const UNAPPROVED_MANAGED_SCOPES: &[(&str, &str)] = &[("google", "https://www.googleapis.com/auth/gmail.send")];
 
 /// The scopes the provider catalogue lists for an OAuth provider (empty if unknown).
 fn catalog_scopes(v: &Vault, provider: &str) -> Vec<String> {

@@ -504,6 +504,10 @@ async fn connect_session_label_restrictions_policy_and_scope_constraint_reach_th
 #[tokio::test]
 async fn connect_session_repair_reauthorises_the_grant() {
     let t = vault();
+    let m = post(&t, CS, json!({"allowed_providers": ["google"], "required_scopes": {"google": ["https://www.googleapis.com/auth/gmail.send"]}}), FULL_KEY).await;
+    assert_eq!(class(&m), "ConnectConfigError");
+    assert_eq!(m.json()["detail"]["details"]["unapproved_scopes"], json!(["https://www.googleapis.com/auth/gmail.send"]));
+    assert_eq!(m.json()["detail"]["retryable"], false);
     let jwt = mint_jwt(&t.app, "alice").await;
     let before = token_ok(&t, FULL_KEY, &grant("01")).await.json();
     let s = session(&t, json!({"allowed_providers": ["google"], "user_token": jwt, "repair_grant_id": grant("01")})).await;
@@ -524,6 +528,7 @@ async fn connect_session_repair_reauthorises_the_grant() {
         (json!({"allowed_providers": ["google"], "grant_policy": {"expires_at": "2030-01-01T00:00:00Z"}}), 422, "invalid_grant_policy"),
         (json!({"allowed_providers": ["google"], "grant_policy": {"max_ttl_seconds": 60, "default_ttl_seconds": 120}}), 422, "invalid_grant_policy"),
         (json!({"allowed_providers": ["google"], "required_scopes": {"google": ["admin"]}}), 400, "scope_not_allowed"),
+        (json!({"allowed_providers": ["google"], "required_scopes": {"google": ["openid", "https://www.googleapis.com/auth/gmail.send"]}}), 409, "managed_oauth_scope_approval_required"),
         (json!({"allowed_providers": ["google"], "metadata": {"colour": "red"}}), 422, "invalid_request"),
         (json!({"allowed_providers": ["google"], "requested_grant": {"label": "x", "extra": 1}}), 422, "invalid_request"),
         (json!({"allowed_providers": ["google"], "switch_account": "yes"}), 422, "invalid_request"),

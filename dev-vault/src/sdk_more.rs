@@ -816,6 +816,8 @@ pub fn auth_page(v: &Vault, token: &str) -> Result<Value, ApiError> {
 // ───────────────────────────── spans (§2.8) ─────────────────────────────
 
 const MAX_SPANS: usize = 50;
+/// Spans kept in memory; the oldest go first (telemetry, not audit evidence).
+const MAX_STORED_SPANS: usize = 10_000;
 
 fn span_str(m: &Map<String, Value>, k: &str, max: usize, required: bool) -> Result<Option<String>, ApiError> {
     match m.get(k) {
@@ -864,6 +866,10 @@ pub async fn emit_spans(State(v): State<Arc<Vault>>, Extension(ctx): Extension<C
             st.spans.push(val);
             accepted += 1;
         }
+    }
+    let excess = st.spans.len().saturating_sub(MAX_STORED_SPANS);
+    if excess > 0 {
+        st.spans.drain(..excess);
     }
     Ok(ok_json(json!({"accepted": accepted})))
 }

@@ -17,6 +17,7 @@ pub mod sdk_core;
 pub mod sdk_grants;
 pub mod sdk_keys;
 pub mod sdk_more;
+pub mod sdk_specs;
 pub mod sdk_proxy;
 pub mod server;
 pub mod state;

@@ -19,7 +19,7 @@ use tower::ServiceExt;
 use crate::faults::ConnAbort;
 use crate::util::ApiError;
 use crate::vault::Vault;
-use crate::{admin, auth, faults, mock, sdk_agents, sdk_core, sdk_grants, sdk_keys, sdk_more, sdk_proxy};
+use crate::{admin, auth, faults, mock, sdk_agents, sdk_core, sdk_grants, sdk_keys, sdk_more, sdk_proxy, sdk_specs};
 
 /// Unknown `/sdk/*` routes (reached after authentication).
 async fn sdk_not_found() -> Response {
@@ -102,6 +102,10 @@ pub fn router(vault: Arc<Vault>) -> Router {
         .route("/sdk/auth/poll", post(sdk_more::auth_poll))
         .route("/sdk/oauth/provider-catalog", get(sdk_more::provider_catalog))
         .route("/sdk/spans", post(sdk_more::emit_spans))
+        .route("/sdk/provider-specs", get(sdk_specs::list))
+        .route("/sdk/provider-specs/{kind}/{provider_id}", get(sdk_specs::get))
+        .route("/sdk/provider-specs/{kind}/{provider_id}/operations", get(sdk_specs::operations))
+        .route("/sdk/provider-specs/{kind}/{provider_id}/operation", get(sdk_specs::operation))
         .route("/sdk/keys/derive", post(sdk_keys::derive))
         .route("/sdk/keys/{key_id}/rotate", post(sdk_keys::rotate))
         .route("/sdk/keys/{key_id}", axum::routing::delete(sdk_keys::revoke))

@@ -710,3 +710,56 @@ async fn self_revoke_path_resolves_the_effective_agent() {
     let op = call(&t.app, &Signed::new("DELETE", &format!("/sdk/grants/{}/delegations/{EMAIL_AGENT_ID}", grant("02")), b"", AGENT_KEY)).await;
     expect(&op, 403, "use_self_revoke_path");
 }
+
+// ───────────────────────────── provider specs ─────────────────────────────
+
+async fn get_json(t: &TestVault, path: &str, key: &str) -> Answer {
+    call(&t.app, &Signed::new("GET", path, b"", key)).await
+}
+
+#[tokio::test]
+async fn provider_specs_list_get_operations() {
+    let t = vault();
+    let all = get_json(&t, "/sdk/provider-specs", FULL_KEY).await;
+    assert_eq!(all.status, 200, "{}", String::from_utf8_lossy(&all.body));
+    let j = all.json();
+    assert_eq!(j["total"], j["items"].as_array().map(Vec::len).unwrap_or(0));
+    let managed = get_json(&t, "/sdk/provider-specs?kind=managed", FULL_KEY).await.json();
+    assert!(managed["items"].as_array().is_some_and(|a| !a.is_empty() && a.iter().all(|s| s["provider_kind"] == "managed")));
+    let g = get_json(&t, "/sdk/provider-specs/oauth/google", FULL_KEY).await.json();
+    for k in ["provider_kind", "provider_id", "provenance", "content_hash", "fetched_at", "changed_at"] {
+        assert!(g[k].is_string(), "{k}");
+    }
+    assert!(g["version"].is_u64() && g["operation_count"].is_u64());
+    let page = get_json(&t, "/sdk/provider-specs/oauth/google/operations?limit=2&offset=1", FULL_KEY).await.json();
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(page["total"], g["operation_count"]);
+    assert_eq!(page["has_more"], true);
+    assert_eq!(page["spec"]["provider_id"], "google");
+    let found = get_json(&t, "/sdk/provider-specs/oauth/google/operations?limit=100&offset=0&search=gmail", FULL_KEY).await.json();
+    assert_eq!(found["total"], 1);
+    let op = get_json(&t, "/sdk/provider-specs/oauth/google/operation?operation_id=calendar.events.delete", FULL_KEY).await.json();
+    assert_eq!(op["method"], "DELETE");
+    assert_eq!(op["params_schema"].as_array().map(Vec::len), Some(2));
+    assert_eq!(op["spec"]["provider_id"], "google");
+    // Errors: unknown spec / operation → 404 (GrantNotFoundError), bad kind / paging → 422, scope.
+    let nf = get_json(&t, "/sdk/provider-specs/oauth/nope", FULL_KEY).await;
+    expect(&nf, 404, "provider_spec_not_found");
+    assert_eq!(class(&nf), "GrantNotFoundError");
+    expect(&get_json(&t, "/sdk/provider-specs/oauth/google/operation?operation_id=nope", FULL_KEY).await, 404, "operation_not_found");
+    for path in [
+        "/sdk/provider-specs?kind=soap",
+        "/sdk/provider-specs/soap/google",
+        "/sdk/provider-specs/oauth/google/operations?limit=0",
+        "/sdk/provider-specs/oauth/google/operations?limit=501",
+        "/sdk/provider-specs/oauth/google/operations?offset=-1",
+        "/sdk/provider-specs/oauth/google/operation",
+        "/sdk/provider-specs/oauth/google/operation?operation_id=%0A",
+    ] {
+        let a = get_json(&t, path, FULL_KEY).await;
+        assert_eq!((a.status.as_u16(), a.code().as_str()), (422, "invalid_request"), "{path}");
+    }
+    let long = format!("/sdk/provider-specs/oauth/google/operations?search={}", "a".repeat(201));
+    expect(&get_json(&t, &long, FULL_KEY).await, 422, "invalid_request");
+    expect(&get_json(&t, "/sdk/provider-specs", NO_AUDIT_KEY).await, 403, "insufficient_scope");
+}

@@ -153,7 +153,8 @@ test("createManagedSecretConnectSession: key_entry / fast_path, agent targeting,
 });
 
 test("verifyUserToken (App only): sub for a valid JWT, null for anything else, never throws", async () => {
-  const a = app();
+  // maxRetries: 0 (where the package has client-side retries) so each injected fault reaches the call.
+  const a = app({ maxRetries: 0 });
   assert.equal(await a.verifyUserToken(await vault.token("bob")), "bob");
   assert.equal(await a.verifyUserToken(await vault.token("bob", { ttl_secs: -60 })), null);
   const good = await vault.token("alice");

@@ -873,3 +873,62 @@ pub async fn emit_spans(State(v): State<Arc<Vault>>, Extension(ctx): Extension<C
     }
     Ok(ok_json(json!({"accepted": accepted})))
 }
+
+// ───────────────────────────── identity resolve (§2.12) ─────────────────────────────
+
+/// `POST /sdk/identity/resolve` `{include_profile, user_token?, app_user_id?}` → `IdentityContext`.
+/// `user_token` (a valid JWT) names the end user; `app_user_id` is for agent principals only
+/// (400 `agent_required` otherwise) and needs a consent edge: a delegation to this agent of one of
+/// that user's grants (404 `consent_not_found` otherwise). Neither: the headless context.
+pub async fn identity_resolve(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>) -> ApiResult {
+    let b = parse_object(&ctx.body)?;
+    only_keys(&b, &["include_profile", "user_token", "app_user_id"])?;
+    let include_profile = opt_bool(&b, "include_profile")?.unwrap_or(false);
+    let token = opt_string(&b, "user_token")?;
+    let app_user_id = opt_string(&b, "app_user_id")?;
+    if token.is_some() && app_user_id.is_some() {
+        return Err(ApiError::invalid("pass user_token or app_user_id, not both"));
+    }
+    let issuer = v.idp.as_ref().map(|i| i.issuer().to_string()).unwrap_or_default();
+    let sub = match (&token, &app_user_id) {
+        (Some(t), _) => Some(verify_user_token(&v, t)?.sub),
+        (None, Some(id)) => {
+            let Some(agent) = ctx.agent_id.clone() else {
+                return Err(ApiError::detail(400, "agent_required", "app_user_id is accepted for agent principals only"));
+            };
+            let user = v.user_by_id(id).map(|u| u.sub.clone());
+            let st = v.lock();
+            let consented = user.as_ref().is_some_and(|u| {
+                st.grants.iter().any(|g| g.app == ctx.app && g.principal == Principal::User(u.clone()) && g.delegations.iter().any(|d| d.agent_id == agent && !d.revoked))
+            });
+            if !consented {
+                return Err(ApiError::detail(404, "consent_not_found", "No delegation from this user to this agent"));
+            }
+            user
+        }
+        (None, None) => None,
+    };
+    let mut out = Map::new();
+    out.insert("app_id".into(), Value::from(ctx.app_id.clone()));
+    if let Some(sub) = &sub {
+        let cfg = v.user(sub);
+        out.insert("app_user_id".into(), Value::from(cfg.map(|u| u.id.clone()).unwrap_or_else(|| stable_uuid(&format!("app_user|{}|{sub}", ctx.app)))));
+        out.insert("external_subject_id".into(), Value::from(sub.clone()));
+        out.insert("idp_id".into(), Value::from(stable_uuid(&format!("idp|{issuer}"))));
+        out.insert("user_status".into(), Value::from("active"));
+        if include_profile {
+            out.insert("email".into(), cfg.and_then(|u| u.email.clone()).map(Value::from).unwrap_or(Value::Null));
+            out.insert("display_name".into(), cfg.and_then(|u| u.name.clone()).map(Value::from).unwrap_or(Value::Null));
+        }
+    }
+    out.insert("group_ids".into(), Value::from(Vec::<String>::new()));
+    out.insert("agent_id".into(), ctx.agent_id.clone().map(Value::from).unwrap_or(Value::Null));
+    out.insert("actor_id".into(), ctx.actor_id.clone().map(Value::from).unwrap_or(Value::Null));
+    let c = ctx.context_value();
+    let run = c.get("run_id").and_then(Value::as_str);
+    let thread = c.get("thread_id").and_then(Value::as_str);
+    if run.is_some() || thread.is_some() {
+        out.insert("trace".into(), json!({"run_id": run, "thread_id": thread}));
+    }
+    Ok(ok_json(Value::Object(out)))
+}

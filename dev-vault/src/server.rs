@@ -102,6 +102,7 @@ pub fn router(vault: Arc<Vault>) -> Router {
         .route("/sdk/auth/poll", post(sdk_more::auth_poll))
         .route("/sdk/oauth/provider-catalog", get(sdk_more::provider_catalog))
         .route("/sdk/spans", post(sdk_more::emit_spans))
+        .route("/sdk/identity/resolve", post(sdk_more::identity_resolve))
         .route("/sdk/provider-specs", get(sdk_specs::list))
         .route("/sdk/provider-specs/{kind}/{provider_id}", get(sdk_specs::get))
         .route("/sdk/provider-specs/{kind}/{provider_id}/operations", get(sdk_specs::operations))

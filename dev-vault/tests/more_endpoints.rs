@@ -763,3 +763,40 @@ async fn provider_specs_list_get_operations() {
     expect(&get_json(&t, &long, FULL_KEY).await, 422, "invalid_request");
     expect(&get_json(&t, "/sdk/provider-specs", NO_AUDIT_KEY).await, 403, "insufficient_scope");
 }
+
+// ───────────────────────────── identity resolve ─────────────────────────────
+
+#[tokio::test]
+async fn identity_resolve_user_agent_and_headless() {
+    let t = vault();
+    let jwt = mint_jwt(&t.app, "alice").await;
+    let a = post(&t, "/sdk/identity/resolve", json!({"include_profile": true, "user_token": jwt}), FULL_KEY).await;
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let j = a.json();
+    assert_eq!(j["app_id"], "a0000000-0000-4000-8000-000000000001");
+    assert_eq!(j["app_user_id"], "1e000000-0000-4000-8000-000000000001");
+    assert_eq!(j["external_subject_id"], "alice");
+    assert_eq!(j["email"], "alice@example.com");
+    assert!(j["agent_id"].is_null());
+    // Without include_profile: no profile fields.
+    let b = post(&t, "/sdk/identity/resolve", json!({"include_profile": false, "user_token": jwt}), FULL_KEY).await.json();
+    assert!(b.get("email").is_none());
+    // Headless.
+    let h = post(&t, "/sdk/identity/resolve", json!({"include_profile": false}), FULL_KEY).await.json();
+    assert!(h.get("app_user_id").is_none() && h["group_ids"] == json!([]));
+    // An agent through a consent edge (alice's google is delegated to email-assistant); trace echo.
+    let mut s = Signed::json("POST", "/sdk/identity/resolve", &json!({"include_profile": false, "app_user_id": "1e000000-0000-4000-8000-000000000001"}), AGENT_KEY);
+    s.context = Some(r#"{"run_id":"r-1","thread_id":"t-1"}"#.into());
+    let ag = call(&t.app, &s).await;
+    assert_eq!(ag.status, 200, "{}", String::from_utf8_lossy(&ag.body));
+    let aj = ag.json();
+    assert_eq!(aj["agent_id"], EMAIL_AGENT_ID);
+    assert_eq!(aj["external_subject_id"], "alice");
+    assert_eq!(aj["trace"], json!({"run_id": "r-1", "thread_id": "t-1"}));
+    // Errors.
+    expect(&post(&t, "/sdk/identity/resolve", json!({"include_profile": false, "app_user_id": "1e000000-0000-4000-8000-000000000003"}), AGENT_KEY).await, 404, "consent_not_found");
+    expect(&post(&t, "/sdk/identity/resolve", json!({"include_profile": false, "app_user_id": "1e000000-0000-4000-8000-000000000001"}), FULL_KEY).await, 400, "agent_required");
+    expect(&post(&t, "/sdk/identity/resolve", json!({"include_profile": false, "user_token": "x.y.z"}), FULL_KEY).await, 401, "jwt_validation_error");
+    expect(&post(&t, "/sdk/identity/resolve", json!({"include_profile": "yes"}), FULL_KEY).await, 422, "invalid_request");
+    expect(&post(&t, "/sdk/identity/resolve", json!({"include_profile": false, "extra": 1}), FULL_KEY).await, 422, "invalid_request");
+}

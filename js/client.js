@@ -94,7 +94,7 @@ function readOptions(options, kind) {
   if (!isPlainObject(options)) {
     throw new AlterValueError(`new ${kind}(options): options must be an object with an apiKey`);
   }
-  const { apiKey, baseUrl, timeout, caller, callerType, userTokenGetter, logger, fetch } = options;
+  const { apiKey, baseUrl, timeout, caller, callerType, userTokenGetter, logger, fetch, maxRetries } = options;
   if (typeof apiKey !== "string" || apiKey.length === 0) {
     throw new AlterValueError("apiKey is required and must be a non-empty string");
   }
@@ -104,6 +104,11 @@ function readOptions(options, kind) {
       throw new AlterValueError("timeout must be a positive number of milliseconds");
     }
     timeoutMs = timeout;
+  }
+  // Client-side retries of vault calls (src/retry.rs; a deliberate divergence from §7.4).
+  if (maxRetries !== undefined && maxRetries !== null &&
+      (typeof maxRetries !== "number" || !Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > 10)) {
+    throw new AlterValueError("maxRetries must be an integer from 0 to 10");
   }
   if (caller !== undefined && caller !== null && typeof caller !== "string") {
     throw new AlterValueError("caller must be a string");
@@ -148,6 +153,7 @@ function readOptions(options, kind) {
   if (base !== undefined && base !== "") config.baseUrl = base;
   if (typeof caller === "string") config.caller = caller;
   if (typeof fetch === "function") config.fetch = fetch;
+  if (typeof maxRetries === "number") config.maxRetries = maxRetries;
   // The core re-raises GrantNotFoundError as AgentDelegationMissingError for agents (§7.2).
   if (kind === "Agent") config.agent = true;
   return {
@@ -205,6 +211,7 @@ class ClientBase {
       loggerOption: opts.logger,
       fetch: opts.fetch,
       timeoutMs: opts.config.timeoutMs,
+      maxRetries: opts.config.maxRetries,
       baseUrlOption: opts.config.baseUrl,
       // §8.2: a trace scope's `agent` is the pinned caller, else a process-local id.
       traceAgentId: opts.caller ?? `agent-local-${randomUuid()}`,
@@ -264,6 +271,8 @@ class ClientBase {
     try {
       result = await pending;
     } catch (e) {
+      // The caller's own AbortSignal: its reason passes through unchanged.
+      if (call.signal && call.signal.aborted && e === call.signal.reason) throw e;
       throw wrapInternal(e);
     }
     if (!result || typeof result !== "object" || result.response === null || typeof result.response !== "object") {
@@ -376,7 +385,7 @@ export class App extends ClientBase {
     const state = this[STATE];
     if (state.closed) throw new AlterValueError("App has been closed; cannot mint an impersonating agent.");
     const id = normalizeAgentId(agentId);
-    const opts = { apiKey: API_KEYS.get(this), caller: id, timeout: state.timeoutMs, logger: state.loggerOption };
+    const opts = { apiKey: API_KEYS.get(this), caller: id, timeout: state.timeoutMs, logger: state.loggerOption, maxRetries: state.maxRetries };
     opts.baseUrl = this.baseUrl;
     if (state.fetch) opts.fetch = state.fetch;
     return new Agent(opts);

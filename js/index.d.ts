@@ -52,7 +52,11 @@ export declare class RetryInfo {
   readonly totalAttempts: number;
   readonly successfulAttempt: number;
   readonly errors: ReadonlyArray<RetryErrorInfo>;
-  toJSON(): { total_attempts: number; successful_attempt: number; errors: ReturnType<RetryErrorInfo["toJSON"]>[] };
+  /** alter-edge: `/sdk/token` attempts this SDK made when it retried (≥ 2), else null. */
+  readonly clientAttempts: number | null;
+  /** alter-edge: one entry per failed `/sdk/token` attempt the SDK retried. */
+  readonly clientRetries: ReadonlyArray<{ readonly attempt: number; readonly errorType: string; readonly status: number | null; readonly delayMs: number }>;
+  toJSON(): { total_attempts: number; successful_attempt: number; errors: ReturnType<RetryErrorInfo["toJSON"]>[]; client_attempts?: number; client_retries?: { attempt: number; error_type: string; status: number | null; delay_ms: number }[] };
 }
 
 /** The provider's own Response, with the retry metadata of the call added. */
@@ -79,6 +83,11 @@ interface ClientOptionsBase {
   baseUrl?: string;
   /** HTTP timeout in milliseconds (default 30000). */
   timeout?: number;
+  /**
+   * alter-edge: retries of transient vault answers (409 token_refresh_in_progress, 429 rate limit,
+   * 502/503/504, network errors) within `timeout`; never the provider call. Default 2, 0 disables.
+   */
+  maxRetries?: number;
   /** Audit attribution label, or a managed-agent UUID. */
   caller?: string;
   /** Returns the current end user's IdP JWT; called on every request, in the caller's async context. */
@@ -128,6 +137,8 @@ export interface RequestOptions {
   userToken?: string;
   /** Per-call caller override. */
   caller?: string;
+  /** Aborts the call (vault exchange, retry wait, provider call); rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface TraceOptions {

@@ -48,6 +48,17 @@ export class RetryInfo {
     this.successfulAttempt = Number(pick(wire, "successful_attempt", "successfulAttempt") ?? 0);
     const errs = pick(wire, "errors", "errors");
     this.errors = Object.freeze(Array.isArray(errs) ? errs.map((e) => (e instanceof RetryErrorInfo ? e : new RetryErrorInfo(e))) : []);
+    // alter-edge only (src/retry.rs): the SDK's own /sdk/token attempts, present when it retried.
+    // clientAttempts: attempts made (>= 2); clientRetries: [{attempt, errorType, status, delayMs}].
+    const ca = pick(wire, "client_attempts", "clientAttempts");
+    const cr = pick(wire, "client_retries", "clientRetries");
+    this.clientAttempts = typeof ca === "number" ? ca : null;
+    this.clientRetries = Object.freeze(Array.isArray(cr) ? cr.map((r) => Object.freeze({
+      attempt: Number(pick(r, "attempt", "attempt") ?? 0),
+      errorType: String(pick(r, "error_type", "errorType") ?? ""),
+      status: pick(r, "status", "status") ?? null,
+      delayMs: Number(pick(r, "delay_ms", "delayMs") ?? 0),
+    })) : []);
     Object.freeze(this);
   }
 
@@ -63,6 +74,10 @@ export class RetryInfo {
       total_attempts: this.totalAttempts,
       successful_attempt: this.successfulAttempt,
       errors: this.errors.map((e) => e.toJSON()),
+      ...(this.clientAttempts === null ? {} : {
+        client_attempts: this.clientAttempts,
+        client_retries: this.clientRetries.map((r) => ({ attempt: r.attempt, error_type: r.errorType, status: r.status, delay_ms: r.delayMs })),
+      }),
     };
   }
 }

@@ -206,5 +206,12 @@ export function buildCall(method, url, options) {
   const pathParams = stringRecord("pathParams", o.pathParams);
   if (pathParams) call.pathParams = pathParams;
   const context = stringRecord("context", o.context);
+  // Per-call AbortSignal: stops the vault exchange, a retry backoff and the provider call.
+  if (o.signal !== undefined && o.signal !== null) {
+    if (typeof AbortSignal === "undefined" || !(o.signal instanceof AbortSignal)) {
+      throw new AlterValueError(`signal must be an AbortSignal, got ${typeName(o.signal)}`);
+    }
+    call.signal = o.signal;
+  }
   return { call, userToken, context };
 }

@@ -5,6 +5,7 @@ use crate::convert;
 use crate::error::Failure;
 use crate::js;
 use crate::plan::{self, ActorHeaders, BackendRequestParts};
+use crate::retry;
 use crate::transport::{self, Deadline, TransportError};
 use alter_protocol::{context, mapping, signing, HeaderList, ProtocolError, Result};
 use js_sys::{Object, Promise};
@@ -52,11 +53,14 @@ impl Constraints {
         let scopes = convert::opt_string(obj, "scopeConstraints")?.unwrap_or_default();
         let rule = convert::opt_string(obj, "requestRule")?.filter(|r| !r.is_empty());
         if !scopes.is_empty() && !plan::is_header_value(&scopes) {
-            return Err(ProtocolError::value("scopeConstraints must be a header value"));
+            return Err(ProtocolError::value(
+                "scopeConstraints must be a header value",
+            ));
         }
         if let Some(r) = &rule {
             let ok = r.len() <= context::MAX_REQUEST_RULE_LEN
-                && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                && r.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if !ok {
                 return Err(ProtocolError::value(
                     "requestRule must be the base64url value of encodeRequestRule",
@@ -77,6 +81,100 @@ pub struct BackendReply {
 /// rate limit, deprecation) run before the status is looked at (§3.3 step 1). Transport failures
 /// become NetworkError / TimeoutError (§3.3 step 3); the caller's abort passes through.
 pub async fn send(inner: &Inner, call: BackendCall) -> std::result::Result<BackendReply, Failure> {
+    send_once(inner, &call, call.timeout_ms).await
+}
+
+/// [`send`] with the client-side retries of [`crate::retry`]: a non-2xx reply or a failure that
+/// is worth repeating is re-signed (fresh timestamp and nonce) and sent again, up to
+/// `inner.max_retries` times, all attempts and sleeps within `call.timeout_ms`. Returns the last
+/// outcome (a non-2xx reply is returned as a reply, for the caller's mapper) and the retries made.
+pub async fn send_retrying(
+    inner: &Inner,
+    call: &BackendCall,
+) -> (
+    std::result::Result<BackendReply, Failure>,
+    Vec<retry::ClientRetry>,
+) {
+    let mut retries = Vec::new();
+    let started = js::now_ms();
+    let safe = retry::idempotent(&call.method, &call.path);
+    let allowed = if retry::never_retried(&call.path) {
+        0
+    } else {
+        inner.max_retries
+    };
+    let mut attempt: u32 = 1;
+    loop {
+        let spent = js::now_ms() - started;
+        let budget = if spent.is_finite() {
+            call.timeout_ms - spent.max(0.0)
+        } else {
+            call.timeout_ms
+        };
+        let outcome = if budget <= 0.0 {
+            Err(failure(inner, TransportError::Timeout, call.timeout_ms))
+        } else {
+            send_once(inner, call, budget).await
+        };
+        if attempt > allowed {
+            return (outcome, retries);
+        }
+        let verdict = match &outcome {
+            Ok(reply) if reply.status < 400 => retry::Verdict::Final,
+            Ok(reply) => retry::judge_status(reply.status, &reply.headers, &reply.body, safe),
+            Err(Failure::Protocol(e)) => retry::judge_error(&e.code, safe),
+            Err(Failure::Js(_)) => retry::Verdict::Final,
+        };
+        let retry::Verdict::Retry {
+            error_type,
+            status,
+            retry_after_s,
+        } = verdict
+        else {
+            return (outcome, retries);
+        };
+        let Some(delay) = retry::delay_ms(attempt, retry_after_s) else {
+            return (outcome, retries);
+        };
+        // Never sleep past the call's timeout: a retry that could not start in time is not made.
+        let spent = js::now_ms() - started;
+        if !spent.is_finite() || spent + delay >= call.timeout_ms {
+            return (outcome, retries);
+        }
+        drop(outcome);
+        retries.push(retry::ClientRetry {
+            attempt,
+            error_type,
+            status,
+            delay_ms: delay,
+        });
+        if let Err(reason) = retry::sleep(delay, call.signal.as_ref()).await {
+            return (Err(Failure::Js(reason)), retries);
+        }
+        inner.log(
+            "debug",
+            &format!(
+                "Retrying Alter Vault {} {} (attempt {})",
+                call.method,
+                path_only(&call.path),
+                attempt + 1
+            ),
+        );
+        attempt += 1;
+    }
+}
+
+/// The path without its query (for log lines).
+fn path_only(path: &str) -> &str {
+    path.split('?').next().unwrap_or(path)
+}
+
+/// One signed attempt; `budget_ms` bounds this exchange, `call.timeout_ms` names it in a timeout.
+async fn send_once(
+    inner: &Inner,
+    call: &BackendCall,
+    budget_ms: f64,
+) -> std::result::Result<BackendReply, Failure> {
     let random = js::random16().ok_or_else(|| {
         ProtocolError::sdk(
             "no_random_source",
@@ -108,7 +206,7 @@ pub async fn send(inner: &Inner, call: BackendCall) -> std::result::Result<Backe
         &nonce,
     );
     let url = format!("{}{}", inner.base_url, call.path);
-    let deadline = Deadline::start(call.timeout_ms, call.signal.as_ref())
+    let deadline = Deadline::start(budget_ms, call.signal.as_ref())
         .map_err(|e| failure(inner, e, call.timeout_ms))?;
     let fetch = call.fetch.as_ref().or(inner.fetch.as_ref());
     let head = transport::send(
@@ -261,7 +359,13 @@ pub fn start_call(
     };
     let inner = Rc::clone(inner);
     future_to_promise(async move {
-        let reply = send(&inner, prepared.call).await.map_err(JsValue::from)?;
+        let call = prepared.call;
+        let reply = if matches!(prepared.mapper, Mapper::Proxy) {
+            send(&inner, call).await
+        } else {
+            send_retrying(&inner, &call).await.0
+        };
+        let reply = reply.map_err(JsValue::from)?;
         if !(200..300).contains(&reply.status) {
             let e = prepared
                 .mapper

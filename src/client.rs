@@ -31,6 +31,8 @@ pub(crate) struct Inner {
     pub agent: bool,
     /// A `fetch` supplied by the application (App option `fetch`), else the global one.
     pub fetch: Option<Function>,
+    /// Client-side retries of vault calls (`maxRetries`, crate::retry; a divergence from §7.4).
+    pub max_retries: u32,
     closed: Cell<bool>,
     actor_id: RefCell<Option<String>>,
     /// JSON text of the last RetryInfo (snake_case), §7.7.
@@ -214,6 +216,23 @@ fn parse_config(config: &JsValue) -> Result<Inner> {
             "userAgent must be a non-empty header value",
         ));
     }
+    let max_retries = match convert::opt_number(config, "maxRetries")? {
+        None => crate::retry::DEFAULT_MAX_RETRIES,
+        Some(n)
+            if n.is_finite()
+                && n >= 0.0
+                && n.fract() == 0.0
+                && n <= f64::from(crate::retry::MAX_MAX_RETRIES) =>
+        {
+            n as u32
+        }
+        Some(_) => {
+            return Err(ProtocolError::value(format!(
+                "maxRetries must be an integer from 0 to {}",
+                crate::retry::MAX_MAX_RETRIES
+            )))
+        }
+    };
     let agent = convert::opt_bool(config, "agent")?.unwrap_or(false);
     let fetch = convert::opt_function(config, "fetch")?;
     let signing_key = keys::derive_signing_key(&api_key);
@@ -229,6 +248,7 @@ fn parse_config(config: &JsValue) -> Result<Inner> {
         timeout_ms,
         agent,
         fetch,
+        max_retries,
         closed: Cell::new(false),
         actor_id: RefCell::new(None),
         last_retry_info: RefCell::new(None),

@@ -8,6 +8,7 @@ use crate::convert;
 use crate::error::Failure;
 use crate::js;
 use crate::plan;
+use crate::retry;
 use crate::transport::{self, Deadline, TransportError};
 use alter_protocol::error::codes;
 use alter_protocol::provider::{self, ProviderErrorContext, ProviderOutcome};
@@ -16,7 +17,7 @@ use alter_protocol::{challenge, context, inject, mapping, url, ProtocolError, Re
 use js_sys::{Function, Object, Promise};
 use serde_json::Value;
 use std::rc::Rc;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
@@ -209,26 +210,32 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
         url: p.templated_url.clone(),
         user_token: p.user_token,
     });
-    let reply = backend::send(
-        inner,
-        BackendCall {
-            method: "POST".into(),
-            path: TOKEN_PATH.into(),
-            body: Some(token_body.into_bytes()),
-            actor: Some(ActorArgs {
-                caller_override: p.caller.clone(),
-                context: p.context_header.clone(),
-            }),
-            traceparent: p.traceparent.clone(),
-            extra_headers: Vec::new(),
-            timeout_ms: inner.timeout_ms,
-            signal: p.signal.clone(),
-            read_actor: true,
-            fetch: p.fetch.clone(),
-            constraints: p.constraints.clone(),
-        },
-    )
-    .await?;
+    // Retried on transient vault answers (crate::retry: a deliberate divergence from §7.4); the
+    // provider call below is never repeated.
+    let token_call = BackendCall {
+        method: "POST".into(),
+        path: TOKEN_PATH.into(),
+        body: Some(token_body.into_bytes()),
+        actor: Some(ActorArgs {
+            caller_override: p.caller.clone(),
+            context: p.context_header.clone(),
+        }),
+        traceparent: p.traceparent.clone(),
+        extra_headers: Vec::new(),
+        timeout_ms: inner.timeout_ms,
+        signal: p.signal.clone(),
+        read_actor: true,
+        fetch: p.fetch.clone(),
+        constraints: p.constraints.clone(),
+    };
+    let (reply, client_retries) = backend::send_retrying(inner, &token_call).await;
+    drop(token_call);
+    let attempts = client_retries.len() as u32 + 1;
+    if !client_retries.is_empty() {
+        // Reported even when the call finally failed, so the caller can see what was tried.
+        inner.set_last_retry_info(retry::report(None, attempts, &client_retries));
+    }
+    let reply = reply?;
     if reply.status >= 400 {
         let e = mapping::map_backend_error(reply.status, &reply.headers, &reply.body);
         let e = if inner.agent {
@@ -241,7 +248,11 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
     // §3.4: fail closed before the credential is used.
     let token = token::parse_token_response(&reply.body)?;
     drop(reply);
-    let retry_text = token.retry_info.as_ref().map(|r| r.to_json().to_string());
+    let retry_text = retry::report(
+        token.retry_info.as_ref().map(|r| r.to_json()),
+        attempts,
+        &client_retries,
+    );
     inner.set_last_retry_info(retry_text.clone());
 
     // §3.5 injection, then the length check again (§4.3).
@@ -282,6 +293,9 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
     )
     .await;
     drop(send_headers);
+    // A credential injected as a query parameter is in the URL fetch records as `response.url`:
+    // that Response goes back to the caller, so its `url` is then shadowed (see result_object).
+    let query_injected = injected.url != p.url_with_query;
     drop(injected.url);
     let elapsed = js::now_ms() - started;
     let latency_ms = if elapsed.is_finite() && elapsed > 0.0 {
@@ -366,7 +380,12 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
             }
         };
         let audit = audit::schedule(inner, job(token), observed);
-        return Ok(result_object(&head.response, retry_text.as_deref(), &audit));
+        return Ok(result_object(
+            &head.response,
+            retry_text.as_deref(),
+            &audit,
+            query_injected.then_some(p.url_with_query.as_str()),
+        ));
     }
 
     // status >= 400: read the body (from a clone, in case the outcome is not an error after all).
@@ -401,7 +420,12 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
                     body,
                 },
             );
-            Ok(result_object(&head.response, retry_text.as_deref(), &audit))
+            Ok(result_object(
+                &head.response,
+                retry_text.as_deref(),
+                &audit,
+                query_injected.then_some(p.url_with_query.as_str()),
+            ))
         }
         ProviderOutcome::Failure {
             error,
@@ -437,7 +461,20 @@ fn result_object(
     response: &web_sys::Response,
     retry_info: Option<&str>,
     audit: &Promise,
+    shadow_url: Option<&str>,
 ) -> JsValue {
+    if let Some(u) = shadow_url {
+        // An own, read-only `url` (the caller's URL, without the injected query credential) in
+        // front of the prototype getter, so neither `response.url` nor `util.inspect(response)`
+        // reveals the credential.
+        let desc = Object::new();
+        convert::set(&desc, "value", &JsValue::from_str(u));
+        convert::set(&desc, "enumerable", &JsValue::FALSE);
+        convert::set(&desc, "configurable", &JsValue::FALSE);
+        convert::set(&desc, "writable", &JsValue::FALSE);
+        let target: &Object = response.unchecked_ref();
+        let _ = js_sys::Reflect::define_property(target, &JsValue::from_str("url"), &desc);
+    }
     let o = Object::new();
     convert::set(&o, "response", response);
     let retry = retry_info.map(convert::json_to_js).unwrap_or(JsValue::NULL);

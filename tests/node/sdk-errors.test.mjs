@@ -157,7 +157,8 @@ test("TokenRefreshInProgressError (409, transient)", async () => {
 });
 
 test("RateLimitError with retryAfter (fault: 429 on /sdk/token); QuotaExceededError; 503 BackendError", async () => {
-  const ctx = client();
+  // maxRetries: 0, the official single attempt (§7.4); the retries are tested in tests/hardening.
+  const ctx = client({ maxRetries: 0 });
   await vault.fault("/sdk/token", {
     status: 429,
     body: { detail: { error: "rate_limit_exceeded", message: "slow down", scope: "api_key", limit: 100, window_seconds: 60 } },
@@ -239,7 +240,8 @@ test("ProviderUnauthorizedError (provider 401) and ScopeReauthRequiredError (cha
 });
 
 test("NetworkError: backend connection dropped (no provider call) and unreachable provider (audit status 0)", async () => {
-  const ctx = client();
+  // maxRetries: 0, the official single attempt (§7.4); the retries are tested in tests/hardening.
+  const ctx = client({ maxRetries: 0 });
   await vault.fault("/sdk/token", { drop_connection: true });
   await expectError(ctx, () => ctx.c.request("GET", `${mock}/google/x`, { grantId: GRANTS.systemGoogle }), E.NetworkError);
   await expectError(ctx, () => ctx.c.request("GET", "http://127.0.0.1:1/unreachable", { grantId: GRANTS.systemGoogle }), E.NetworkError, (e) => {

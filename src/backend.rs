@@ -97,7 +97,10 @@ pub async fn send_retrying(
 ) {
     let mut retries = Vec::new();
     let started = js::now_ms();
-    let safe = retry::idempotent(&call.method, &call.path);
+    // A request carrying an Idempotency-Key (e.g. agents.create) is safe to repeat too: the vault
+    // answers a repeat with the first result.
+    let safe = retry::idempotent(&call.method, &call.path)
+        || alter_protocol::header(&call.extra_headers, "idempotency-key").is_some();
     let allowed = if retry::never_retried(&call.path) {
         0
     } else {

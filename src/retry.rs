@@ -8,9 +8,9 @@
 //!   or a non-JSON 429; never `quota_exceeded`, a policy denial), `502`, `503`, `504`, and
 //!   network errors (connection refused / reset / dropped);
 //! * for requests that are not safe to repeat (a POST other than `/sdk/token` and
-//!   `/sdk/grants/list`, PATCH), only the
-//!   answers that say the vault did not act on the request: 409 refresh, 429 rate limit, 503 —
-//!   never a network error, 502 or 504, after which the vault may have acted;
+//!   `/sdk/grants/list` without an `Idempotency-Key` header, PATCH), only the answers that say
+//!   the vault did not act on the request: 409 refresh, 429 rate limit, 503 — never a network
+//!   error, 502 or 504, after which the vault may have acted;
 //! * never `/sdk/proxy` (the vault calls the provider for it), never the audit row or the scope
 //!   report, and never the provider call itself (a provider call is sent at most once).
 //!

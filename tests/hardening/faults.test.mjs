@@ -302,3 +302,31 @@ test("close() under load: every request settles (success or client_closed), audi
   assert.equal((await get(c2)).status, 200);
   await c2.close();
 });
+
+test("vault 500 is final (BackendError, one attempt); getAgent() inherits maxRetries", T, async () => {
+  const { c, spy } = client({ maxRetries: 0 });
+  await vault.fault("/sdk/token", { status: 500 }, 3);
+  const e = await rejectsWith(E, () => get(c), E.BackendError);
+  assert.equal(e.status, 500);
+  assert.equal(spy.vaultCalls("/sdk/token"), 1);
+  await vault.clearFaults();
+  await vault.fault("/sdk/token", { status: 503 }, 1);
+  const agent = c.getAgent("a9e00000-0000-4000-8000-000000000001");
+  await rejectsWith(E, () => agent.request("GET", `${mock}/resend/x`, { grantId: "6d000000-0000-4000-8000-000000000003" }), E.BackendError);
+  assert.equal(spy.vaultCalls("/sdk/token"), 2, "the impersonating Agent made one attempt too");
+  await agent.close();
+});
+
+test("non-idempotent namespace POST: 503 retried, dropped connection not (unless it has an Idempotency-Key)", T, async () => {
+  const { c, spy } = client();
+  await vault.fault("/sdk/agents", { status: 503 }, 1);
+  const a1 = await c.agents.create({ name: "hardening-a1" });
+  assert.ok(a1.agent?.id ?? a1.id ?? a1);
+  assert.equal(spy.vaultCalls("/sdk/agents"), 2);
+  await vault.fault("/sdk/agents", { drop_connection: true }, 1);
+  await rejectsWith(E, () => c.agents.create({ name: "hardening-a2" }), E.NetworkError);
+  assert.equal(spy.vaultCalls("/sdk/agents"), 3, "a POST that may have been acted on is not repeated");
+  await vault.fault("/sdk/agents", { drop_connection: true }, 1);
+  await c.agents.create({ name: "hardening-a3", idempotencyKey: "hardening-a3-key" });
+  assert.equal(spy.vaultCalls("/sdk/agents"), 5, "with an Idempotency-Key it is");
+});

@@ -25,8 +25,12 @@ pub const SENSITIVE_HEADERS: &[&str] = &[
     "x-amz-security-token",
 ];
 /// §5.3: on the SigV4 path these replace the injection header in the strip set.
-pub const SIGV4_INJECTED_HEADERS: &[&str] =
-    &["authorization", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token"];
+pub const SIGV4_INJECTED_HEADERS: &[&str] = &[
+    "authorization",
+    "x-amz-date",
+    "x-amz-content-sha256",
+    "x-amz-security-token",
+];
 /// What any credential value found inside a row is replaced with (design rule 4).
 pub const REDACTED: &str = "[REDACTED]";
 
@@ -41,8 +45,14 @@ pub enum AuditRequestBody<'a> {
 
 /// How the provider call ended.
 pub enum AuditOutcome<'a> {
-    Response { status: u16, headers: &'a HeaderList, body: &'a [u8] },
-    Timeout { after_ms: u64 },
+    Response {
+        status: u16,
+        headers: &'a HeaderList,
+        body: &'a [u8],
+    },
+    Timeout {
+        after_ms: u64,
+    },
     NetworkFailure,
 }
 
@@ -193,7 +203,11 @@ pub fn audit_row_body(input: &AuditInput) -> String {
     };
 
     let (status, response_headers, response_body) = match &input.outcome {
-        AuditOutcome::Response { status, headers, body } => {
+        AuditOutcome::Response {
+            status,
+            headers,
+            body,
+        } => {
             let mut m = Map::new();
             for (k, v) in headers.iter() {
                 if stripped(&strip, k) {
@@ -234,9 +248,15 @@ pub fn audit_row_body(input: &AuditInput) -> String {
     let opt = |s: &Option<String>| s.clone().map(Value::String).unwrap_or(Value::Null);
     let mut row = Map::new();
     row.insert("grant_id".into(), Value::String(token.grant_id.clone()));
-    row.insert("provider_id".into(), Value::String(token.provider_id.clone()));
+    row.insert(
+        "provider_id".into(),
+        Value::String(token.provider_id.clone()),
+    );
     row.insert("token_generation".into(), opt(&token.token_generation));
-    row.insert("method".into(), clean(Value::String(input.method.to_ascii_uppercase())));
+    row.insert(
+        "method".into(),
+        clean(Value::String(input.method.to_ascii_uppercase())),
+    );
     row.insert("url".into(), clean(Value::String(input.url.to_string())));
     row.insert("request_headers".into(), clean(Value::Object(req_headers)));
     row.insert("request_body".into(), clean(request_body));
@@ -244,7 +264,10 @@ pub fn audit_row_body(input: &AuditInput) -> String {
     row.insert("response_headers".into(), clean(response_headers));
     row.insert("response_body".into(), clean(Value::String(response_body)));
     row.insert("latency_ms".into(), Value::from(input.latency_ms));
-    row.insert("reason".into(), clean(input.reason.map(Value::from).unwrap_or(Value::Null)));
+    row.insert(
+        "reason".into(),
+        clean(input.reason.map(Value::from).unwrap_or(Value::Null)),
+    );
     row.insert("context".into(), clean(context));
 
     to_json_ascii(&Value::Object(row))
@@ -264,7 +287,11 @@ pub fn sanitize_refusal_message(body: &[u8]) -> Option<String> {
     }
     let v: Value = serde_json::from_slice(body).ok()?;
     let obj = v.as_object()?;
-    let message = match obj.get("message").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+    let message = match obj
+        .get("message")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
         Some(m) => m,
         None => match obj.get("detail") {
             Some(Value::String(s)) => s.as_str(),
@@ -275,8 +302,10 @@ pub fn sanitize_refusal_message(body: &[u8]) -> Option<String> {
     if message.is_empty() {
         return None;
     }
-    let cleaned: String =
-        message.chars().map(|c| if is_refusal_control(c) { ' ' } else { c }).collect();
+    let cleaned: String = message
+        .chars()
+        .map(|c| if is_refusal_control(c) { ' ' } else { c })
+        .collect();
     if cleaned.chars().count() > REFUSAL_MESSAGE_MAX_CHARS {
         let cut: String = cleaned.chars().take(REFUSAL_MESSAGE_MAX_CHARS).collect();
         return Some(format!("{cut}…"));

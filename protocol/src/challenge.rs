@@ -158,7 +158,10 @@ pub fn scope_report_body(
 ) -> String {
     let mut m = Map::new();
     m.insert("provider_status_code".into(), Value::from(403));
-    m.insert("provider_error_code".into(), Value::from("insufficient_scope"));
+    m.insert(
+        "provider_error_code".into(),
+        Value::from("insufficient_scope"),
+    );
     let missing = match missing_scopes {
         Some(list) => Value::Array(
             list.iter()
@@ -171,7 +174,10 @@ pub fn scope_report_body(
     m.insert("missing_scopes".into(), missing);
     m.insert(
         "raw_www_authenticate".into(),
-        Value::from(truncate_chars(raw_www_authenticate, MAX_RAW_WWW_AUTHENTICATE_CHARS)),
+        Value::from(truncate_chars(
+            raw_www_authenticate,
+            MAX_RAW_WWW_AUTHENTICATE_CHARS,
+        )),
     );
     m.insert(
         "api_endpoint".into(),

@@ -24,8 +24,15 @@ pub const MAX_REQUEST_RULE_LEN: usize = 4_096;
 /// §1.5: the accepted caller types.
 pub const CALLER_TYPES: &[&str] = &["agent", "service"];
 /// §8.2: keys the trace layer owns; user metadata may not use them.
-pub const RESERVED_TRACE_KEYS: &[&str] =
-    &["agent", "parent_agent", "run_id", "thread_id", "tool", "tool_call_id", "framework"];
+pub const RESERVED_TRACE_KEYS: &[&str] = &[
+    "agent",
+    "parent_agent",
+    "run_id",
+    "thread_id",
+    "tool",
+    "tool_call_id",
+    "framework",
+];
 
 /// A key quoted the way the Python SDK's messages quote it (`'key'`), falling back to Rust's
 /// escaped form when the key holds quotes, backslashes or control characters.

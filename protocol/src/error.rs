@@ -164,7 +164,11 @@ impl ProtocolError {
 
     /// `AlterValueError`: a client-side argument validation failure.
     pub fn value(message: impl Into<String>) -> Self {
-        Self::new(ErrorClass::AlterValueError, codes::INVALID_ARGUMENT, message)
+        Self::new(
+            ErrorClass::AlterValueError,
+            codes::INVALID_ARGUMENT,
+            message,
+        )
     }
 
     /// `AlterSDKError` with a local code.
@@ -227,7 +231,11 @@ mod tests {
     #[test]
     fn tree_is_rooted_and_acyclic() {
         for &c in ErrorClass::ALL {
-            assert!(c.is_a(ErrorClass::AlterSDKError), "{} not under root", c.name());
+            assert!(
+                c.is_a(ErrorClass::AlterSDKError),
+                "{} not under root",
+                c.name()
+            );
             assert_eq!(ErrorClass::from_name(c.name()), Some(c));
         }
         assert!(ErrorClass::GrantExpiredError.is_a(ErrorClass::BackendError));

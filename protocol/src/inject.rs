@@ -70,7 +70,9 @@ pub fn inject_credential(
         ));
     }
     let mut names = Vec::new();
-    let value = token.injection_format.replacen("{token}", &token.access_token, 1);
+    let value = token
+        .injection_format
+        .replacen("{token}", &token.access_token, 1);
     set_header(&mut headers, &token.injection_header, value);
     note_name(&mut names, &token.injection_header);
 
@@ -89,5 +91,9 @@ pub fn inject_credential(
         }
     }
     check_url_length(&url)?;
-    Ok(Injected { headers, url, injected_header_names: names })
+    Ok(Injected {
+        headers,
+        url,
+        injected_header_names: names,
+    })
 }

@@ -112,12 +112,7 @@ fn python_float_repr(f: f64) -> String {
             "-Infinity".into()
         };
     }
-    // Rust's `{:e}` prints the shortest round-trip digits: "1.2345e-5", "1e16", "-0e0".
-    let sci = format!("{:e}", f.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let decpt = exp + 1; // value = 0.DIGITS * 10^decpt
+    let (digits, decpt) = shortest_digits(f.abs());
     let mut out = String::new();
     if f.is_sign_negative() {
         out.push('-');
@@ -149,6 +144,30 @@ fn python_float_repr(f: f64) -> String {
         let _ = write!(out, "e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
     }
     out
+}
+
+/// The shortest round-trip decimal digits of a finite, non-negative `f` and the position of the
+/// decimal point: value = 0.DIGITS × 10^decpt ("0" and decpt 1 for zero). The digits come from
+/// `ryu` (already linked by serde_json), whose text is either plain ("123.45", "0.001") or
+/// scientific ("1e16", "1.5e-7"); both are reduced to digits + exponent here. Using `ryu`
+/// instead of `format!("{:e}")` keeps core's float formatter out of the wasm (about 20 KB).
+fn shortest_digits(f: f64) -> (String, i32) {
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(f);
+    let (mantissa, exp) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut decpt = int_part.len() as i32 + exp;
+    let all: String = int_part.chars().chain(frac_part.chars()).collect();
+    let lead = all.chars().take_while(|c| *c == '0').count();
+    decpt -= lead as i32;
+    let digits = all[lead..].trim_end_matches('0');
+    if digits.is_empty() {
+        return ("0".to_string(), 1);
+    }
+    (digits.to_string(), decpt)
 }
 
 #[cfg(test)]

@@ -48,7 +48,10 @@ fn read_error_body(status: u16, body: &[u8]) -> ErrorBody {
         None => {
             data.insert("message".into(), Value::from(non_json_message(status)));
             data.insert("status_code".into(), Value::from(status));
-            return ErrorBody { data, non_json: true };
+            return ErrorBody {
+                data,
+                non_json: true,
+            };
         }
         Some(v) => v,
     };
@@ -57,7 +60,10 @@ fn read_error_body(status: u16, body: &[u8]) -> ErrorBody {
         _ => {
             data.insert("message".into(), Value::from("Unknown error"));
             data.insert("status_code".into(), Value::from(status));
-            return ErrorBody { data, non_json: false };
+            return ErrorBody {
+                data,
+                non_json: false,
+            };
         }
     };
     // FastAPI envelope: a `detail` object replaces the whole body; a `detail` string stays.
@@ -67,7 +73,10 @@ fn read_error_body(status: u16, body: &[u8]) -> ErrorBody {
         }
     }
     obj.insert("status_code".into(), Value::from(status));
-    ErrorBody { data: obj, non_json: false }
+    ErrorBody {
+        data: obj,
+        non_json: false,
+    }
 }
 
 /// §7.1 error-body parsing: non-JSON → fixed message; JSON non-object → "Unknown error"; a
@@ -110,13 +119,9 @@ fn nonempty_str_or_null(v: Option<&Value>) -> Value {
 /// A list of strings: a non-list is `[]`, non-string elements are dropped.
 fn str_list(v: Option<&Value>) -> Value {
     match v {
-        Some(Value::Array(items)) => Value::Array(
-            items
-                .iter()
-                .filter(|x| x.is_string())
-                .cloned()
-                .collect(),
-        ),
+        Some(Value::Array(items)) => {
+            Value::Array(items.iter().filter(|x| x.is_string()).cloned().collect())
+        }
         _ => Value::Array(Vec::new()),
     }
 }
@@ -136,7 +141,9 @@ fn int_or_null(v: Option<&Value>) -> Value {
 
 /// A non-negative integral number (`60` or `60.0`), or null (bools, strings, `60.5`, negatives).
 fn count_or_null(v: Option<&Value>) -> Value {
-    v.and_then(coerce_count).map(Value::from).unwrap_or(Value::Null)
+    v.and_then(coerce_count)
+        .map(Value::from)
+        .unwrap_or(Value::Null)
 }
 
 /// Nested `details` merged under the top-level keys (top level wins), for PolicyViolationError
@@ -249,11 +256,31 @@ fn insufficient_scope(status: u16, data: &Map<String, Value>) -> ProtocolError {
     set(&mut e, "required", str_list(data.get("required")));
     set(&mut e, "granted", str_list(data.get("granted")));
     set(&mut e, "missing", str_list(data.get("missing")));
-    set(&mut e, "scope_version", int_or_null(data.get("scope_version")));
-    set(&mut e, "current_scope_version", int_or_null(data.get("current_scope_version")));
-    set(&mut e, "scope_version_mismatch", strict_true(data.get("scope_version_mismatch")));
-    set(&mut e, "documentation_url", str_or_null(data.get("documentation_url")));
-    set(&mut e, "required_any_of", strict_true(data.get("required_any_of")));
+    set(
+        &mut e,
+        "scope_version",
+        int_or_null(data.get("scope_version")),
+    );
+    set(
+        &mut e,
+        "current_scope_version",
+        int_or_null(data.get("current_scope_version")),
+    );
+    set(
+        &mut e,
+        "scope_version_mismatch",
+        strict_true(data.get("scope_version_mismatch")),
+    );
+    set(
+        &mut e,
+        "documentation_url",
+        str_or_null(data.get("documentation_url")),
+    );
+    set(
+        &mut e,
+        "required_any_of",
+        strict_true(data.get("required_any_of")),
+    );
     e
 }
 
@@ -265,10 +292,18 @@ fn non_json_rate_limit(headers: &HeaderList) -> ProtocolError {
         None,
         RATE_LIMIT_RETRY_CEILING,
     );
-    let mut e = ProtocolError::new(C::RateLimitError, RATE_LIMITED_CODE, NON_JSON_RATE_LIMIT_MESSAGE)
-        .with_status(429)
-        .with_detail("status_code", 429);
-    set(&mut e, "retry_after", retry.map(Value::from).unwrap_or(Value::Null));
+    let mut e = ProtocolError::new(
+        C::RateLimitError,
+        RATE_LIMITED_CODE,
+        NON_JSON_RATE_LIMIT_MESSAGE,
+    )
+    .with_status(429)
+    .with_detail("status_code", 429);
+    set(
+        &mut e,
+        "retry_after",
+        retry.map(Value::from).unwrap_or(Value::Null),
+    );
     set(&mut e, "scope", Value::Null);
     set(&mut e, "limit", Value::Null);
     set(&mut e, "window_seconds", Value::Null);
@@ -276,11 +311,7 @@ fn non_json_rate_limit(headers: &HeaderList) -> ProtocolError {
 }
 
 /// `RateLimitError` from a JSON `rate_limit_exceeded` body (header over body, clamp 3,600 s).
-fn rate_limited(
-    status: u16,
-    headers: &HeaderList,
-    data: &Map<String, Value>,
-) -> ProtocolError {
+fn rate_limited(status: u16, headers: &HeaderList, data: &Map<String, Value>) -> ProtocolError {
     let retry = parse_retry_after(
         joined_header(headers, "Retry-After").as_deref(),
         data.get("retry_after"),
@@ -293,10 +324,18 @@ fn rate_limited(
         message_or(data, "Rate limit exceeded — retry after the window resets."),
         data.clone(),
     );
-    set(&mut e, "retry_after", retry.map(Value::from).unwrap_or(Value::Null));
+    set(
+        &mut e,
+        "retry_after",
+        retry.map(Value::from).unwrap_or(Value::Null),
+    );
     set(&mut e, "scope", str_or_null(data.get("scope")));
     set(&mut e, "limit", count_or_null(data.get("limit")));
-    set(&mut e, "window_seconds", count_or_null(data.get("window_seconds")));
+    set(
+        &mut e,
+        "window_seconds",
+        count_or_null(data.get("window_seconds")),
+    );
     e
 }
 
@@ -315,7 +354,13 @@ fn agent_error(
 
 /// The same class, message fallback and details for a row without structured fields.
 fn plain(class: C, status: u16, data: &Map<String, Value>, fallback: &str) -> ProtocolError {
-    build(class, status, data, message_or(data, fallback), data.clone())
+    build(
+        class,
+        status,
+        data,
+        message_or(data, fallback),
+        data.clone(),
+    )
 }
 
 fn grant_revoked(status: u16, data: &Map<String, Value>) -> ProtocolError {
@@ -467,18 +512,36 @@ fn ambiguous_grant(data: &Map<String, Value>) -> ProtocolError {
             let mut c = Map::new();
             c.insert("grant_id".into(), Value::from(gid));
             c.insert("label".into(), str_or_null(o.get("label")));
-            c.insert("account_identifier".into(), str_or_null(o.get("account_identifier")));
-            c.insert("account_display_name".into(), str_or_null(o.get("account_display_name")));
+            c.insert(
+                "account_identifier".into(),
+                str_or_null(o.get("account_identifier")),
+            );
+            c.insert(
+                "account_display_name".into(),
+                str_or_null(o.get("account_display_name")),
+            );
             candidates.push(Value::Object(c));
         }
     }
     set(&mut e, "provider_id", str_or_null(data.get("provider_id")));
-    set(&mut e, "account_identifiers", str_list(data.get("account_identifiers")));
-    set(&mut e, "account_was_provided", strict_true(data.get("account_was_provided")));
+    set(
+        &mut e,
+        "account_identifiers",
+        str_list(data.get("account_identifiers")),
+    );
+    set(
+        &mut e,
+        "account_was_provided",
+        strict_true(data.get("account_was_provided")),
+    );
     set(&mut e, "app_user_ids", str_list(data.get("app_user_ids")));
     set(&mut e, "grant_ids", str_list(data.get("grant_ids")));
     set(&mut e, "candidates", Value::Array(candidates));
-    set(&mut e, "candidates_truncated", strict_true(data.get("candidates_truncated")));
+    set(
+        &mut e,
+        "candidates_truncated",
+        strict_true(data.get("candidates_truncated")),
+    );
     e
 }
 
@@ -500,7 +563,8 @@ fn credential_id_required(data: &Map<String, Value>) -> ProtocolError {
                 Some(o) => o,
                 None => continue,
             };
-            if let (Some(Value::String(id)), Some(Value::String(label))) = (o.get("id"), o.get("label"))
+            if let (Some(Value::String(id)), Some(Value::String(label))) =
+                (o.get("id"), o.get("label"))
             {
                 let mut c = Map::new();
                 c.insert("credential_id".into(), Value::from(id.clone()));
@@ -590,14 +654,20 @@ fn map_404(data: &Map<String, Value>) -> ProtocolError {
             C::AgentNotFoundError,
             s,
             data,
-            message_or(data, "caller does not name an active managed agent for this app"),
+            message_or(
+                data,
+                "caller does not name an active managed agent for this app",
+            ),
             Value::Null,
         ),
         Some("agent_not_found") => agent_error(
             C::AgentNotFoundError,
             s,
             data,
-            message_or(data, "No active managed agent matches the requested agent in this app"),
+            message_or(
+                data,
+                "No active managed agent matches the requested agent in this app",
+            ),
             Value::Null,
         ),
         Some("secret_not_found") => connect_config(
@@ -647,20 +717,33 @@ fn map_400_502(status: u16, data: &Map<String, Value>) -> ProtocolError {
 fn map_401(data: &Map<String, Value>) -> ProtocolError {
     let s = 401;
     if error_code(data) == Some("jwt_validation_error") {
-        return plain(C::ReAuthRequiredError, s, data, "user_token validation failed");
+        return plain(
+            C::ReAuthRequiredError,
+            s,
+            data,
+            "user_token validation failed",
+        );
     }
     let hint = nonempty_str_or_null(data.get("hint"));
     let (class, fallback) = match error_code(data) {
         Some("invalid_key") => (C::InvalidKeyError, "Invalid API key"),
         Some("key_revoked") => (C::KeyRevokedError, "API key has been revoked"),
         Some("key_expired") => (C::KeyExpiredError, "API key has expired"),
-        Some("key_rotated_grace_expired") => {
-            (C::KeyRotationExpiredError, "API key rotation grace period has expired")
-        }
+        Some("key_rotated_grace_expired") => (
+            C::KeyRotationExpiredError,
+            "API key rotation grace period has expired",
+        ),
         Some("key_not_active") => (C::KeyInactiveError, "API key is not active"),
         Some("agent_inactive") => (C::AgentInactiveError, "Agent is inactive"),
         Some("agent_revoked") => (C::AgentRevokedError, "Agent is revoked"),
-        _ => return plain(C::BackendError, s, data, "Unauthorized — check your API key"),
+        _ => {
+            return plain(
+                C::BackendError,
+                s,
+                data,
+                "Unauthorized — check your API key",
+            )
+        }
     };
     agent_error(class, s, data, message_or(data, fallback), hint)
 }
@@ -685,7 +768,11 @@ fn map_429(headers: &HeaderList, eb: &ErrorBody) -> Option<ProtocolError> {
                 data,
                 "Request quota exceeded for the current window.",
             );
-            set(&mut e, "retry_after", retry.map(Value::from).unwrap_or(Value::Null));
+            set(
+                &mut e,
+                "retry_after",
+                retry.map(Value::from).unwrap_or(Value::Null),
+            );
             Some(e)
         }
         Some("rate_limit_exceeded") => Some(rate_limited(429, headers, data)),

@@ -42,7 +42,10 @@ pub enum ProviderOutcome {
     /// Status ≥ 400. `scope_report` is the §6.1 body when a report is due (provider 403 with an
     /// `insufficient_scope` Bearer challenge), to POST to
     /// `/sdk/grants/{token.grant_id}/report-scope-mismatch`.
-    Failure { error: ProtocolError, scope_report: Option<String> },
+    Failure {
+        error: ProtocolError,
+        scope_report: Option<String>,
+    },
 }
 
 fn opt_str(v: Option<&str>) -> Value {
@@ -60,7 +63,8 @@ fn provider_error(
 ) -> ProtocolError {
     let mut e = ProtocolError::new(class, code, message).with_status(status);
     e.details = details;
-    e.fields.insert("response_body".into(), Value::from(response_body));
+    e.fields
+        .insert("response_body".into(), Value::from(response_body));
     e
 }
 
@@ -116,7 +120,11 @@ pub fn classify_provider_response(
         details.insert("missing_scopes".into(), missing_json.clone());
         details.insert(
             "www_authenticate".into(),
-            if www_auth.is_empty() { Value::Null } else { Value::from(www_auth.clone()) },
+            if www_auth.is_empty() {
+                Value::Null
+            } else {
+                Value::from(www_auth.clone())
+            },
         );
         let mut error = provider_error(
             ErrorClass::ScopeReauthRequiredError,
@@ -126,11 +134,18 @@ pub fn classify_provider_response(
             &response_body,
             details,
         );
-        error.fields.insert("grant_id".into(), Value::from(token.grant_id.clone()));
-        error.fields.insert("provider_id".into(), Value::from(token.provider_id.clone()));
+        error
+            .fields
+            .insert("grant_id".into(), Value::from(token.grant_id.clone()));
+        error
+            .fields
+            .insert("provider_id".into(), Value::from(token.provider_id.clone()));
         error.fields.insert("missing_scopes".into(), missing_json);
         let report = scope_report_body(missing.as_deref(), &www_auth, ctx.url, correlation_id);
-        return ProviderOutcome::Failure { error, scope_report: Some(report) };
+        return ProviderOutcome::Failure {
+            error,
+            scope_report: Some(report),
+        };
     }
 
     if status == 403 && token.scope_mismatch {
@@ -144,10 +159,17 @@ pub fn classify_provider_response(
             &response_body,
             details,
         );
-        error.fields.insert("grant_id".into(), Value::from(token.grant_id.clone()));
-        error.fields.insert("provider_id".into(), Value::from(token.provider_id.clone()));
+        error
+            .fields
+            .insert("grant_id".into(), Value::from(token.grant_id.clone()));
+        error
+            .fields
+            .insert("provider_id".into(), Value::from(token.provider_id.clone()));
         error.fields.insert("missing_scopes".into(), Value::Null);
-        return ProviderOutcome::Failure { error, scope_report: None };
+        return ProviderOutcome::Failure {
+            error,
+            scope_report: None,
+        };
     }
 
     // RFC 6750 §3.1: a 401 carrying insufficient_scope means the token is still valid, so it
@@ -163,9 +185,16 @@ pub fn classify_provider_response(
             &response_body,
             details,
         );
-        error.fields.insert("grant_id".into(), Value::from(token.grant_id.clone()));
-        error.fields.insert("provider_id".into(), Value::from(token.provider_id.clone()));
-        return ProviderOutcome::Failure { error, scope_report: None };
+        error
+            .fields
+            .insert("grant_id".into(), Value::from(token.grant_id.clone()));
+        error
+            .fields
+            .insert("provider_id".into(), Value::from(token.provider_id.clone()));
+        return ProviderOutcome::Failure {
+            error,
+            scope_report: None,
+        };
     }
 
     let mut details = Map::new();
@@ -180,5 +209,8 @@ pub fn classify_provider_response(
         &response_body,
         details,
     );
-    ProviderOutcome::Failure { error, scope_report: None }
+    ProviderOutcome::Failure {
+        error,
+        scope_report: None,
+    }
 }

@@ -169,7 +169,11 @@ fn rate_limit_items(raw: Option<&str>) -> Vec<(&str, Vec<(&str, &str)>)> {
 
 /// Last value of `key` (a later duplicate overrides, as a dict would).
 fn param<'a>(params: &[(&str, &'a str)], key: &str) -> Option<&'a str> {
-    params.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    params
+        .iter()
+        .rev()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| *v)
 }
 
 /// §7.6: the legacy `X-RateLimit-*` triple first, else the draft-11 pair. `None` when the set is
@@ -180,7 +184,11 @@ pub fn parse_rate_limit(headers: &HeaderList, now_secs: u64) -> Option<RateLimit
     let reset = header_int(joined_header(headers, "X-RateLimit-Reset").as_deref());
     if let (Some(limit), Some(remaining), Some(reset_at)) = (limit, remaining, reset) {
         if reset_at <= MAX_RATE_LIMIT_RESET {
-            return Some(RateLimitSnapshot { limit, remaining, reset_at });
+            return Some(RateLimitSnapshot {
+                limit,
+                remaining,
+                reset_at,
+            });
         }
     }
 
@@ -204,7 +212,11 @@ pub fn parse_rate_limit(headers: &HeaderList, now_secs: u64) -> Option<RateLimit
         if reset_at > MAX_RATE_LIMIT_RESET {
             continue;
         }
-        return Some(RateLimitSnapshot { limit, remaining, reset_at });
+        return Some(RateLimitSnapshot {
+            limit,
+            remaining,
+            reset_at,
+        });
     }
     None
 }
@@ -253,7 +265,13 @@ fn parse_retry_error(v: &Value) -> Option<RetryErrorInfo> {
         Some(Value::Bool(b)) => *b,
         Some(_) => return None,
     };
-    Some(RetryErrorInfo { attempt, error, error_type, delay_s, permanent })
+    Some(RetryErrorInfo {
+        attempt,
+        error,
+        error_type,
+        delay_s,
+        permanent,
+    })
 }
 
 /// §7.7 strict parse; anything malformed (including an empty object) gives `None`.
@@ -276,7 +294,11 @@ pub fn parse_retry_info(v: &Value) -> Option<RetryInfo> {
         }
         Some(_) => return None,
     };
-    Some(RetryInfo { total_attempts, successful_attempt, errors })
+    Some(RetryInfo {
+        total_attempts,
+        successful_attempt,
+        errors,
+    })
 }
 
 impl RetryErrorInfo {
@@ -297,7 +319,10 @@ impl RetryInfo {
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("total_attempts".into(), Value::from(self.total_attempts));
-        m.insert("successful_attempt".into(), Value::from(self.successful_attempt));
+        m.insert(
+            "successful_attempt".into(),
+            Value::from(self.successful_attempt),
+        );
         m.insert(
             "errors".into(),
             Value::Array(self.errors.iter().map(RetryErrorInfo::to_json).collect()),

@@ -109,7 +109,8 @@ fn request_rule<'a>(input: &SignInput<'a>) -> Option<&'a str> {
 }
 
 /// §2.3: `METHOD\nCANONICAL_PATH\nTIMESTAMP\nNONCE\nCONTENT_HASH\nSCOPE_CONSTRAINTS`, plus
-/// `\nrequest-rule:<rule>` when a rule is set. The method is upper-cased here.
+/// `\nrequest-rule:<rule>` when a rule is set. The method is upper-cased here (ASCII only: an
+/// HTTP method is an RFC 9110 token, and the SDK refuses anything else before signing).
 pub fn string_to_sign_legacy(
     input: &SignInput,
     canonical_path: &str,
@@ -117,7 +118,7 @@ pub fn string_to_sign_legacy(
 ) -> String {
     let mut s = format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
-        input.method.to_uppercase(),
+        input.method.to_ascii_uppercase(),
         canonical_path,
         input.timestamp,
         input.nonce,

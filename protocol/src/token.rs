@@ -10,7 +10,9 @@ use crate::retry::{parse_retry_info, RetryInfo};
 /// How the credential is addressed (§3.2): exactly one mode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GrantTarget {
-    Grant { grant_id: String },
+    Grant {
+        grant_id: String,
+    },
     Provider {
         provider_id: String,
         account: Option<String>,
@@ -47,7 +49,9 @@ fn value_err(msg: &str) -> ProtocolError {
 /// §4.2 step 1: `user_token`, when given, is a non-empty string.
 pub fn validate_user_token(user_token: Option<&str>) -> Result<()> {
     match user_token {
-        Some("") => Err(value_err("user_token must be a non-empty string when provided")),
+        Some("") => Err(value_err(
+            "user_token must be a non-empty string when provided",
+        )),
         _ => Ok(()),
     }
 }
@@ -60,7 +64,9 @@ pub fn validate_user_token(user_token: Option<&str>) -> Result<()> {
 /// dropped from the body, as in Python.
 pub fn build_target(args: &TargetArgs) -> Result<GrantTarget> {
     if args.app_user_id == Some("") {
-        return Err(value_err("app_user_id must be a non-empty string when provided"));
+        return Err(value_err(
+            "app_user_id must be a non-empty string when provided",
+        ));
     }
     if args.app_user_id.is_some() && args.provider.is_none() {
         return Err(value_err(
@@ -82,7 +88,10 @@ pub fn build_target(args: &TargetArgs) -> Result<GrantTarget> {
     }
     let target = match (args.grant_id, args.provider) {
         (None, None) => {
-            return Err(ProtocolError::sdk(codes::INVALID_ARGUMENT, "Provide grant_id or provider"))
+            return Err(ProtocolError::sdk(
+                codes::INVALID_ARGUMENT,
+                "Provide grant_id or provider",
+            ))
         }
         (Some(_), Some(_)) => {
             return Err(ProtocolError::sdk(
@@ -90,7 +99,9 @@ pub fn build_target(args: &TargetArgs) -> Result<GrantTarget> {
                 "Cannot provide both grant_id and provider",
             ))
         }
-        (Some(g), None) => GrantTarget::Grant { grant_id: g.to_string() },
+        (Some(g), None) => GrantTarget::Grant {
+            grant_id: g.to_string(),
+        },
         (None, Some(p)) => GrantTarget::Provider {
             provider_id: p.to_string(),
             account: args.account.filter(|a| !a.is_empty()).map(str::to_string),
@@ -106,9 +117,14 @@ pub fn build_target(args: &TargetArgs) -> Result<GrantTarget> {
 /// non-empty (`label`, `app_user_id`; an empty `account` is simply not sent). The grant mode cannot
 /// carry them by construction; `grant_id` is sent as given (not validated as a UUID, §3.2).
 pub fn validate_target(target: &GrantTarget) -> Result<()> {
-    if let GrantTarget::Provider { label, app_user_id, .. } = target {
+    if let GrantTarget::Provider {
+        label, app_user_id, ..
+    } = target
+    {
         if app_user_id.as_deref() == Some("") {
-            return Err(value_err("app_user_id must be a non-empty string when provided"));
+            return Err(value_err(
+                "app_user_id must be a non-empty string when provided",
+            ));
         }
         if label.as_deref() == Some("") {
             return Err(value_err("label must be a non-empty string when provided"));
@@ -140,7 +156,12 @@ pub fn token_request_body(req: &TokenRequest) -> String {
                 m.insert("user_token".into(), Value::String(t.clone()));
             }
         }
-        GrantTarget::Provider { provider_id, account, label, app_user_id } => {
+        GrantTarget::Provider {
+            provider_id,
+            account,
+            label,
+            app_user_id,
+        } => {
             m.insert("provider_id".into(), Value::String(provider_id.clone()));
             m.insert("reason".into(), reason);
             m.insert("request".into(), request_object(&req.method, &req.url));
@@ -169,7 +190,9 @@ fn opt_nonempty_string(obj: &Map<String, Value>, key: &str) -> Result<Option<Str
     match obj.get(key) {
         None => Ok(None),
         Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
-        Some(_) => Err(req_err(format!("{key} must be a non-empty string when present"))),
+        Some(_) => Err(req_err(format!(
+            "{key} must be a non-empty string when present"
+        ))),
     }
 }
 
@@ -180,15 +203,28 @@ fn opt_nonempty_string(obj: &Map<String, Value>, key: &str) -> Result<Option<Str
 pub fn parse_token_request_body(body: &[u8]) -> Result<TokenRequest> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|_| req_err("token request body must be valid JSON"))?;
-    let obj = v.as_object().ok_or_else(|| req_err("token request body must be a JSON object"))?;
-    let provider_mode = match (obj.contains_key("grant_id"), obj.contains_key("provider_id")) {
+    let obj = v
+        .as_object()
+        .ok_or_else(|| req_err("token request body must be a JSON object"))?;
+    let provider_mode = match (
+        obj.contains_key("grant_id"),
+        obj.contains_key("provider_id"),
+    ) {
         (true, false) => false,
         (false, true) => true,
         (true, true) => return Err(req_err("Cannot provide both grant_id and provider_id")),
         (false, false) => return Err(req_err("Provide grant_id or provider_id")),
     };
     let allowed: &[&str] = if provider_mode {
-        &["provider_id", "reason", "request", "user_token", "app_user_id", "account", "label"]
+        &[
+            "provider_id",
+            "reason",
+            "request",
+            "user_token",
+            "app_user_id",
+            "account",
+            "label",
+        ]
     } else {
         &["grant_id", "reason", "request", "user_token"]
     };
@@ -234,7 +270,9 @@ pub fn parse_token_request_body(body: &[u8]) -> Result<TokenRequest> {
             .get("grant_id")
             .and_then(Value::as_str)
             .ok_or_else(|| req_err("grant_id must be a string"))?;
-        GrantTarget::Grant { grant_id: grant_id.to_string() }
+        GrantTarget::Grant {
+            grant_id: grant_id.to_string(),
+        }
     };
     Ok(TokenRequest {
         target,
@@ -411,7 +449,10 @@ pub fn is_uuid_any_case(s: &str) -> bool {
 /// is *some* spelling of a UUID. Separates "invalid grant_id" from "non-canonical grant_id".
 fn is_lenient_uuid(s: &str) -> bool {
     let s = s.replace("urn:", "").replace("uuid:", "");
-    let s = s.trim_start_matches('{').trim_end_matches('}').replace('-', "");
+    let s = s
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .replace('-', "");
     s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
@@ -427,7 +468,9 @@ fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         _ => 0,
     }
@@ -453,7 +496,9 @@ pub fn is_rfc3339_with_offset(s: &str) -> bool {
     if y == 0 || !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
         return false;
     }
-    let Some(time) = rest.strip_prefix('T') else { return false };
+    let Some(time) = rest.strip_prefix('T') else {
+        return false;
+    };
     if time.len() < 9 {
         return false;
     }
@@ -512,7 +557,9 @@ fn is_value_source(s: &str) -> bool {
 }
 
 fn is_forbidden_header(name: &str) -> bool {
-    FORBIDDEN_INJECTION_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+    FORBIDDEN_INJECTION_HEADERS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name))
 }
 
 /// Field-by-field contract of §3.4, in the order the Python SDK checks it (so the first failing
@@ -580,7 +627,9 @@ pub fn parse_token_response(body: &[u8]) -> Result<TokenResponse> {
 
     let grant_id = match obj.get("grant_id") {
         Some(Value::String(s)) if is_canonical_uuid(s) => s.clone(),
-        Some(Value::String(s)) if is_lenient_uuid(s) => return Err(bad(msg::GRANT_ID_NON_CANONICAL)),
+        Some(Value::String(s)) if is_lenient_uuid(s) => {
+            return Err(bad(msg::GRANT_ID_NON_CANONICAL))
+        }
         _ => return Err(bad(msg::GRANT_ID)),
     };
 
@@ -603,7 +652,9 @@ pub fn parse_token_response(body: &[u8]) -> Result<TokenResponse> {
     let injection_header = match obj.get("injection_header") {
         None => "Authorization".to_string(),
         Some(Value::String(s))
-            if s.len() <= MAX_INJECTION_HEADER_LEN && is_header_name(s) && !is_forbidden_header(s) =>
+            if s.len() <= MAX_INJECTION_HEADER_LEN
+                && is_header_name(s)
+                && !is_forbidden_header(s) =>
         {
             s.clone()
         }
@@ -650,14 +701,19 @@ pub fn parse_token_response(body: &[u8]) -> Result<TokenResponse> {
         Some(Value::Array(rules)) if rules.len() <= MAX_INJECTION_RULES => {
             let mut out = Vec::with_capacity(rules.len());
             for r in rules {
-                let rule = r.as_object().ok_or_else(|| bad(msg::ADDITIONAL_INJECTIONS))?;
+                let rule = r
+                    .as_object()
+                    .ok_or_else(|| bad(msg::ADDITIONAL_INJECTIONS))?;
                 let target = match rule.get("target").and_then(Value::as_str) {
                     Some("header") => InjectionTarget::Header,
                     Some("query_param") => InjectionTarget::QueryParam,
                     _ => return Err(bad(msg::ADDITIONAL_INJECTIONS)),
                 };
                 let key = rule.get("key").and_then(Value::as_str).unwrap_or("");
-                let source = rule.get("value_source").and_then(Value::as_str).unwrap_or("");
+                let source = rule
+                    .get("value_source")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
                 if key.len() > MAX_INJECTION_KEY_LEN
                     || !is_injection_key(key)
                     || source.len() > MAX_VALUE_SOURCE_LEN

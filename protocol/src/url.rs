@@ -90,7 +90,9 @@ fn is_ipv4(s: &str) -> bool {
     let parts: Vec<&str> = s.split('.').collect();
     parts.len() == 4
         && parts.iter().all(|p| {
-            !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit())
+            !p.is_empty()
+                && p.len() <= 3
+                && p.bytes().all(|b| b.is_ascii_digit())
                 && p.parse::<u16>().map(|n| n <= 255).unwrap_or(false)
         })
 }
@@ -169,7 +171,9 @@ pub(crate) fn parse(url: &str) -> std::result::Result<ParsedUrl<'_>, UrlError> {
     if !is_scheme(scheme) {
         return Err(UrlError::NoHost);
     }
-    let rest = url[colon + 1..].strip_prefix("//").ok_or(UrlError::NoHost)?;
+    let rest = url[colon + 1..]
+        .strip_prefix("//")
+        .ok_or(UrlError::NoHost)?;
     let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(auth_end);
     if authority.contains('\\') {
@@ -214,12 +218,24 @@ pub(crate) fn parse(url: &str) -> std::result::Result<ParsedUrl<'_>, UrlError> {
         Some(i) => (&before_frag[..i], Some(&before_frag[i + 1..])),
         None => (before_frag, None),
     };
-    Ok(ParsedUrl { scheme, userinfo, host, ipv6, port, path, query, fragment })
+    Ok(ParsedUrl {
+        scheme,
+        userinfo,
+        host,
+        ipv6,
+        port,
+        path,
+        query,
+        fragment,
+    })
 }
 
 /// §1.3 / §4.3: `localhost`, `127.0.0.1` or `::1` (case-insensitive; `[::1]` accepted too).
 pub fn is_loopback_host(host: &str) -> bool {
-    let h = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    let h = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
     LOOPBACK_HOSTS.iter().any(|l| l.eq_ignore_ascii_case(h))
 }
 
@@ -258,7 +274,10 @@ pub fn validate_base_url(s: &str) -> Result<BaseUrl> {
             "Backend URL must use https:// in production (http:// is only permitted for loopback hosts)",
         ));
     }
-    Ok(BaseUrl { url: normalized.to_string(), insecure_loopback })
+    Ok(BaseUrl {
+        url: normalized.to_string(),
+        insecure_loopback,
+    })
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -352,7 +371,13 @@ fn stays_literal(c: char) -> bool {
 /// The URL's length once percent-encoded (what the transport sends).
 pub fn encoded_len(url: &str) -> usize {
     url.chars()
-        .map(|c| if stays_literal(c) { 1 } else { 3 * c.len_utf8() })
+        .map(|c| {
+            if stays_literal(c) {
+                1
+            } else {
+                3 * c.len_utf8()
+            }
+        })
         .sum()
 }
 
@@ -458,7 +483,7 @@ pub fn set_query_param(url: &str, key: &str, value: &str) -> String {
 pub fn redact_url_for_log(url: &str) -> String {
     match parse(url) {
         Ok(p) => {
-            let (scheme, host) = (p.scheme.to_ascii_lowercase(), p.host.to_lowercase());
+            let (scheme, host) = (p.scheme.to_ascii_lowercase(), p.host.to_ascii_lowercase());
             if p.ipv6 {
                 format!("{scheme}://[{host}]")
             } else {
@@ -475,10 +500,25 @@ mod tests {
 
     #[test]
     fn ipv6_literals() {
-        for ok in ["::1", "::", "2001:db8::1", "1:2:3:4:5:6:7:8", "::ffff:127.0.0.1", "fe80::"] {
+        for ok in [
+            "::1",
+            "::",
+            "2001:db8::1",
+            "1:2:3:4:5:6:7:8",
+            "::ffff:127.0.0.1",
+            "fe80::",
+        ] {
             assert!(is_ipv6(ok), "{ok}");
         }
-        for bad in ["", ":::", "1:2:3:4:5:6:7:8:9", "1::2::3", "12345::", "g::1", "1:2:3:4:5:6:7"] {
+        for bad in [
+            "",
+            ":::",
+            "1:2:3:4:5:6:7:8:9",
+            "1::2::3",
+            "12345::",
+            "g::1",
+            "1:2:3:4:5:6:7",
+        ] {
             assert!(!is_ipv6(bad), "{bad}");
         }
     }
@@ -490,6 +530,9 @@ mod tests {
         assert_eq!(p.host, "::1");
         assert!(p.ipv6);
         assert_eq!(p.port, Some(8443));
-        assert_eq!((p.path, p.query, p.fragment), ("/a/b", Some("x=1"), Some("f")));
+        assert_eq!(
+            (p.path, p.query, p.fragment),
+            ("/a/b", Some("x=1"), Some("f"))
+        );
     }
 }

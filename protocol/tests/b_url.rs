@@ -4,15 +4,32 @@ use alter_protocol::url::*;
 use alter_protocol::ErrorClass;
 
 fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 #[test]
 fn base_url_rules() {
     let b = validate_base_url(DEFAULT_BASE_URL).unwrap();
-    assert_eq!(b, BaseUrl { url: DEFAULT_BASE_URL.into(), insecure_loopback: false });
-    assert_eq!(validate_base_url("https://b.test/prefix///").unwrap().url, "https://b.test/prefix");
-    for ok in ["http://localhost:8080", "http://127.0.0.1", "http://[::1]:9/", "HTTP://LocalHost"] {
+    assert_eq!(
+        b,
+        BaseUrl {
+            url: DEFAULT_BASE_URL.into(),
+            insecure_loopback: false
+        }
+    );
+    assert_eq!(
+        validate_base_url("https://b.test/prefix///").unwrap().url,
+        "https://b.test/prefix"
+    );
+    for ok in [
+        "http://localhost:8080",
+        "http://127.0.0.1",
+        "http://[::1]:9/",
+        "HTTP://LocalHost",
+    ] {
         let b = validate_base_url(ok).unwrap();
         assert!(b.insecure_loopback, "{ok}");
     }
@@ -44,7 +61,11 @@ fn base_url_rules() {
 #[test]
 fn path_params_templating() {
     assert_eq!(
-        apply_path_params("https://a.test/{cal}/events/{cal}", &p(&[("cal", "primary")])).unwrap(),
+        apply_path_params(
+            "https://a.test/{cal}/events/{cal}",
+            &p(&[("cal", "primary")])
+        )
+        .unwrap(),
         "https://a.test/primary/events/primary"
     );
     assert_eq!(
@@ -58,26 +79,55 @@ fn path_params_templating() {
     );
     let e = apply_path_params("https://a.test/{cal}/{id}", &p(&[("cal", "x")])).unwrap_err();
     assert_eq!(e.class, ErrorClass::AlterValueError);
-    assert_eq!(e.message, "Invalid URL template or missing path_params: 'id'");
+    assert_eq!(
+        e.message,
+        "Invalid URL template or missing path_params: 'id'"
+    );
     let e = apply_path_params("https://a.test/{{x}}", &[]).unwrap_err();
-    assert_eq!(e.message, "Invalid URL template or missing path_params: 'x'");
-    for stray in ["https://a.test/{0}", "https://a.test/x?q={", "https://a.test/}", "https://a.test/{a.b}", "https://a.test/{k:spec}"] {
+    assert_eq!(
+        e.message,
+        "Invalid URL template or missing path_params: 'x'"
+    );
+    for stray in [
+        "https://a.test/{0}",
+        "https://a.test/x?q={",
+        "https://a.test/}",
+        "https://a.test/{a.b}",
+        "https://a.test/{k:spec}",
+    ] {
         let e = apply_path_params(stray, &[]).unwrap_err();
-        assert_eq!(e.message, "Invalid URL template or missing path_params", "{stray}");
+        assert_eq!(
+            e.message, "Invalid URL template or missing path_params",
+            "{stray}"
+        );
     }
     for bad_key in ["1a", "a-b", "", "é"] {
         let e = apply_path_params("https://a.test/", &p(&[(bad_key, "v")])).unwrap_err();
-        assert!(e.message.starts_with("path_params must be a dict"), "{bad_key}");
+        assert!(
+            e.message.starts_with("path_params must be a dict"),
+            "{bad_key}"
+        );
     }
-    assert_eq!(apply_path_params("https://a.test/x", &p(&[("unused", "v")])).unwrap(), "https://a.test/x");
+    assert_eq!(
+        apply_path_params("https://a.test/x", &p(&[("unused", "v")])).unwrap(),
+        "https://a.test/x"
+    );
 }
 
 #[test]
 fn provider_url_rules() {
     for ok in [
-        "https://a.test", "https://a.test:0/x", "https://a.test:65535/x?y#z", "http://localhost:3000/x",
-        "http://LOCALHOST/", "http://127.0.0.1:1/", "http://[::1]:8080/", "https://[2001:db8::1]/",
-        "https://u:p@a.test/", "https://a.test/a b", "https://bücher.example/",
+        "https://a.test",
+        "https://a.test:0/x",
+        "https://a.test:65535/x?y#z",
+        "http://localhost:3000/x",
+        "http://LOCALHOST/",
+        "http://127.0.0.1:1/",
+        "http://[::1]:8080/",
+        "https://[2001:db8::1]/",
+        "https://u:p@a.test/",
+        "https://a.test/a b",
+        "https://bücher.example/",
     ] {
         validate_provider_url(ok).unwrap_or_else(|e| panic!("{ok}: {}", e.message));
     }
@@ -87,18 +137,42 @@ fn provider_url_rules() {
         ("a.test/x", "url must include a hostname"),
         ("https:///x", "url must include a hostname"),
         ("mailto:x@y", "url must include a hostname"),
-        ("https://a.test:65536/", "url must use a valid port (0-65535)"),
-        ("https://a.test:99999999999999/", "url must use a valid port (0-65535)"),
+        (
+            "https://a.test:65536/",
+            "url must use a valid port (0-65535)",
+        ),
+        (
+            "https://a.test:99999999999999/",
+            "url must use a valid port (0-65535)",
+        ),
         ("https://a.test:-1/", "url must use a valid port (0-65535)"),
         ("https://:99999/", "url must include a hostname"),
-        ("https://a.test:8x/", "url must be a valid absolute HTTP URL"),
+        (
+            "https://a.test:8x/",
+            "url must be a valid absolute HTTP URL",
+        ),
         ("https://a.test/\n", "url must be a valid absolute HTTP URL"),
         ("https://[zz::1]/", "url must be a valid absolute HTTP URL"),
-        ("https://a.test\\@evil.test/", "url must be a valid absolute HTTP URL"),
-        ("http://example.com/", "url must use https; http is permitted only for localhost loopback development"),
-        ("http://127.0.0.2/", "url must use https; http is permitted only for localhost loopback development"),
-        ("http://[::2]/", "url must use https; http is permitted only for localhost loopback development"),
-        ("ws://localhost/", "url must use https; http is permitted only for localhost loopback development"),
+        (
+            "https://a.test\\@evil.test/",
+            "url must be a valid absolute HTTP URL",
+        ),
+        (
+            "http://example.com/",
+            "url must use https; http is permitted only for localhost loopback development",
+        ),
+        (
+            "http://127.0.0.2/",
+            "url must use https; http is permitted only for localhost loopback development",
+        ),
+        (
+            "http://[::2]/",
+            "url must use https; http is permitted only for localhost loopback development",
+        ),
+        (
+            "ws://localhost/",
+            "url must use https; http is permitted only for localhost loopback development",
+        ),
     ];
     for (input, msg) in cases {
         let e = validate_provider_url(input).unwrap_err();
@@ -112,7 +186,14 @@ fn loopback_hosts() {
     for h in ["localhost", "LocalHost", "127.0.0.1", "::1", "[::1]"] {
         assert!(is_loopback_host(h), "{h}");
     }
-    for h in ["localhost.", "127.0.0.2", "0.0.0.0", "::2", "example.com", ""] {
+    for h in [
+        "localhost.",
+        "127.0.0.2",
+        "0.0.0.0",
+        "::2",
+        "example.com",
+        "",
+    ] {
         assert!(!is_loopback_host(h), "{h}");
     }
 }
@@ -120,14 +201,35 @@ fn loopback_hosts() {
 #[test]
 fn query_appending() {
     let q = p(&[("maxResults", "10"), ("q", "a b&c"), ("é", "~")]);
-    assert_eq!(append_query("https://a.test/x", &q), "https://a.test/x?maxResults=10&q=a+b%26c&%C3%A9=~");
+    assert_eq!(
+        append_query("https://a.test/x", &q),
+        "https://a.test/x?maxResults=10&q=a+b%26c&%C3%A9=~"
+    );
     // §14.1 decision: the URL's own query is kept.
-    assert_eq!(append_query("https://a.test/x?keep=1", &p(&[("limit", "5")])), "https://a.test/x?keep=1&limit=5");
-    assert_eq!(append_query("https://a.test/x?", &p(&[("limit", "5")])), "https://a.test/x?limit=5");
-    assert_eq!(append_query("https://a.test/x?a=1&", &p(&[("b", "")])), "https://a.test/x?a=1&b=");
-    assert_eq!(append_query("https://a.test/x#f", &p(&[("k", "v")])), "https://a.test/x?k=v#f");
-    assert_eq!(append_query("https://a.test/x?k=1", &[]), "https://a.test/x?k=1");
-    assert_eq!(set_query_param("https://a.test/x?k=1&K=2&k=3", "k", "v w"), "https://a.test/x?K=2&k=v+w");
+    assert_eq!(
+        append_query("https://a.test/x?keep=1", &p(&[("limit", "5")])),
+        "https://a.test/x?keep=1&limit=5"
+    );
+    assert_eq!(
+        append_query("https://a.test/x?", &p(&[("limit", "5")])),
+        "https://a.test/x?limit=5"
+    );
+    assert_eq!(
+        append_query("https://a.test/x?a=1&", &p(&[("b", "")])),
+        "https://a.test/x?a=1&b="
+    );
+    assert_eq!(
+        append_query("https://a.test/x#f", &p(&[("k", "v")])),
+        "https://a.test/x?k=v#f"
+    );
+    assert_eq!(
+        append_query("https://a.test/x?k=1", &[]),
+        "https://a.test/x?k=1"
+    );
+    assert_eq!(
+        set_query_param("https://a.test/x?k=1&K=2&k=3", "k", "v w"),
+        "https://a.test/x?K=2&k=v+w"
+    );
 }
 
 #[test]
@@ -138,18 +240,30 @@ fn url_length_cap() {
     let over = format!("{exact}x");
     let e = check_url_length(&over).unwrap_err();
     assert_eq!(e.class, ErrorClass::AlterValueError);
-    assert_eq!(e.message, "url with query_params must be at most 65,536 characters once percent-encoded");
+    assert_eq!(
+        e.message,
+        "url with query_params must be at most 65,536 characters once percent-encoded"
+    );
     assert_eq!(validate_provider_url(&over).unwrap_err().message, e.message);
     // Counted once percent-encoded: a non-ASCII character is 3 per UTF-8 byte, a space 3.
-    assert_eq!(encoded_len("https://a.test/é "), "https://a.test/".len() + 6 + 3);
-    let accents = format!("{base}{}", "é".repeat((MAX_PROVIDER_URL_LEN - base.len()) / 6 + 1));
+    assert_eq!(
+        encoded_len("https://a.test/é "),
+        "https://a.test/".len() + 6 + 3
+    );
+    let accents = format!(
+        "{base}{}",
+        "é".repeat((MAX_PROVIDER_URL_LEN - base.len()) / 6 + 1)
+    );
     assert!(check_url_length(&accents).is_err());
 }
 
 #[test]
 fn log_redaction() {
     let cases = [
-        ("https://user:pw@Api.Example.com:8443/hooks/SECRET?token=x#frag", "https://api.example.com"),
+        (
+            "https://user:pw@Api.Example.com:8443/hooks/SECRET?token=x#frag",
+            "https://api.example.com",
+        ),
         ("HTTP://[::1]:80/x", "http://[::1]"),
         ("https://[2001:DB8::1]/p", "https://[2001:db8::1]"),
         ("https://a.test:99999/", "<unparseable-url>"),
@@ -168,10 +282,24 @@ fn query_pairs_from_json() {
     let pairs = query_pairs(params.as_object().unwrap()).unwrap();
     assert_eq!(
         pairs,
-        p(&[("limit", "5"), ("on", "true"), ("off", "false"), ("none", ""), ("ids", "1"), ("ids", "b"), ("s", "x y")])
+        p(&[
+            ("limit", "5"),
+            ("on", "true"),
+            ("off", "false"),
+            ("none", ""),
+            ("ids", "1"),
+            ("ids", "b"),
+            ("s", "x y")
+        ])
     );
-    assert_eq!(append_query("https://a.test/", &pairs), "https://a.test/?limit=5&on=true&off=false&none=&ids=1&ids=b&s=x+y");
-    for bad in [serde_json::json!({"o": {"a": 1}}), serde_json::json!({"l": [[1]]})] {
+    assert_eq!(
+        append_query("https://a.test/", &pairs),
+        "https://a.test/?limit=5&on=true&off=false&none=&ids=1&ids=b&s=x+y"
+    );
+    for bad in [
+        serde_json::json!({"o": {"a": 1}}),
+        serde_json::json!({"l": [[1]]}),
+    ] {
         let e = query_pairs(bad.as_object().unwrap()).unwrap_err();
         assert_eq!(e.class, ErrorClass::AlterValueError);
         assert_eq!(e.message, "query_params cannot be encoded into the URL");

@@ -8,7 +8,9 @@ fn p(v: &str) -> Vec<(String, String)> {
 }
 
 fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    v.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 #[test]
@@ -34,7 +36,17 @@ fn spec_example_lowercase_scheme_bare_token() {
 
 #[test]
 fn no_params_cases() {
-    for v in ["", "   ", "Bearer", "  bearer  ", "Basic realm=\"x\"", "Bearer=x", "Bearerx error=\"y\"", "1Bearer error=x", "Bearer ,error=x"] {
+    for v in [
+        "",
+        "   ",
+        "Bearer",
+        "  bearer  ",
+        "Basic realm=\"x\"",
+        "Bearer=x",
+        "Bearerx error=\"y\"",
+        "1Bearer error=x",
+        "Bearer ,error=x",
+    ] {
         assert!(p(v).is_empty(), "{v:?} → {:?}", p(v));
     }
 }
@@ -42,13 +54,22 @@ fn no_params_cases() {
 #[test]
 fn quoted_values_unescape_and_names_lowercase() {
     assert_eq!(
-        p(r#"Bearer ERROR="insufficient_scope", Scope="a b\"c\\d", error_description = "no, really""#),
-        pairs(&[("error", "insufficient_scope"), ("scope", "a b\"c\\d"), ("error_description", "no, really")])
+        p(
+            r#"Bearer ERROR="insufficient_scope", Scope="a b\"c\\d", error_description = "no, really""#
+        ),
+        pairs(&[
+            ("error", "insufficient_scope"),
+            ("scope", "a b\"c\\d"),
+            ("error_description", "no, really")
+        ])
     );
     // Repeated name: last value wins, first position kept.
     assert_eq!(p("Bearer a=1, b=2, a=3"), pairs(&[("a", "3"), ("b", "2")]));
     // Whitespace before the separator and Unicode in values.
-    assert_eq!(p("Bearer\tscope=\"日本 é\" ,  realm=r"), pairs(&[("scope", "日本 é"), ("realm", "r")]));
+    assert_eq!(
+        p("Bearer\tscope=\"日本 é\" ,  realm=r"),
+        pairs(&[("scope", "日本 é"), ("realm", "r")])
+    );
     // No comma between params: only the first is read.
     assert_eq!(p("Bearer a=1 b=2"), pairs(&[("a", "1")]));
 }
@@ -57,12 +78,18 @@ fn quoted_values_unescape_and_names_lowercase() {
 fn unterminated_quote_falls_back_to_bare_token() {
     assert_eq!(p(r#"Bearer error="abc"#), pairs(&[("error", "\"abc")]));
     assert_eq!(p("Bearer error=\"a\\"), pairs(&[("error", "\"a\\")]));
-    assert_eq!(p("Bearer error=\"a\\\nb\", x=1"), pairs(&[("error", "\"a\\")]));
+    assert_eq!(
+        p("Bearer error=\"a\\\nb\", x=1"),
+        pairs(&[("error", "\"a\\")])
+    );
 }
 
 #[test]
 fn report_body_exact_bytes_and_order() {
-    let missing = vec!["https://www.googleapis.com/auth/calendar".to_string(), "é".to_string()];
+    let missing = vec![
+        "https://www.googleapis.com/auth/calendar".to_string(),
+        "é".to_string(),
+    ];
     let body = scope_report_body(
         Some(&missing),
         "Bearer error=\"insufficient_scope\"",
@@ -87,9 +114,14 @@ fn report_body_clamps() {
     let v: Value = serde_json::from_str(&body).unwrap();
     let ms = v["missing_scopes"].as_array().unwrap();
     assert_eq!(ms.len(), 50);
-    assert!(ms.iter().all(|s| s.as_str().unwrap().chars().count() == 256));
+    assert!(ms
+        .iter()
+        .all(|s| s.as_str().unwrap().chars().count() == 256));
     assert_eq!(ms[49].as_str().unwrap(), format!("49{}", "s".repeat(254)));
-    assert_eq!(v["raw_www_authenticate"].as_str().unwrap().chars().count(), 4096);
+    assert_eq!(
+        v["raw_www_authenticate"].as_str().unwrap().chars().count(),
+        4096
+    );
     assert_eq!(v["api_endpoint"].as_str().unwrap().chars().count(), 2048);
     assert!(body.is_ascii());
     assert_eq!(v["provider_status_code"], json!(403));
@@ -102,5 +134,7 @@ fn correlation_id_is_22_url_safe_chars() {
     assert_eq!(correlation_id(&[0u8; 16]), "AAAAAAAAAAAAAAAAAAAAAA");
     let id = correlation_id(&[0xfb; 16]);
     assert_eq!(id.len(), 22);
-    assert!(id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    assert!(id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
 }

@@ -10,7 +10,9 @@ use alter_protocol::{ErrorClass as C, ProtocolError};
 use serde_json::{json, Value};
 
 fn hdrs(h: &[(&str, &str)]) -> Vec<(String, String)> {
-    h.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    h.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// Map a JSON body in the FastAPI `detail` envelope (the emulator's default).
@@ -29,7 +31,9 @@ fn map_h(status: u16, h: &[(&str, &str)], body: &str) -> ProtocolError {
 }
 
 fn f<'a>(e: &'a ProtocolError, k: &str) -> &'a Value {
-    e.fields.get(k).unwrap_or_else(|| panic!("field {k} missing on {}", e.class.name()))
+    e.fields
+        .get(k)
+        .unwrap_or_else(|| panic!("field {k} missing on {}", e.class.name()))
 }
 
 fn check(e: &ProtocolError, class: C, code: &str, message: &str, status: u16) {
@@ -49,21 +53,40 @@ fn body_non_json_summary_keeps_no_raw_bytes() {
         json!({"message": "Backend returned a non-JSON error (HTTP 502)", "status_code": 502})
     );
     let e = map_backend_error(502, &[], b"<html>secret upstream page</html>");
-    check(&e, C::BackendError, "backend_error", "Backend returned a non-JSON error (HTTP 502)", 502);
+    check(
+        &e,
+        C::BackendError,
+        "backend_error",
+        "Backend returned a non-JSON error (HTTP 502)",
+        502,
+    );
     assert!(!format!("{:?}", e).contains("secret upstream"));
     // Empty body is non-JSON too.
     let m = parse_error_body(500, b"");
-    assert_eq!(m.get("message"), Some(&json!("Backend returned a non-JSON error (HTTP 500)")));
+    assert_eq!(
+        m.get("message"),
+        Some(&json!("Backend returned a non-JSON error (HTTP 500)"))
+    );
 }
 
 #[test]
 fn body_json_non_object_is_unknown_error() {
     for body in ["[1,2]", "\"oops\"", "42", "null", "true"] {
         let m = parse_error_body(418, body.as_bytes());
-        assert_eq!(Value::Object(m), json!({"message": "Unknown error", "status_code": 418}), "{body}");
+        assert_eq!(
+            Value::Object(m),
+            json!({"message": "Unknown error", "status_code": 418}),
+            "{body}"
+        );
     }
     let e = map_backend_error(403, &[], b"[]");
-    check(&e, C::PolicyViolationError, "policy_violation", "Unknown error", 403);
+    check(
+        &e,
+        C::PolicyViolationError,
+        "policy_violation",
+        "Unknown error",
+        403,
+    );
 }
 
 #[test]
@@ -72,15 +95,27 @@ fn body_detail_object_replaces_body() {
         409,
         br#"{"other":"dropped","detail":{"error":"x","message":"m","status_code":1}}"#,
     );
-    assert_eq!(Value::Object(m), json!({"error": "x", "message": "m", "status_code": 409}));
+    assert_eq!(
+        Value::Object(m),
+        json!({"error": "x", "message": "m", "status_code": 409})
+    );
 }
 
 #[test]
 fn body_detail_string_left_in_place() {
     let m = parse_error_body(422, br#"{"detail":"Not Found","error":"e"}"#);
-    assert_eq!(Value::Object(m), json!({"detail": "Not Found", "error": "e", "status_code": 422}));
+    assert_eq!(
+        Value::Object(m),
+        json!({"detail": "Not Found", "error": "e", "status_code": 422})
+    );
     let e = map_backend_error(422, &[], br#"{"detail":"Not Found"}"#);
-    check(&e, C::BackendError, "backend_error", "Unexpected backend error (HTTP 422)", 422);
+    check(
+        &e,
+        C::BackendError,
+        "backend_error",
+        "Unexpected backend error (HTTP 422)",
+        422,
+    );
     assert_eq!(e.details.get("detail"), Some(&json!("Not Found")));
 }
 
@@ -125,7 +160,13 @@ fn row_403_insufficient_scope() {
             "required_any_of": "true"
         }),
     );
-    check(&e, C::InsufficientScopeError, "insufficient_scope", "needs scope", 403);
+    check(
+        &e,
+        C::InsufficientScopeError,
+        "insufficient_scope",
+        "needs scope",
+        403,
+    );
     assert_eq!(f(&e, "required"), &json!(["a", "b"]));
     assert_eq!(f(&e, "granted"), &json!([]));
     assert_eq!(f(&e, "missing"), &json!(["b"]));
@@ -136,7 +177,10 @@ fn row_403_insufficient_scope() {
     assert_eq!(f(&e, "required_any_of"), &json!(false));
     assert_eq!(e.details.get("status_code"), Some(&json!(403)));
     // Fallback message; float versions rejected.
-    let e = map_top(403, json!({"error": "insufficient_scope", "scope_version": 3.0}));
+    let e = map_top(
+        403,
+        json!({"error": "insufficient_scope", "scope_version": 3.0}),
+    );
     assert_eq!(e.message, "Insufficient scope");
     assert_eq!(f(&e, "scope_version"), &Value::Null);
     assert_eq!(f(&e, "scope_version_mismatch"), &json!(false));
@@ -149,7 +193,13 @@ fn row_403_grant_expired() {
         json!({"error": "grant_expired", "provider_id": "google", "agent_id": 7,
                "details": {"expired_at": "t", "error": "nested_loses"}}),
     );
-    check(&e, C::GrantExpiredError, "grant_expired", "Grant expired per TTL policy", 403);
+    check(
+        &e,
+        C::GrantExpiredError,
+        "grant_expired",
+        "Grant expired per TTL policy",
+        403,
+    );
     assert!(e.class.is_a(C::ReAuthRequiredError));
     assert_eq!(f(&e, "provider_id"), &json!("google"));
     assert_eq!(f(&e, "agent_id"), &Value::Null);
@@ -163,7 +213,13 @@ fn row_403_grant_expired() {
 #[test]
 fn row_403_grant_revoked() {
     let e = map_detail(403, json!({"error": "grant_revoked", "grant_id": "g-1"}));
-    check(&e, C::GrantRevokedError, "grant_revoked", "Grant has been revoked. User must re-authorize.", 403);
+    check(
+        &e,
+        C::GrantRevokedError,
+        "grant_revoked",
+        "Grant has been revoked. User must re-authorize.",
+        403,
+    );
     assert_eq!(f(&e, "grant_id"), &json!("g-1"));
 }
 
@@ -174,12 +230,21 @@ fn row_403_credential_revoked() {
         json!({"error": "credential_revoked", "message": "conn revoked", "grant_id": "g",
                "provider_id": "slack", "app_user_id": ["x"]}),
     );
-    check(&e, C::CredentialRevokedError, "credential_revoked", "conn revoked", 403);
+    check(
+        &e,
+        C::CredentialRevokedError,
+        "credential_revoked",
+        "conn revoked",
+        403,
+    );
     assert_eq!(f(&e, "grant_id"), &json!("g"));
     assert_eq!(f(&e, "provider_id"), &json!("slack"));
     assert_eq!(f(&e, "app_user_id"), &Value::Null);
     let e = map_detail(403, json!({"error": "credential_revoked"}));
-    assert_eq!(e.message, "Underlying OAuth connection has been revoked. User must re-authorize.");
+    assert_eq!(
+        e.message,
+        "Underlying OAuth connection has been revoked. User must re-authorize."
+    );
 }
 
 #[test]
@@ -196,12 +261,20 @@ fn row_403_restricted_grant_requires_proxy() {
 
 #[test]
 fn row_403_grant_not_delegable() {
-    let e = map_detail(403, json!({"error": "grant_not_delegable", "detail_reason": "ceiling_off"}));
+    let e = map_detail(
+        403,
+        json!({"error": "grant_not_delegable", "detail_reason": "ceiling_off"}),
+    );
     assert_eq!(e.class, C::GrantNotDelegableError);
     assert_eq!(e.code, "grant_not_delegable");
-    assert!(e.message.starts_with("This grant is not delegable — the user must allow onward sharing"));
+    assert!(e
+        .message
+        .starts_with("This grant is not delegable — the user must allow onward sharing"));
     assert_eq!(f(&e, "detail_reason"), &json!("ceiling_off"));
-    let e = map_detail(403, json!({"error": "grant_not_delegable", "detail_reason": ""}));
+    let e = map_detail(
+        403,
+        json!({"error": "grant_not_delegable", "detail_reason": ""}),
+    );
     assert_eq!(f(&e, "detail_reason"), &Value::Null);
 }
 
@@ -212,7 +285,13 @@ fn row_403_scope_mismatch() {
         json!({"error": "scope_mismatch", "message": "drifted",
                "details": {"grant_id": "g9", "provider_id": "google", "extra": 1}}),
     );
-    check(&e, C::ScopeReauthRequiredError, "scope_mismatch", "drifted", 403);
+    check(
+        &e,
+        C::ScopeReauthRequiredError,
+        "scope_mismatch",
+        "drifted",
+        403,
+    );
     assert!(e.class.is_a(C::ProviderAPIError));
     assert!(!e.class.is_a(C::BackendError));
     assert_eq!(f(&e, "grant_id"), &json!("g9"));
@@ -226,12 +305,18 @@ fn row_403_scope_mismatch() {
     let e = map_detail(403, json!({"error": "scope_mismatch", "grant_id": "top"}));
     assert_eq!(e.message, "Grant is missing required scopes");
     assert_eq!(f(&e, "grant_id"), &Value::Null);
-    assert_eq!(Value::Object(e.details.clone()), json!({"source": "backend_flag"}));
+    assert_eq!(
+        Value::Object(e.details.clone()),
+        json!({"source": "backend_flag"})
+    );
 }
 
 #[test]
 fn row_403_step_up_required() {
-    let e = map_detail(403, json!({"error": "step_up_required", "max_session_age_seconds": 300}));
+    let e = map_detail(
+        403,
+        json!({"error": "step_up_required", "max_session_age_seconds": 300}),
+    );
     check(
         &e,
         C::StepUpRequiredError,
@@ -243,7 +328,10 @@ fn row_403_step_up_required() {
     assert_eq!(f(&e, "max_session_age_seconds"), &json!(300));
     assert_eq!(f(&e, "policy_error"), &json!("step_up_required"));
     for bad in [json!(true), json!(1.5), json!("300")] {
-        let e = map_detail(403, json!({"error": "step_up_required", "max_session_age_seconds": bad}));
+        let e = map_detail(
+            403,
+            json!({"error": "step_up_required", "max_session_age_seconds": bad}),
+        );
         assert_eq!(f(&e, "max_session_age_seconds"), &Value::Null);
     }
 }
@@ -273,7 +361,13 @@ fn row_403_other_is_policy_violation() {
     assert_eq!(e.details.get("error"), Some(&json!("agents_cannot_mint")));
     // No error at all.
     let e = map_detail(403, json!({}));
-    check(&e, C::PolicyViolationError, "policy_violation", "Access denied by policy", 403);
+    check(
+        &e,
+        C::PolicyViolationError,
+        "policy_violation",
+        "Access denied by policy",
+        403,
+    );
     assert_eq!(f(&e, "policy_error"), &Value::Null);
 }
 
@@ -281,7 +375,10 @@ fn row_403_other_is_policy_violation() {
 
 #[test]
 fn row_409_token_refresh_in_progress() {
-    let e = map_detail(409, json!({"error": "token_refresh_in_progress", "grant_id": "g"}));
+    let e = map_detail(
+        409,
+        json!({"error": "token_refresh_in_progress", "grant_id": "g"}),
+    );
     check(
         &e,
         C::TokenRefreshInProgressError,
@@ -352,12 +449,23 @@ fn row_409_no_delegated_grant() {
 
 #[test]
 fn row_409_sibling_label_conflict() {
-    let e = map_detail(409, json!({"error": "sibling_label_conflict", "message": "taken", "label": "work"}));
-    check(&e, C::SiblingLabelConflictError, "sibling_label_conflict", "taken", 409);
+    let e = map_detail(
+        409,
+        json!({"error": "sibling_label_conflict", "message": "taken", "label": "work"}),
+    );
+    check(
+        &e,
+        C::SiblingLabelConflictError,
+        "sibling_label_conflict",
+        "taken",
+        409,
+    );
     assert_eq!(f(&e, "label"), &json!("work"));
     let e = map_detail(409, json!({"error": "sibling_label_conflict", "label": 1}));
     assert_eq!(f(&e, "label"), &Value::Null);
-    assert!(e.message.starts_with("An active sibling grant with this label already exists"));
+    assert!(e
+        .message
+        .starts_with("An active sibling grant with this label already exists"));
 }
 
 #[test]
@@ -380,7 +488,10 @@ fn row_409_credential_id_required() {
         f(&e, "credentials"),
         &json!([{"credential_id": "c1", "label": "prod"}, {"credential_id": "c4", "label": "dev"}])
     );
-    let e = map_detail(409, json!({"error": "credential_id_required", "credentials": [{"id": "top", "label": "l"}]}));
+    let e = map_detail(
+        409,
+        json!({"error": "credential_id_required", "credentials": [{"id": "top", "label": "l"}]}),
+    );
     assert_eq!(f(&e, "credentials"), &json!([]));
 }
 
@@ -418,9 +529,21 @@ fn row_409_connect_config_codes() {
 #[test]
 fn row_409_other() {
     let e = map_detail(409, json!({"error": "something_else"}));
-    check(&e, C::BackendError, "something_else", "Conflict (HTTP 409)", 409);
+    check(
+        &e,
+        C::BackendError,
+        "something_else",
+        "Conflict (HTTP 409)",
+        409,
+    );
     let e = map_backend_error(409, &[], b"not json");
-    check(&e, C::BackendError, "backend_error", "Backend returned a non-JSON error (HTTP 409)", 409);
+    check(
+        &e,
+        C::BackendError,
+        "backend_error",
+        "Backend returned a non-JSON error (HTTP 409)",
+        409,
+    );
 }
 
 // ---- 410 ---------------------------------------------------------------------------------
@@ -444,7 +567,10 @@ fn row_410_any() {
 
 #[test]
 fn row_404_no_delegated_grant() {
-    let e = map_detail(404, json!({"error": "no_delegated_grant", "provider_id": "p", "agent_id": null}));
+    let e = map_detail(
+        404,
+        json!({"error": "no_delegated_grant", "provider_id": "p", "agent_id": null}),
+    );
     check(
         &e,
         C::NoDelegatedGrantError,
@@ -466,7 +592,10 @@ fn row_404_caller_agent_unresolved_and_agent_not_found() {
         "caller does not name an active managed agent for this app",
         404,
     );
-    assert_eq!(e.details.get("error"), Some(&json!("caller_agent_unresolved")));
+    assert_eq!(
+        e.details.get("error"),
+        Some(&json!("caller_agent_unresolved"))
+    );
     assert_eq!(f(&e, "hint"), &Value::Null);
     let e = map_detail(404, json!({"error": "agent_not_found"}));
     check(
@@ -497,17 +626,32 @@ fn row_404_anything_else_is_grant_not_found() {
         404,
         json!({"error": "grant_not_found", "provider_id": "google", "agent_id": "a1", "app_user_id": 5}),
     );
-    check(&e, C::GrantNotFoundError, "grant_not_found", "OAuth grant not found for the given grant_id", 404);
+    check(
+        &e,
+        C::GrantNotFoundError,
+        "grant_not_found",
+        "OAuth grant not found for the given grant_id",
+        404,
+    );
     assert_eq!(f(&e, "provider_id"), &json!("google"));
     assert_eq!(f(&e, "agent_id"), &json!("a1"));
     assert_eq!(f(&e, "app_user_id"), &Value::Null);
     let e = map_backend_error(404, &[], b"");
-    check(&e, C::GrantNotFoundError, "grant_not_found", "Backend returned a non-JSON error (HTTP 404)", 404);
+    check(
+        &e,
+        C::GrantNotFoundError,
+        "grant_not_found",
+        "Backend returned a non-JSON error (HTTP 404)",
+        404,
+    );
     // Agent.request re-raise.
     let d = as_agent_delegation_missing(e.clone());
     assert_eq!(d.class, C::AgentDelegationMissingError);
     assert!(d.class.is_a(C::GrantNotFoundError));
-    assert_eq!((d.code.as_str(), &d.message, &d.fields), (e.code.as_str(), &e.message, &e.fields));
+    assert_eq!(
+        (d.code.as_str(), &d.message, &d.fields),
+        (e.code.as_str(), &e.message, &e.fields)
+    );
     let other = map_detail(410, json!({}));
     assert_eq!(as_agent_delegation_missing(other.clone()), other);
 }
@@ -532,9 +676,18 @@ fn row_400_502_caller_agent_mismatch() {
 fn row_400_502_grant_and_credential_revoked() {
     for s in [400, 502] {
         let e = map_detail(s, json!({"error": "grant_revoked", "grant_id": "g"}));
-        check(&e, C::GrantRevokedError, "grant_revoked", "Grant has been revoked. User must re-authorize.", s);
+        check(
+            &e,
+            C::GrantRevokedError,
+            "grant_revoked",
+            "Grant has been revoked. User must re-authorize.",
+            s,
+        );
         assert_eq!(f(&e, "grant_id"), &json!("g"));
-        let e = map_detail(s, json!({"error": "credential_revoked", "provider_id": "p"}));
+        let e = map_detail(
+            s,
+            json!({"error": "credential_revoked", "provider_id": "p"}),
+        );
         assert_eq!(e.class, C::CredentialRevokedError);
         assert_eq!(f(&e, "provider_id"), &json!("p"));
         assert_eq!(e.status, Some(s));
@@ -571,17 +724,35 @@ fn row_400_502_other() {
 #[test]
 fn row_401_jwt_validation_error() {
     let e = map_detail(401, json!({"error": "jwt_validation_error"}));
-    check(&e, C::ReAuthRequiredError, "jwt_validation_error", "user_token validation failed", 401);
+    check(
+        &e,
+        C::ReAuthRequiredError,
+        "jwt_validation_error",
+        "user_token validation failed",
+        401,
+    );
 }
 
 #[test]
 fn row_401_key_codes() {
     let rows = [
         ("invalid_key", C::InvalidKeyError, "Invalid API key"),
-        ("key_revoked", C::KeyRevokedError, "API key has been revoked"),
+        (
+            "key_revoked",
+            C::KeyRevokedError,
+            "API key has been revoked",
+        ),
         ("key_expired", C::KeyExpiredError, "API key has expired"),
-        ("key_rotated_grace_expired", C::KeyRotationExpiredError, "API key rotation grace period has expired"),
-        ("key_not_active", C::KeyInactiveError, "API key is not active"),
+        (
+            "key_rotated_grace_expired",
+            C::KeyRotationExpiredError,
+            "API key rotation grace period has expired",
+        ),
+        (
+            "key_not_active",
+            C::KeyInactiveError,
+            "API key is not active",
+        ),
     ];
     for (code, class, msg) in rows {
         let e = map_detail(401, json!({"error": code, "hint": "make a new key"}));
@@ -596,9 +767,18 @@ fn row_401_key_codes() {
 #[test]
 fn row_401_agent_inactive_and_revoked() {
     let e = map_detail(401, json!({"error": "agent_inactive", "hint": "resume it"}));
-    check(&e, C::AgentInactiveError, "agent_inactive", "Agent is inactive", 401);
+    check(
+        &e,
+        C::AgentInactiveError,
+        "agent_inactive",
+        "Agent is inactive",
+        401,
+    );
     assert_eq!(f(&e, "hint"), &json!("resume it"));
-    let e = map_detail(401, json!({"error": "agent_revoked", "message": "gone", "hint": 3}));
+    let e = map_detail(
+        401,
+        json!({"error": "agent_revoked", "message": "gone", "hint": 3}),
+    );
     check(&e, C::AgentRevokedError, "agent_revoked", "gone", 401);
     assert_eq!(f(&e, "hint"), &Value::Null);
 }
@@ -606,7 +786,13 @@ fn row_401_agent_inactive_and_revoked() {
 #[test]
 fn row_401_other() {
     let e = map_detail(401, json!({"error": "invalid_signature"}));
-    check(&e, C::BackendError, "invalid_signature", "Unauthorized — check your API key", 401);
+    check(
+        &e,
+        C::BackendError,
+        "invalid_signature",
+        "Unauthorized — check your API key",
+        401,
+    );
 }
 
 // ---- 429 rows ----------------------------------------------------------------------------
@@ -614,8 +800,17 @@ fn row_401_other() {
 #[test]
 fn row_429_non_json() {
     let e = map_h(429, &[("retry-after", " 0042 ")], "<html>Too Many</html>");
-    check(&e, C::RateLimitError, "rate_limited", NON_JSON_RATE_LIMIT_MESSAGE, 429);
-    assert_eq!(Value::Object(e.details.clone()), json!({"status_code": 429}));
+    check(
+        &e,
+        C::RateLimitError,
+        "rate_limited",
+        NON_JSON_RATE_LIMIT_MESSAGE,
+        429,
+    );
+    assert_eq!(
+        Value::Object(e.details.clone()),
+        json!({"status_code": 429})
+    );
     assert_eq!(f(&e, "retry_after"), &json!(42));
     assert_eq!(f(&e, "scope"), &Value::Null);
     assert_eq!(f(&e, "limit"), &Value::Null);
@@ -629,13 +824,31 @@ fn row_429_non_json() {
 
 #[test]
 fn row_429_quota_exceeded() {
-    let e = map_h(429, &[("Retry-After", "2600000")], r#"{"detail":{"error":"quota_exceeded","retry_after":5}}"#);
-    check(&e, C::QuotaExceededError, "quota_exceeded", "Request quota exceeded for the current window.", 429);
+    let e = map_h(
+        429,
+        &[("Retry-After", "2600000")],
+        r#"{"detail":{"error":"quota_exceeded","retry_after":5}}"#,
+    );
+    check(
+        &e,
+        C::QuotaExceededError,
+        "quota_exceeded",
+        "Request quota exceeded for the current window.",
+        429,
+    );
     assert_eq!(f(&e, "retry_after"), &json!(2_600_000));
     // Body fallback, clamp 31 days.
-    let e = map_h(429, &[], r#"{"error":"quota_exceeded","retry_after":99999999.0}"#);
+    let e = map_h(
+        429,
+        &[],
+        r#"{"error":"quota_exceeded","retry_after":99999999.0}"#,
+    );
     assert_eq!(f(&e, "retry_after"), &json!(2_678_400));
-    let e = map_h(429, &[("Retry-After", "soon")], r#"{"error":"quota_exceeded","retry_after":true}"#);
+    let e = map_h(
+        429,
+        &[("Retry-After", "soon")],
+        r#"{"error":"quota_exceeded","retry_after":true}"#,
+    );
     assert_eq!(f(&e, "retry_after"), &Value::Null);
 }
 
@@ -646,7 +859,13 @@ fn row_429_rate_limit_exceeded() {
         &[("Retry-After", "7")],
         r#"{"detail":{"error":"rate_limit_exceeded","message":"slow down","retry_after":30,"scope":"api_key","limit":60,"window_seconds":60.0}}"#,
     );
-    check(&e, C::RateLimitError, "rate_limit_exceeded", "slow down", 429);
+    check(
+        &e,
+        C::RateLimitError,
+        "rate_limit_exceeded",
+        "slow down",
+        429,
+    );
     assert_eq!(f(&e, "retry_after"), &json!(7));
     assert_eq!(f(&e, "scope"), &json!("api_key"));
     assert_eq!(f(&e, "limit"), &json!(60));
@@ -656,7 +875,10 @@ fn row_429_rate_limit_exceeded() {
         &[],
         r#"{"error":"rate_limit_exceeded","retry_after":7200,"scope":5,"limit":true,"window_seconds":-1}"#,
     );
-    assert_eq!(e.message, "Rate limit exceeded — retry after the window resets.");
+    assert_eq!(
+        e.message,
+        "Rate limit exceeded — retry after the window resets."
+    );
     assert_eq!(f(&e, "retry_after"), &json!(3600));
     assert_eq!(f(&e, "scope"), &Value::Null);
     assert_eq!(f(&e, "limit"), &Value::Null);
@@ -665,8 +887,18 @@ fn row_429_rate_limit_exceeded() {
 
 #[test]
 fn row_429_other_falls_through_to_catch_all() {
-    let e = map_h(429, &[("Retry-After", "5")], r#"{"error":"billing_quota_exceeded"}"#);
-    check(&e, C::BackendError, "billing_quota_exceeded", "Unexpected backend error (HTTP 429)", 429);
+    let e = map_h(
+        429,
+        &[("Retry-After", "5")],
+        r#"{"error":"billing_quota_exceeded"}"#,
+    );
+    check(
+        &e,
+        C::BackendError,
+        "billing_quota_exceeded",
+        "Unexpected backend error (HTTP 429)",
+        429,
+    );
     assert!(e.fields.is_empty());
     // A JSON 429 carrying blocked_destination reaches the catch-all's typed row.
     let e = map_h(429, &[], r#"{"error":"blocked_destination"}"#);
@@ -677,7 +909,11 @@ fn row_429_other_falls_through_to_catch_all() {
 
 #[test]
 fn row_500_503_caller_agent_resolution_error() {
-    let e = map_h(503, &[("Retry-After", "2")], r#"{"detail":{"error":"caller_agent_resolution_error"}}"#);
+    let e = map_h(
+        503,
+        &[("Retry-After", "2")],
+        r#"{"detail":{"error":"caller_agent_resolution_error"}}"#,
+    );
     check(
         &e,
         C::CallerAgentResolutionError,
@@ -691,18 +927,44 @@ fn row_500_503_caller_agent_resolution_error() {
 #[test]
 fn row_500_503_app_not_found_for_key() {
     let e = map_h(500, &[], r#"{"error":"app_not_found_for_key"}"#);
-    check(&e, C::KeyAppNotFoundError, "app_not_found_for_key", "App not found for API key", 500);
+    check(
+        &e,
+        C::KeyAppNotFoundError,
+        "app_not_found_for_key",
+        "App not found for API key",
+        500,
+    );
     assert!(!e.details.contains_key("retry_after_seconds"));
 }
 
 #[test]
 fn row_500_503_other() {
-    let e = map_h(503, &[("Retry-After", "86400")], r#"{"error":"maintenance"}"#);
-    check(&e, C::BackendError, "maintenance", "Backend unavailable (HTTP 503)", 503);
+    let e = map_h(
+        503,
+        &[("Retry-After", "86400")],
+        r#"{"error":"maintenance"}"#,
+    );
+    check(
+        &e,
+        C::BackendError,
+        "maintenance",
+        "Backend unavailable (HTTP 503)",
+        503,
+    );
     assert_eq!(e.details.get("retry_after_seconds"), Some(&json!(3600)));
     // The body's retry_after is not a source for this hint.
-    let e = map_h(500, &[("Retry-After", "Wed, 21 Oct 2026 07:28:00 GMT")], r#"{"retry_after":5}"#);
-    check(&e, C::BackendError, "backend_error", "Backend unavailable (HTTP 500)", 500);
+    let e = map_h(
+        500,
+        &[("Retry-After", "Wed, 21 Oct 2026 07:28:00 GMT")],
+        r#"{"retry_after":5}"#,
+    );
+    check(
+        &e,
+        C::BackendError,
+        "backend_error",
+        "Backend unavailable (HTTP 500)",
+        500,
+    );
     assert!(!e.details.contains_key("retry_after_seconds"));
     let e = map_h(503, &[("Retry-After", "3")], "<html>");
     assert_eq!(e.message, "Backend returned a non-JSON error (HTTP 503)");
@@ -718,7 +980,13 @@ fn row_other_blocked_destination() {
         &[("x-request-id", "req-123")],
         r#"{"detail":{"error":"blocked_destination","message":"internal detail"}}"#,
     );
-    check(&e, C::BlockedDestinationError, "blocked_destination", BLOCKED_DESTINATION_MESSAGE, 422);
+    check(
+        &e,
+        C::BlockedDestinationError,
+        "blocked_destination",
+        BLOCKED_DESTINATION_MESSAGE,
+        422,
+    );
     assert_eq!(e.details.get("request_id"), Some(&json!("req-123")));
     let e = map_h(504, &[], r#"{"error":"blocked_destination"}"#);
     assert_eq!(e.class, C::BlockedDestinationError);
@@ -740,7 +1008,13 @@ fn row_other_secret_template_mismatch() {
 #[test]
 fn row_other_anything_else() {
     let e = map_detail(422, json!({"error": "query_too_long"}));
-    check(&e, C::BackendError, "query_too_long", "Unexpected backend error (HTTP 422)", 422);
+    check(
+        &e,
+        C::BackendError,
+        "query_too_long",
+        "Unexpected backend error (HTTP 422)",
+        422,
+    );
     assert_eq!(e.details.get("error"), Some(&json!("query_too_long")));
     let e = map_detail(504, json!({"message": "gateway timeout"}));
     check(&e, C::BackendError, "backend_error", "gateway timeout", 504);
@@ -754,17 +1028,39 @@ fn agents(status: u16, h: &[(&str, &str)], body: &str) -> ProtocolError {
 
 #[test]
 fn agents_code_table_regardless_of_status() {
-    let e = agents(400, &[], r#"{"detail":{"error":"agent_name_exists","message":"dup","hint":""}}"#);
+    let e = agents(
+        400,
+        &[],
+        r#"{"detail":{"error":"agent_name_exists","message":"dup","hint":""}}"#,
+    );
     check(&e, C::AgentNameExistsError, "agent_name_exists", "dup", 400);
     assert_eq!(f(&e, "hint"), &json!(""));
     let e = agents(404, &[], r#"{"error":"caller_agent_unresolved"}"#);
-    check(&e, C::AgentNotFoundError, "agent_not_found", "Backend error 404", 404);
+    check(
+        &e,
+        C::AgentNotFoundError,
+        "agent_not_found",
+        "Backend error 404",
+        404,
+    );
     let e = agents(401, &[], r#"{"error":"key_revoked","hint":"rotate"}"#);
-    check(&e, C::KeyRevokedError, "key_revoked", "Backend error 401", 401);
+    check(
+        &e,
+        C::KeyRevokedError,
+        "key_revoked",
+        "Backend error 401",
+        401,
+    );
     assert_eq!(f(&e, "hint"), &json!("rotate"));
     for (code, class) in [
-        ("idempotency_key_body_mismatch", C::IdempotencyKeyBodyMismatchError),
-        ("agent_cannot_mint_subagents", C::AgentCannotMintSubagentsError),
+        (
+            "idempotency_key_body_mismatch",
+            C::IdempotencyKeyBodyMismatchError,
+        ),
+        (
+            "agent_cannot_mint_subagents",
+            C::AgentCannotMintSubagentsError,
+        ),
         ("last_active_key", C::LastActiveKeyError),
         ("agent_key_limit_reached", C::AgentKeyLimitError),
         ("me_requires_agent_key", C::MeRequiresAgentKeyError),
@@ -778,36 +1074,100 @@ fn agents_code_table_regardless_of_status() {
 #[test]
 fn agents_status_aware_rows() {
     let e = agents(409, &[], r#"{"error":"key_revoked"}"#);
-    check(&e, C::KeyAlreadyRevokedError, "key_revoked", "Backend error 409", 409);
-    let e = agents(409, &[], r#"{"error":"agent_concurrent_update","message":"stale"}"#);
-    check(&e, C::AgentConcurrentUpdateError, "agent_concurrent_update", "stale", 409);
+    check(
+        &e,
+        C::KeyAlreadyRevokedError,
+        "key_revoked",
+        "Backend error 409",
+        409,
+    );
+    let e = agents(
+        409,
+        &[],
+        r#"{"error":"agent_concurrent_update","message":"stale"}"#,
+    );
+    check(
+        &e,
+        C::AgentConcurrentUpdateError,
+        "agent_concurrent_update",
+        "stale",
+        409,
+    );
     let e = agents(400, &[], r#"{"error":"agent_concurrent_update"}"#);
-    check(&e, C::BackendError, "agent_concurrent_update", "Backend error 400", 400);
+    check(
+        &e,
+        C::BackendError,
+        "agent_concurrent_update",
+        "Backend error 400",
+        400,
+    );
 }
 
 #[test]
 fn agents_cross_cutting_and_fallbacks() {
-    let e = agents(403, &[], r#"{"detail":{"error":"insufficient_scope","missing":["agents:write"]}}"#);
+    let e = agents(
+        403,
+        &[],
+        r#"{"detail":{"error":"insufficient_scope","missing":["agents:write"]}}"#,
+    );
     assert_eq!(e.class, C::InsufficientScopeError);
     assert_eq!(f(&e, "missing"), &json!(["agents:write"]));
     let e = agents(429, &[("Retry-After", "9")], "busy");
-    check(&e, C::RateLimitError, "rate_limited", NON_JSON_RATE_LIMIT_MESSAGE, 429);
+    check(
+        &e,
+        C::RateLimitError,
+        "rate_limited",
+        NON_JSON_RATE_LIMIT_MESSAGE,
+        429,
+    );
     assert_eq!(f(&e, "retry_after"), &json!(9));
-    let e = agents(400, &[("Retry-After", "9")], r#"{"error":"rate_limit_exceeded","limit":10}"#);
-    check(&e, C::RateLimitError, "rate_limit_exceeded", "Rate limit exceeded — retry after the window resets.", 400);
+    let e = agents(
+        400,
+        &[("Retry-After", "9")],
+        r#"{"error":"rate_limit_exceeded","limit":10}"#,
+    );
+    check(
+        &e,
+        C::RateLimitError,
+        "rate_limit_exceeded",
+        "Rate limit exceeded — retry after the window resets.",
+        400,
+    );
     assert_eq!(f(&e, "retry_after"), &json!(9));
     assert_eq!(f(&e, "limit"), &json!(10));
     // Grant/policy codes are not mapped here.
     let e = agents(403, &[], r#"{"error":"grant_revoked"}"#);
-    check(&e, C::BackendError, "grant_revoked", "Backend error 403", 403);
+    check(
+        &e,
+        C::BackendError,
+        "grant_revoked",
+        "Backend error 403",
+        403,
+    );
     // Non-JSON / non-object: {} + status_code.
     let e = agents(502, &[], "<html>");
-    check(&e, C::BackendError, "backend_error", "Backend error 502", 502);
-    assert_eq!(Value::Object(e.details.clone()), json!({"status_code": 502}));
+    check(
+        &e,
+        C::BackendError,
+        "backend_error",
+        "Backend error 502",
+        502,
+    );
+    assert_eq!(
+        Value::Object(e.details.clone()),
+        json!({"status_code": 502})
+    );
     let e = agents(418, &[], "[1]");
-    assert_eq!(Value::Object(e.details.clone()), json!({"status_code": 418}));
+    assert_eq!(
+        Value::Object(e.details.clone()),
+        json!({"status_code": 418})
+    );
     // 500/503 retry hint, then the code table.
-    let e = agents(503, &[("Retry-After", "4")], r#"{"error":"caller_agent_resolution_error"}"#);
+    let e = agents(
+        503,
+        &[("Retry-After", "4")],
+        r#"{"error":"caller_agent_resolution_error"}"#,
+    );
     assert_eq!(e.class, C::CallerAgentResolutionError);
     assert_eq!(e.details.get("retry_after_seconds"), Some(&json!(4)));
 }
@@ -841,7 +1201,11 @@ fn proxy_other_goes_to_canonical_with_status_code() {
     assert_eq!(e.class, C::GrantNotFoundError);
     assert_eq!(e.details.get("status_code"), Some(&json!(404)));
     // scope_mismatch's canonical details carry no status_code; the proxy mapper adds it.
-    let e = map_proxy_error(403, &[], br#"{"detail":{"error":"scope_mismatch","details":{"grant_id":"g"}}}"#);
+    let e = map_proxy_error(
+        403,
+        &[],
+        br#"{"detail":{"error":"scope_mismatch","details":{"grant_id":"g"}}}"#,
+    );
     assert_eq!(e.class, C::ScopeReauthRequiredError);
     assert_eq!(e.details.get("status_code"), Some(&json!(403)));
     assert_eq!(e.details.get("source"), Some(&json!("backend_flag")));
@@ -856,7 +1220,10 @@ fn proxy_other_goes_to_canonical_with_status_code() {
 
 #[test]
 fn network_and_timeout_errors() {
-    let e = network_error("Failed to reach Alter Vault backend: refused", Some("https://b.example"));
+    let e = network_error(
+        "Failed to reach Alter Vault backend: refused",
+        Some("https://b.example"),
+    );
     assert_eq!(e.class, C::NetworkError);
     assert_eq!(e.code, "network_error");
     assert_eq!(e.details.get("base_url"), Some(&json!("https://b.example")));

@@ -2,32 +2,80 @@
 //! headers and body bytes; deep nesting, huge numbers, wrong types) and keep their invariants.
 
 use alter_protocol::challenge::{parse_bearer_challenge, scope_report_body};
-use alter_protocol::mapping::{map_agents_error, map_backend_error, map_proxy_error, parse_error_body};
+use alter_protocol::mapping::{
+    map_agents_error, map_backend_error, map_proxy_error, parse_error_body,
+};
 use alter_protocol::provider::{classify_provider_response, ProviderErrorContext, ProviderOutcome};
-use alter_protocol::retry::{parse_rate_limit, parse_retry_after, parse_retry_info, RATE_LIMIT_RETRY_CEILING};
+use alter_protocol::retry::{
+    parse_rate_limit, parse_retry_after, parse_retry_info, RATE_LIMIT_RETRY_CEILING,
+};
 use alter_protocol::token::TokenResponse;
 use alter_protocol::ErrorClass;
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
 
 const HEADER_NAMES: &[&str] = &[
-    "Retry-After", "retry-after", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
-    "RateLimit-Policy", "RateLimit", "WWW-Authenticate", "X-Request-ID", "Content-Type",
+    "Retry-After",
+    "retry-after",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "RateLimit-Policy",
+    "RateLimit",
+    "WWW-Authenticate",
+    "X-Request-ID",
+    "Content-Type",
 ];
 
 const KEYS: &[&str] = &[
-    "error", "message", "detail", "details", "status_code", "retry_after", "scope", "limit",
-    "window_seconds", "required", "granted", "missing", "scope_version", "candidates", "grant_id",
-    "label", "credentials", "id", "hint", "max_session_age_seconds", "provider_id",
-    "account_was_provided", "total_attempts", "successful_attempt", "errors", "attempt",
-    "error_type", "delay_s", "permanent", "detail_reason",
+    "error",
+    "message",
+    "detail",
+    "details",
+    "status_code",
+    "retry_after",
+    "scope",
+    "limit",
+    "window_seconds",
+    "required",
+    "granted",
+    "missing",
+    "scope_version",
+    "candidates",
+    "grant_id",
+    "label",
+    "credentials",
+    "id",
+    "hint",
+    "max_session_age_seconds",
+    "provider_id",
+    "account_was_provided",
+    "total_attempts",
+    "successful_attempt",
+    "errors",
+    "attempt",
+    "error_type",
+    "delay_s",
+    "permanent",
+    "detail_reason",
 ];
 
 const CODES: &[&str] = &[
-    "insufficient_scope", "grant_expired", "scope_mismatch", "ambiguous_grant",
-    "credential_id_required", "rate_limit_exceeded", "quota_exceeded", "blocked_destination",
-    "step_up_required", "key_revoked", "agent_concurrent_update", "approval_denied",
-    "no_delegated_grant", "caller_agent_unresolved", "secret_template_mismatch",
+    "insufficient_scope",
+    "grant_expired",
+    "scope_mismatch",
+    "ambiguous_grant",
+    "credential_id_required",
+    "rate_limit_exceeded",
+    "quota_exceeded",
+    "blocked_destination",
+    "step_up_required",
+    "key_revoked",
+    "agent_concurrent_update",
+    "approval_denied",
+    "no_delegated_grant",
+    "caller_agent_unresolved",
+    "secret_template_mismatch",
 ];
 
 fn leaf() -> impl Strategy<Value = Value> {
@@ -65,8 +113,12 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
         hostile_json().prop_map(|v| v.to_string().into_bytes()),
         hostile_json().prop_map(|v| serde_json::json!({"detail": v}).to_string().into_bytes()),
         (1usize..3000).prop_map(|n| format!("{}{}", "[".repeat(n), "]".repeat(n)).into_bytes()),
-        (1usize..3000).prop_map(|n| format!("{}1{}", "{\"detail\":".repeat(n), "}".repeat(n)).into_bytes()),
-        "[0-9]{1,400}".prop_map(|s| format!("{{\"error\":\"rate_limit_exceeded\",\"retry_after\":{s},\"limit\":{s}e99}}").into_bytes()),
+        (1usize..3000)
+            .prop_map(|n| format!("{}1{}", "{\"detail\":".repeat(n), "}".repeat(n)).into_bytes()),
+        "[0-9]{1,400}".prop_map(|s| format!(
+            "{{\"error\":\"rate_limit_exceeded\",\"retry_after\":{s},\"limit\":{s}e99}}"
+        )
+        .into_bytes()),
     ]
 }
 
@@ -82,7 +134,13 @@ fn header_value() -> impl Strategy<Value = String> {
 
 fn headers() -> impl Strategy<Value = Vec<(String, String)>> {
     prop::collection::vec(
-        (prop_oneof![prop::sample::select(HEADER_NAMES).prop_map(str::to_string), "[A-Za-z-]{1,12}"], header_value()),
+        (
+            prop_oneof![
+                prop::sample::select(HEADER_NAMES).prop_map(str::to_string),
+                "[A-Za-z-]{1,12}"
+            ],
+            header_value(),
+        ),
         0..8,
     )
 }

@@ -38,7 +38,10 @@ pub const GRANT: &str = "3f2c1a9e-8b7d-4c6e-9f01-23456789abcd";
 
 /// A token response built from the example with `patch` merged over it (null values delete keys
 /// only when `remove` lists them).
-pub fn token_with(patch: Value, remove: &[&str]) -> Result<TokenResponse, alter_protocol::ProtocolError> {
+pub fn token_with(
+    patch: Value,
+    remove: &[&str],
+) -> Result<TokenResponse, alter_protocol::ProtocolError> {
     let mut base: Value = serde_json::from_str(EXAMPLE_TOKEN_RESPONSE).unwrap();
     let obj = base.as_object_mut().unwrap();
     for r in remove {
@@ -57,5 +60,8 @@ pub fn token(patch: Value) -> TokenResponse {
 }
 
 pub fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }

@@ -134,12 +134,7 @@ pub fn classify_provider_response(
             &response_body,
             details,
         );
-        error
-            .fields
-            .insert("grant_id".into(), Value::from(token.grant_id.clone()));
-        error
-            .fields
-            .insert("provider_id".into(), Value::from(token.provider_id.clone()));
+        attach_grant(&mut error, token);
         error.fields.insert("missing_scopes".into(), missing_json);
         let report = scope_report_body(missing.as_deref(), &www_auth, ctx.url, correlation_id);
         return ProviderOutcome::Failure {
@@ -159,12 +154,7 @@ pub fn classify_provider_response(
             &response_body,
             details,
         );
-        error
-            .fields
-            .insert("grant_id".into(), Value::from(token.grant_id.clone()));
-        error
-            .fields
-            .insert("provider_id".into(), Value::from(token.provider_id.clone()));
+        attach_grant(&mut error, token);
         error.fields.insert("missing_scopes".into(), Value::Null);
         return ProviderOutcome::Failure {
             error,
@@ -185,12 +175,7 @@ pub fn classify_provider_response(
             &response_body,
             details,
         );
-        error
-            .fields
-            .insert("grant_id".into(), Value::from(token.grant_id.clone()));
-        error
-            .fields
-            .insert("provider_id".into(), Value::from(token.provider_id.clone()));
+        attach_grant(&mut error, token);
         return ProviderOutcome::Failure {
             error,
             scope_report: None,
@@ -213,4 +198,14 @@ pub fn classify_provider_response(
         error,
         scope_report: None,
     }
+}
+
+/// The resolved grant and provider (from the token response) that every scope/auth failure names.
+fn attach_grant(error: &mut ProtocolError, token: &TokenResponse) {
+    error
+        .fields
+        .insert("grant_id".into(), Value::from(token.grant_id.clone()));
+    error
+        .fields
+        .insert("provider_id".into(), Value::from(token.provider_id.clone()));
 }

@@ -275,15 +275,15 @@ class ClientBase {
       if (call.signal && call.signal.aborted && e === call.signal.reason) throw e;
       throw wrapInternal(e);
     }
-    if (!result || typeof result !== "object" || result.response === null || typeof result.response !== "object") {
+    // [response, retryInfo JSON text | null, audit promise]; the audit promise already reached
+    // state.audits through onAudit.
+    const response = Array.isArray(result) ? result[0] : null;
+    if (response === null || typeof response !== "object") {
       throw wrapInternal(new TypeError("core returned no response"));
     }
-    if (result.audit && typeof result.audit.then === "function") {
-      track(state.audits, Promise.resolve(result.audit).then(() => {}, () => {}));
-    }
-    const response = result.response;
+    const retryInfo = typeof result[1] === "string" ? JSON.parse(result[1]) : null;
     Object.defineProperty(response, "retryInfo", {
-      value: RetryInfo.from(result.retryInfo), enumerable: true, configurable: true, writable: false,
+      value: RetryInfo.from(retryInfo), enumerable: true, configurable: true, writable: false,
     });
     return response;
   }

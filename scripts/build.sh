@@ -80,10 +80,10 @@ PKG="$ROOT/dist/pkg"
 rm -rf "$PKG"
 mkdir -p "$PKG/dist"
 cp -R pkg-template/. "$PKG/"
-# F2's JS layer; js/errors.js is not copied as such: it ships as the wasm-bindgen snippet, and
-# dist/errors.js (below) re-exports that one copy.
+# F2's JS layer; js/errors.js and js/io.js are not copied as such: they ship as wasm-bindgen snippets (errors.js also
+# via dist/errors.js, below, which re-exports that one copy).
 if [ -d js ]; then
-  (cd js && find . -type f ! -name errors.js ! -name '*.test.*' ! -path './test/*' -print0) |
+  (cd js && find . -type f ! -name errors.js ! -name io.js ! -name '*.test.*' ! -path './test/*' -print0) |
     while IFS= read -r -d '' f; do mkdir -p "$PKG/dist/$(dirname "$f")"; cp "js/$f" "$PKG/dist/$f"; done
 fi
 cp "$BG/$CRATE.js" "$BG/$CRATE.d.ts" "$PKG/dist/"

@@ -11,7 +11,6 @@ use alter_protocol::token::TokenResponse;
 use alter_protocol::url::redact_url_for_log;
 use js_sys::Promise;
 use std::rc::Rc;
-use web_sys::Response;
 
 const AUDIT_PATH: &str = "/sdk/oauth/audit/api-call";
 /// §6.1: the report is best-effort with a hard 2 s timeout.
@@ -37,46 +36,66 @@ pub struct AuditJob {
     pub constraints: Constraints,
 }
 
+/// The audit capture limit (§5.3), also the largest body `js/io.js` reads before handing the
+/// Response back.
+pub const CAPTURE_LIMIT: usize = audit::AUDIT_BODY_CAPTURE_LIMIT;
+
+/// The provider body as the audit row and the error details get it (§5.3 capture rules).
+pub enum ProviderBody {
+    /// Read already: the body itself, or the placeholder `capture_response_body` passes through.
+    Read(Vec<u8>),
+    /// To be read from a clone the caller never sees ([`transport::capture`]).
+    Capture(Promise),
+}
+
+impl ProviderBody {
+    /// What the transport gave for a response: the body it read on the way, a capture of a
+    /// clone, or neither when the declared length is over the limit (only the length matters).
+    pub fn of(method: &str, head: &mut transport::ProviderHead) -> ProviderBody {
+        if let Some(b) = head.body.take() {
+            return ProviderBody::Read(b);
+        }
+        if let Some(p) = head.capture.take() {
+            return ProviderBody::Capture(p);
+        }
+        ProviderBody::Read(
+            crate::plan::known_oversize_body(method, head.status, &head.headers)
+                .unwrap_or_else(|| b"<response body unavailable>".to_vec()),
+        )
+    }
+
+    /// The bytes for the row: a capture that did not complete within the time it was given
+    /// becomes a placeholder. The texts mirror alter_protocol::audit::capture_response_body.
+    pub async fn read(self, timeout_ms: f64) -> Vec<u8> {
+        let p = match self {
+            ProviderBody::Read(b) => return b,
+            ProviderBody::Capture(p) => p,
+        };
+        match transport::capture(p).await {
+            Some(b) if b.total <= CAPTURE_LIMIT => b.head,
+            // Only the length of an oversize body matters; it was not kept.
+            Some(b) => format!("<response too large: {} bytes>", b.total).into_bytes(),
+            None => format!(
+                "<response body unavailable: not complete within {} ms>",
+                timeout_ms as u64
+            )
+            .into_bytes(),
+        }
+    }
+}
+
 /// What the provider attempt produced.
 pub enum Observed {
-    /// Status and headers, body already read (error responses).
-    Read {
+    /// A response: status, headers and its body (read or still to capture).
+    Response {
         status: u16,
         headers: Vec<(String, String)>,
-        body: Vec<u8>,
-    },
-    /// Status and headers; the body is read here from a clone the caller never sees.
-    Clone {
-        status: u16,
-        headers: Vec<(String, String)>,
-        response: Option<Response>,
+        body: ProviderBody,
     },
     Timeout {
         after_ms: u64,
     },
     NetworkFailure,
-}
-
-/// The provider body as the audit row and the error details need it (§5.3 capture rules), read
-/// from a clone with [`transport::read_body_capped`]: the body itself when within the capture
-/// limit, else a placeholder that `capture_response_body` passes through unchanged.
-pub async fn read_provider_body(response: Option<&Response>, timeout_ms: f64) -> Vec<u8> {
-    let limit = audit::AUDIT_BODY_CAPTURE_LIMIT;
-    let read = match response {
-        Some(r) => transport::read_body_capped(r, limit, timeout_ms).await,
-        None => None,
-    };
-    match read {
-        Some(b) if b.total <= limit => b.head,
-        // Only the length of an oversize body matters; it was not kept. The text mirrors
-        // alter_protocol::audit::capture_response_body (§5.3).
-        Some(b) => format!("<response too large: {} bytes>", b.total).into_bytes(),
-        None => format!(
-            "<response body unavailable: not complete within {} ms>",
-            timeout_ms as u64
-        )
-        .into_bytes(),
-    }
 }
 
 /// Schedules the audit POST in the background and returns its (tracked) Promise.
@@ -94,22 +113,13 @@ async fn send_row(inner: &Inner, job: AuditJob, observed: Observed) {
     let mut headers: Vec<(String, String)> = Vec::new();
     let mut body: Vec<u8> = Vec::new();
     let kind = match observed {
-        Observed::Read {
+        Observed::Response {
             status,
             headers: h,
             body: b,
         } => {
             headers = h;
-            body = b;
-            Kind::Response(status)
-        }
-        Observed::Clone {
-            status,
-            headers: h,
-            response,
-        } => {
-            headers = h;
-            body = read_provider_body(response.as_ref(), inner.timeout_ms).await;
+            body = b.read(inner.timeout_ms).await;
             Kind::Response(status)
         }
         Observed::Timeout { after_ms } => Kind::Timeout(after_ms),

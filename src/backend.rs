@@ -6,7 +6,7 @@ use crate::error::Failure;
 use crate::js;
 use crate::plan::{self, ActorHeaders, BackendRequestParts};
 use crate::retry;
-use crate::transport::{self, Deadline, TransportError};
+use crate::transport::{self, TransportError};
 use alter_protocol::{context, mapping, signing, HeaderList, ProtocolError, Result};
 use js_sys::{Object, Promise};
 use std::rc::Rc;
@@ -71,11 +71,8 @@ impl Constraints {
     }
 }
 
-pub struct BackendReply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
+/// A backend answer (status, headers, whole body).
+pub use crate::transport::Reply as BackendReply;
 
 /// Signs and sends one backend request and reads the whole reply. The response hooks (actor id,
 /// rate limit, deprecation) run before the status is looked at (§3.3 step 1). Transport failures
@@ -209,33 +206,35 @@ async fn send_once(
         &nonce,
     );
     let url = format!("{}{}", inner.base_url, call.path);
-    let deadline = Deadline::start(budget_ms, call.signal.as_ref())
-        .map_err(|e| failure(inner, e, call.timeout_ms))?;
-    let fetch = call.fetch.as_ref().or(inner.fetch.as_ref());
-    let head = transport::send(
-        fetch,
-        &url,
-        &call.method,
-        &headers,
-        call.body.as_deref(),
-        &deadline,
-    )
+    if let Some(sig) = &call.signal {
+        if sig.aborted() {
+            return Err(Failure::Js(sig.reason()));
+        }
+    }
+    let reply = transport::backend(&transport::Outgoing {
+        fetch: call.fetch.as_ref().or(inner.fetch.as_ref()),
+        url: &url,
+        method: &call.method,
+        headers: &headers,
+        // Our bodies are ASCII JSON; anything else would go as bytes.
+        body: match call.body.as_deref() {
+            None => transport::Body::None,
+            Some(b) => match std::str::from_utf8(b) {
+                Ok(t) => transport::Body::Text(t),
+                Err(_) => transport::Body::Bytes(b),
+            },
+        },
+        timeout_ms: budget_ms,
+        signal: call.signal.as_ref(),
+    })
     .await
     .map_err(|e| failure(inner, e, call.timeout_ms))?;
     let used_override = call
         .actor
         .as_ref()
         .is_some_and(|a| a.caller_override.is_some());
-    inner.observe_backend(&head.headers, call.read_actor, used_override);
-    let body = transport::read_body(&head.response, &deadline)
-        .await
-        .map_err(|e| failure(inner, e, call.timeout_ms))?;
-    drop(deadline);
-    Ok(BackendReply {
-        status: head.status,
-        headers: head.headers,
-        body,
-    })
+    inner.observe_backend(&reply.headers, call.read_actor, used_override);
+    Ok(reply)
 }
 
 fn failure(inner: &Inner, e: TransportError, timeout_ms: f64) -> Failure {

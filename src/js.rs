@@ -1,17 +1,35 @@
-//! Direct bindings to the JS globals the SDK uses. Only globals every target runtime has (Node 20+,
-//! Deno, workerd): `fetch`, `setTimeout`/`clearTimeout`, `crypto.getRandomValues`,
-//! `AbortSignal.any`, never `window`. Every binding that can throw is `catch`, so a JS exception
+//! Direct bindings to the JS the SDK uses: the exchange helper of `js/io.js` (which calls `fetch`)
+//! and globals every target runtime has (Node 20+, Deno, workerd): `setTimeout`/`clearTimeout`,
+//! `crypto.getRandomValues`, never `window`. Every binding that can throw is `catch`, so a JS exception
 //! never unwinds through Rust frames.
 
-use js_sys::{Array, Function, Promise};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// One HTTP exchange and the audit capture of a clone: see js/io.js and crate::transport.
+#[wasm_bindgen(module = "/js/io.js")]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn exchange(
+        fetch: &JsValue,
+        url: &str,
+        method: &str,
+        headers: &str,
+        body_kind: u32,
+        body_text: &str,
+        body_bytes: &[u8],
+        timeout_ms: f64,
+        signal: &JsValue,
+        mode: u32,
+        capture_limit: f64,
+        shadow_url: &str,
+    ) -> Result<Promise, JsValue>;
+}
+
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(catch, js_name = fetch)]
-    fn global_fetch(input: &str, init: &web_sys::RequestInit) -> Result<Promise, JsValue>;
-
     #[wasm_bindgen(catch, js_name = setTimeout)]
     fn set_timeout(handler: &Function, ms: f64) -> Result<JsValue, JsValue>;
 
@@ -20,24 +38,6 @@ extern "C" {
 
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     fn get_random_values(buf: &mut [u8]) -> Result<JsValue, JsValue>;
-
-    #[wasm_bindgen(catch, js_namespace = AbortSignal, js_name = any)]
-    fn abort_signal_any(signals: &Array) -> Result<web_sys::AbortSignal, JsValue>;
-}
-
-/// Calls `fetch(url, init)`: the user-supplied fetch when there is one, else the global.
-pub fn fetch(
-    custom: Option<&Function>,
-    url: &str,
-    init: &web_sys::RequestInit,
-) -> Result<Promise, JsValue> {
-    match custom {
-        Some(f) => {
-            let v = f.call2(&JsValue::UNDEFINED, &JsValue::from_str(url), init)?;
-            Ok(Promise::resolve(&v))
-        }
-        None => global_fetch(url, init),
-    }
 }
 
 /// Largest delay setTimeout honours (larger values fire at once in Node).
@@ -59,21 +59,32 @@ pub fn clear_timer(id: &JsValue) {
     }
 }
 
-/// 16 bytes from the platform CSPRNG. There is no fallback: without a secure source the request
-/// is refused.
-pub fn random16() -> Option<[u8; 16]> {
-    let mut b = [0u8; 16];
-    get_random_values(&mut b).ok()?;
-    Some(b)
+/// Bytes drawn from the CSPRNG per `crypto.getRandomValues` call (64 nonces). Nonces and
+/// correlation ids are public values, so keeping the unused rest in linear memory reveals nothing.
+const POOL_BYTES: usize = 1024;
+
+thread_local! {
+    /// CSPRNG output not used yet, consumed from the end; refilled when it runs out.
+    static POOL: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// `AbortSignal.any(signals)`, or `None` where the runtime lacks it.
-pub fn any_signal(signals: &[&web_sys::AbortSignal]) -> Option<web_sys::AbortSignal> {
-    let arr = Array::new();
-    for s in signals {
-        arr.push(s);
-    }
-    abort_signal_any(&arr).ok()
+/// 16 bytes from the platform CSPRNG (through a small pool: one crossing per 64 calls). There is
+/// no fallback: without a secure source the request is refused.
+pub fn random16() -> Option<[u8; 16]> {
+    POOL.with(|pool| {
+        let mut pool = pool.try_borrow_mut().ok()?;
+        if pool.len() < 16 {
+            let mut fresh = vec![0u8; POOL_BYTES];
+            get_random_values(&mut fresh).ok()?;
+            *pool = fresh;
+        }
+        let at = pool.len() - 16;
+        let mut b = [0u8; 16];
+        b.copy_from_slice(pool.get(at..)?);
+        // The bytes handed out leave the pool, so none is handed out twice.
+        pool.truncate(at);
+        Some(b)
+    })
 }
 
 /// Milliseconds since the epoch.
@@ -97,18 +108,4 @@ pub fn method(obj: &JsValue, key: &str) -> Option<Function> {
         .ok()?
         .dyn_into::<Function>()
         .ok()
-}
-
-thread_local! {
-    /// One do-nothing rejection handler for the whole instance (never freed, so never leaked
-    /// per call).
-    static IGNORE: wasm_bindgen::closure::Closure<dyn FnMut(JsValue)> =
-        wasm_bindgen::closure::Closure::new(|_: JsValue| {});
-}
-
-/// Lets a promise settle on its own, its rejection handled (no unhandled-rejection report).
-pub fn detach(p: &Promise) {
-    IGNORE.with(|f| {
-        let _ = p.catch(f);
-    });
 }

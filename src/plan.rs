@@ -277,6 +277,31 @@ pub fn truncate_chars(s: &str, n: usize) -> &str {
     }
 }
 
+/// The header block separator of `js/io.js` (no header name or value contains a line feed).
+const SEP: char = '\n';
+
+/// "name\nvalue\n…" for `js/io.js`.
+pub fn header_block(headers: &[(String, String)]) -> String {
+    let mut s = String::with_capacity(headers.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
+    for (k, v) in headers {
+        s.push_str(k);
+        s.push(SEP);
+        s.push_str(v);
+        s.push(SEP);
+    }
+    s
+}
+
+/// The response headers from a block (lower-case names, as fetch gives them).
+pub fn parse_header_block(block: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut parts = block.split(SEP);
+    while let (Some(k), Some(v)) = (parts.next(), parts.next()) {
+        out.push((k.to_string(), v.to_string()));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -519,5 +544,16 @@ mod tests {
     fn truncation_respects_chars() {
         assert_eq!(truncate_chars("añb", 2), "añ");
         assert_eq!(truncate_chars("ab", 5), "ab");
+    }
+
+    #[test]
+    fn header_blocks_round_trip() {
+        let h = vec![
+            ("a".to_string(), "1".to_string()),
+            ("b".to_string(), String::new()),
+        ];
+        assert_eq!(header_block(&h), "a\n1\nb\n\n");
+        assert_eq!(parse_header_block(&header_block(&h)), h);
+        assert!(parse_header_block("").is_empty());
     }
 }

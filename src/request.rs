@@ -9,15 +9,15 @@ use crate::error::Failure;
 use crate::js;
 use crate::plan;
 use crate::retry;
-use crate::transport::{self, Deadline, TransportError};
+use crate::transport::{self, TransportError};
 use alter_protocol::error::codes;
 use alter_protocol::provider::{self, ProviderErrorContext, ProviderOutcome};
 use alter_protocol::token::{self, GrantTarget, TokenRequest};
 use alter_protocol::{challenge, context, inject, mapping, url, ProtocolError, Result};
-use js_sys::{Function, Object, Promise};
+use js_sys::{Function, Promise};
 use serde_json::Value;
 use std::rc::Rc;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
@@ -264,38 +264,45 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
         send_headers.push(("Content-Type".into(), "application/json".into()));
     }
     let body = match (&p.json, &p.raw) {
-        (Some((_, bytes)), _) => Some(bytes.as_slice()),
-        (None, Some(b)) => Some(b.as_slice()),
-        (None, None) => None,
+        (Some((_, bytes)), _) => match std::str::from_utf8(bytes) {
+            Ok(t) => transport::Body::Text(t),
+            Err(_) => transport::Body::Bytes(bytes),
+        },
+        (None, Some(b)) => transport::Body::Bytes(b),
+        (None, None) => transport::Body::None,
     };
 
     // §4.4: the provider call. Caller headers and body as given, no redirects followed.
-    let started = js::now_ms();
-    let deadline = match Deadline::start(inner.timeout_ms, p.signal.as_ref()) {
-        Ok(d) => d,
-        // Aborted before the provider was contacted: no attempt, so no audit row (§5.1).
-        Err(TransportError::Aborted(reason)) => return Err(Failure::Js(reason)),
-        Err(_) => {
-            return Err(ProtocolError::sdk(
-                codes::NETWORK_ERROR,
-                "could not start the provider call",
-            )
-            .into())
+    if let Some(sig) = &p.signal {
+        if sig.aborted() {
+            // Aborted before the provider was contacted: no attempt, so no audit row (§5.1).
+            return Err(Failure::Js(sig.reason()));
         }
+    }
+    // A credential injected as a query parameter is in the URL fetch records as `response.url`:
+    // that Response goes back to the caller, so its `url` then shows the caller's URL instead.
+    let query_injected = injected.url != p.url_with_query;
+    let shadow_url = if query_injected {
+        p.url_with_query.as_str()
+    } else {
+        ""
     };
-    let sent = transport::send(
-        p.fetch.as_ref(),
-        &injected.url,
-        &p.method,
-        &send_headers,
-        body,
-        &deadline,
+    let started = js::now_ms();
+    let sent = transport::provider(
+        &transport::Outgoing {
+            fetch: p.fetch.as_ref(),
+            url: &injected.url,
+            method: &p.method,
+            headers: &send_headers,
+            body,
+            timeout_ms: inner.timeout_ms,
+            signal: p.signal.as_ref(),
+        },
+        audit::CAPTURE_LIMIT,
+        shadow_url,
     )
     .await;
     drop(send_headers);
-    // A credential injected as a query parameter is in the URL fetch records as `response.url`:
-    // that Response goes back to the caller, so its `url` is then shadowed (see result_object).
-    let query_injected = injected.url != p.url_with_query;
     drop(injected.url);
     let elapsed = js::now_ms() - started;
     let latency_ms = if elapsed.is_finite() && elapsed > 0.0 {
@@ -335,7 +342,6 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
     let head = match sent {
         Ok(h) => h,
         Err(err) => {
-            drop(deadline);
             // §4.6: transport failure → audit row with status 0, then the error.
             return Err(match err {
                 TransportError::Timeout => {
@@ -358,40 +364,25 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
     };
 
     let status = head.status;
+    let mut head = head;
+    let body = audit::ProviderBody::of(&p.method, &mut head);
     if status < 400 {
-        // Success (§4.6): the Response goes back untouched; the audit reads a clone. The timer is
-        // cleared so it cannot cut the caller's own body read.
-        drop(deadline);
-        let observed = match plan::known_oversize_body(&p.method, status, &head.headers) {
-            // A body known to exceed the capture limit is not teed at all: the row only needs its
-            // length, and a clone would make the caller's stream buffer while ours is read.
-            Some(marker) => Observed::Read {
+        // Success (§4.6): the Response goes back to the caller; the audit row reads the body the
+        // transport read on the way, or a clone (crate::transport::provider).
+        let audit = audit::schedule(
+            inner,
+            job(token),
+            Observed::Response {
                 status,
                 headers: head.headers,
-                body: marker,
+                body,
             },
-            None => {
-                let clone = head.response.clone().ok();
-                Observed::Clone {
-                    status,
-                    headers: head.headers,
-                    response: clone,
-                }
-            }
-        };
-        let audit = audit::schedule(inner, job(token), observed);
-        return Ok(result_object(
-            &head.response,
-            retry_text.as_deref(),
-            &audit,
-            query_injected.then_some(p.url_with_query.as_str()),
-        ));
+        );
+        return Ok(result_object(&head.response, retry_text.as_deref(), &audit));
     }
 
-    // status >= 400: read the body (from a clone, in case the outcome is not an error after all).
-    drop(deadline);
-    let clone = head.response.clone().ok();
-    let body = audit::read_provider_body(clone.as_ref(), inner.timeout_ms).await;
+    // status >= 400: the body decides the outcome (it may not be an error after all).
+    let body = body.read(inner.timeout_ms).await;
     let correlation = js::random16()
         .map(|r| challenge::correlation_id(&r))
         .unwrap_or_default();
@@ -409,38 +400,22 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
         &correlation,
     );
     let grant_id = token.grant_id.clone();
+    let observed = Observed::Response {
+        status,
+        headers: head.headers,
+        body: audit::ProviderBody::Read(body),
+    };
     match outcome {
         ProviderOutcome::Success => {
-            let audit = audit::schedule(
-                inner,
-                job(token),
-                Observed::Read {
-                    status,
-                    headers: head.headers,
-                    body,
-                },
-            );
-            Ok(result_object(
-                &head.response,
-                retry_text.as_deref(),
-                &audit,
-                query_injected.then_some(p.url_with_query.as_str()),
-            ))
+            let audit = audit::schedule(inner, job(token), observed);
+            Ok(result_object(&head.response, retry_text.as_deref(), &audit))
         }
         ProviderOutcome::Failure {
             error,
             scope_report,
         } => {
             // The audit is scheduled first, then the report, then the error is raised (§4.6).
-            let _ = audit::schedule(
-                inner,
-                job(token),
-                Observed::Read {
-                    status,
-                    headers: head.headers,
-                    body,
-                },
-            );
+            let _ = audit::schedule(inner, job(token), observed);
             if let Some(report) = scope_report {
                 let _ = audit::schedule_scope_report(
                     inner,
@@ -456,29 +431,8 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
     }
 }
 
-/// `{response, retryInfo, audit}`.
-fn result_object(
-    response: &web_sys::Response,
-    retry_info: Option<&str>,
-    audit: &Promise,
-    shadow_url: Option<&str>,
-) -> JsValue {
-    if let Some(u) = shadow_url {
-        // An own, read-only `url` (the caller's URL, without the injected query credential) in
-        // front of the prototype getter, so neither `response.url` nor `util.inspect(response)`
-        // reveals the credential.
-        let desc = Object::new();
-        convert::set(&desc, "value", &JsValue::from_str(u));
-        convert::set(&desc, "enumerable", &JsValue::FALSE);
-        convert::set(&desc, "configurable", &JsValue::FALSE);
-        convert::set(&desc, "writable", &JsValue::FALSE);
-        let target: &Object = response.unchecked_ref();
-        let _ = js_sys::Reflect::define_property(target, &JsValue::from_str("url"), &desc);
-    }
-    let o = Object::new();
-    convert::set(&o, "response", response);
-    let retry = retry_info.map(convert::json_to_js).unwrap_or(JsValue::NULL);
-    convert::set(&o, "retryInfo", &retry);
-    convert::set(&o, "audit", audit);
-    o.into()
+/// `[response, retryInfoJson | null, audit]` (one array: fewer crossings than an object).
+fn result_object(response: &web_sys::Response, retry_info: Option<&str>, audit: &Promise) -> JsValue {
+    let retry = retry_info.map(JsValue::from_str).unwrap_or(JsValue::NULL);
+    js_sys::Array::of3(response, &retry, audit).into()
 }

@@ -154,9 +154,13 @@ pub async fn handle(
         }
         _ => {}
     }
+    // The query is echoed, except the value of a parameter that carried the credential: like a
+    // real provider, the mock never sends a credential back.
     let mut q = Map::new();
     for (k, val) in &query {
-        q.insert(k.clone(), Value::from(val.clone()));
+        let carried = locations.iter().any(|l| l.strip_prefix("query:") == Some(k.as_str()));
+        let shown = if carried { "<credential>".to_string() } else { val.clone() };
+        q.insert(k.clone(), Value::from(shown));
     }
     let answer = serde_json::json!({
         "provider": provider,

@@ -116,7 +116,7 @@ test("the credential never appears in errors, logs, audit rows or reachable obje
     for (const t of texts) assertClean(secrets, t, `${e.name}`);
   }
   // The Response wrapper the caller gets, and the client object itself.
-  for (const t of reachableStrings(ok)) assertClean(secrets, t, "the returned Response");
+  for (const t of reachableStrings(ok)) assertClean(secrets, t, "the returned Response: " + t.slice(0, 300));
   assertClean(secrets, inspect(ok, { showHidden: true, depth: 10 }), "inspect(Response)");
   const fromClient = reachableStrings(c);
   // The walk does reach the client's hidden state (its symbol-keyed state holds the base URL).

@@ -40,6 +40,11 @@ fn prop(v: &JsValue, k: &str) -> JsValue {
     Reflect::get(v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// Element `i` of the array `request()` resolves to: [response, retryInfo JSON | null, audit].
+fn nth(v: &JsValue, i: u32) -> JsValue {
+    Reflect::get_u32(v, i).unwrap_or(JsValue::UNDEFINED)
+}
+
 fn prop_str(v: &JsValue, k: &str) -> Option<String> {
     prop(v, k).as_string()
 }
@@ -79,15 +84,17 @@ fn assert_alter_error(e: &JsValue, class: &str, code: &str) {
 }
 
 /// A scripted fetch: `routes` is a list of {match, status, headers, body, hang}; every call is
-/// recorded in `f.calls` (url, method, the raw header pairs as sent, body text, redirect).
+/// recorded in `f.calls` (url, method, the header pairs as sent (in order, from the object or the
+/// pairs fetch was given), body text, redirect).
 fn fake_fetch(routes: Value) -> JsValue {
     let factory = Function::new_with_args(
         "routes",
         r#"
         const calls = [];
         const f = async (url, init) => {
-          const body = init.body ? new TextDecoder().decode(init.body) : null;
-          const rec = { url, method: init.method, headers: init.headers, body, redirect: init.redirect };
+          const body = init.body == null ? null : typeof init.body === "string" ? init.body : new TextDecoder().decode(init.body);
+          const headers = Array.isArray(init.headers) ? init.headers : Object.entries(init.headers);
+          const rec = { url, method: init.method, headers, body, redirect: init.redirect };
           calls.push(rec);
           const route = routes.find((r) => url.includes(r.match));
           if (!route) throw new TypeError("fetch failed");
@@ -395,8 +402,8 @@ async fn bad_input_is_rejected_before_any_fetch() {
 }
 
 /// One whole request(): token call signed and verifiable, credential injected only into the
-/// provider call, the provider's Response returned as the same object, the audit row sent, the
-/// actor id cached from the token response and used (V2) on the audit call.
+/// provider call, the provider's Response (no declared length) returned as the same object, the
+/// audit row sent, the actor id cached from the token response and used (V2) on the audit call.
 #[wasm_bindgen_test]
 async fn request_round_trip() {
     let fetch = fake_fetch(serde_json::json!([
@@ -415,18 +422,19 @@ async fn request_round_trip() {
     let out = settle(c.request(js(call)))
         .await
         .unwrap_or_else(|e| panic!("request failed: {:?}", prop_str(&e, "message")));
-    let response = prop(&out, "response");
+    let response = nth(&out, 0);
     let log = calls(&fetch);
     assert_eq!(log.length(), 2, "token + provider before the audit runs");
     let provider_call = log.get(1);
     assert!(
         Object::is(&response, &prop(&provider_call, "response")),
-        "the provider Response must be returned as is"
+        "a provider Response without a declared length must be returned as is"
     );
-    assert_eq!(to_json(&prop(&out, "retryInfo"))["total_attempts"], 2);
+    let retry: Value = serde_json::from_str(&nth(&out, 1).as_string().expect("retry json")).unwrap();
+    assert_eq!(retry["total_attempts"], 2);
     assert_eq!(to_json(&c.last_retry_info())["successful_attempt"], 2);
     assert_eq!(c.actor_id().as_deref(), Some(ACTOR));
-    let audit = prop(&out, "audit");
+    let audit = nth(&out, 2);
     assert!(audit.is_instance_of::<Promise>());
     assert_eq!(c.pending_audits().length(), 1);
     wait_audits(&c).await;
@@ -771,7 +779,7 @@ async fn response_hooks_and_on_audit() {
         let out = settle(c.request(js(call.clone()))).await.expect("request");
         wait_audits(&c).await;
         assert!(
-            Object::is(&prop(&out, "audit"), &seen.get(seen.length() - 1)),
+            Object::is(&nth(&out, 2), &seen.get(seen.length() - 1)),
             "onAudit got the same Promise"
         );
     }
@@ -819,6 +827,54 @@ fn loopback_http_warns_once() {
     assert_eq!(lines.as_array().map(Vec::len), Some(1), "{lines}");
 }
 
+/// A body with a declared length within the capture limit is read once, by the transport: the
+/// caller gets a Response rebuilt around those bytes (same status, status text, headers, body and
+/// url; no clone made) and the audit row gets the same bytes. An error status with such a body
+/// is classified from it too.
+#[wasm_bindgen_test]
+async fn small_declared_body_is_read_once() {
+    let fetch = fake_fetch(serde_json::json!([
+        token_route(serde_json::json!({})),
+        audit_route(),
+        {"match": "api.example.com/err", "bigBody": 40, "status": 500, "headers": {"content-length": "40"}},
+        {"match": "api.example.com/small", "bigBody": 12, "status": 201,
+         "headers": {"content-length": "12", "x-provider": "yes", "content-type": "text/plain"}},
+    ]));
+    let c = client(serde_json::json!({}), &fetch);
+    let call = serde_json::json!({"method": "POST", "url": "https://api.example.com/small", "grantId": GRANT, "json": "{}"});
+    let out = settle(c.request(js(call))).await.expect("small");
+    let response: web_sys::Response = nth(&out, 0).unchecked_into();
+    let log = calls(&fetch);
+    let original = prop(&log.get(1), "response");
+    assert!(!Object::is(&response, &original), "rebuilt around the bytes read");
+    assert_eq!(prop(&log.get(1), "clones").as_f64(), Some(0.0), "no tee");
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers().get("x-provider").unwrap().as_deref(), Some("yes"));
+    assert_eq!(response.headers().get("content-length").unwrap().as_deref(), Some("12"));
+    assert_eq!(prop_str(&response, "url"), prop_str(&original, "url"));
+    let text = JsFuture::from(response.text().unwrap()).await.unwrap();
+    assert_eq!(text.as_string().as_deref(), Some("xxxxxxxxxxxx"));
+    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/err", "grantId": GRANT});
+    let e = settle(c.request(js(call))).await.err().expect("500");
+    assert_alter_error(&e, "ProviderAPIError", "provider_error");
+    assert_eq!(prop_str(&e, "responseBody").as_deref(), Some("x".repeat(40).as_str()));
+    wait_audits(&c).await;
+    let log = to_json(&calls(&fetch));
+    let rows: Vec<Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["url"].as_str().is_some_and(|u| u.ends_with("/api-call")))
+        .map(|c| serde_json::from_str(c["body"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    let small = rows.iter().find(|r| r["url"] == "https://api.example.com/small").expect("small row");
+    assert_eq!(small["response_body"], "xxxxxxxxxxxx");
+    assert_eq!(small["response_status"], 201);
+    let err = rows.iter().find(|r| r["url"] == "https://api.example.com/err").expect("err row");
+    assert_eq!(err["response_body"], "x".repeat(40));
+}
+
 /// §5.3 capture rules on the success path, where the audit reads a clone: an oversize body is
 /// reported by length (and the caller still gets all of it); a body that never ends does not hold
 /// the audit forever.
@@ -834,7 +890,7 @@ async fn audit_capture_of_large_and_endless_bodies() {
     ]));
     let c = client(serde_json::json!({"timeoutMs": 200}), &fetch);
     async fn body_len(out: &JsValue) -> Option<usize> {
-        let r = prop(out, "response");
+        let r = nth(out, 0);
         let text = JsFuture::from(r.unchecked_ref::<web_sys::Response>().text().ok()?)
             .await
             .ok()?;

@@ -91,7 +91,8 @@ export class WasmClient {
     const response = new Response(JSON.stringify(echo), { status: 200, headers: { "content-type": "application/json" } });
     const retryInfo = call.url.includes("retry") ? { total_attempts: 2, successful_attempt: 2, errors: [{ attempt: 1, error: "x", error_type: "T", delay_s: 0.5 }] } : null;
     this._lastRetry = retryInfo;
-    return { response, retryInfo, audit };
+    // The core's result shape: [response, retryInfo JSON text | null, audit promise].
+    return [response, retryInfo === null ? null : JSON.stringify(retryInfo), audit];
   }
 
   actorId() {

@@ -1,0 +1,286 @@
+// The wasm core's I/O, one call per HTTP exchange (imported by src/js.rs as a wasm-bindgen
+// snippet; not part of the public API).
+//
+// Why in JS: every JS↔wasm crossing costs, and an exchange driven from Rust took ~100 of them
+// (RequestInit fields, one Array per header, a header iterator, body reads, timers, signals). Here
+// the core passes one header block and gets one back; the timer, the AbortController and the body
+// read stay on this side. The protocol decisions stay in Rust: which headers, which body, how long,
+// what the answer means. Nothing here throws: every outcome is a resolved array (see `exchange`).
+
+/** Header block separator: header names and values can never contain a line feed. */
+const SEP = "\n";
+
+/** Outcome kinds (first element of the result array); mirrored in src/transport.rs. */
+const OK = 0;
+const TIMEOUT = 1;
+const ABORTED = 2;
+const NETWORK = 3;
+
+/** Exchange modes; mirrored in src/transport.rs. */
+const MODE_BACKEND = 0;
+
+/** Statuses whose responses carry no body (a Response cannot be built with one). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * The header block as fetch `headers`: a plain object (Node's fetch builds a Request from one
+ * faster than from pairs), or pairs when a name repeats exactly (an object would keep only one).
+ */
+function headerInit(block) {
+  const obj = {};
+  if (block === "") return obj;
+  const parts = block.split(SEP);
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const k = parts[i];
+    // A repeated name, or one an object would not keep in place (integer-like keys go first).
+    if (Object.prototype.hasOwnProperty.call(obj, k) || k === "__proto__" || /^\d+$/.test(k)) return pairs(parts);
+    obj[k] = parts[i + 1];
+  }
+  return obj;
+}
+
+function pairs(parts) {
+  const out = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) out.push([parts[i], parts[i + 1]]);
+  return out;
+}
+
+function headerBlock(headers) {
+  let s = "";
+  for (const [k, v] of headers) s += k + SEP + v + SEP;
+  return s;
+}
+
+/** `err.message` plus `err.cause.message`/`code` (undici puts the reason there), ≤ 300 chars. */
+function errorText(err) {
+  let text = "";
+  try {
+    if (err !== null && typeof err === "object") {
+      if (typeof err.message === "string") text = err.message;
+      const cause = err.cause;
+      if (cause !== null && typeof cause === "object") {
+        const m = typeof cause.message === "string" && cause.message ? cause.message
+          : typeof cause.code === "string" ? cause.code : "";
+        if (m) text = text ? `${text} (${m})` : m;
+      }
+    } else if (typeof err === "string") {
+      text = err;
+    }
+  } catch {
+    // a hostile error object: no text
+  }
+  if (!text) text = "fetch failed";
+  return text.length > 300 ? text.slice(0, 300) : text;
+}
+
+/**
+ * The body length as the response declares it (0 for HEAD and null-body statuses), or -1 when it
+ * is not known in advance (no or bad Content-Length, or a content coding: the decoded length is
+ * then unknown).
+ */
+function declaredLength(response, method, status) {
+  if (method === "HEAD" || NULL_BODY.has(status)) return 0;
+  const h = response.headers;
+  const enc = h.get("content-encoding");
+  if (enc !== null && enc.trim().toLowerCase() !== "identity") return -1;
+  const cl = h.get("content-length");
+  if (cl === null || !/^\s*\d+\s*$/.test(cl)) return -1;
+  return Number(cl);
+}
+
+/**
+ * A Response equal to `original` (status, statusText, headers, body, url, type, redirected) around
+ * body bytes already read. `url` is the caller-visible URL (`shadowUrl` when the credential was
+ * injected into the query, else the original's).
+ */
+function rebuild(original, bytes, shadowUrl) {
+  const status = original.status;
+  const body = NULL_BODY.has(status) ? null : bytes;
+  const r = new Response(body, { status, statusText: original.statusText, headers: original.headers });
+  const props = {
+    url: { value: shadowUrl || original.url, enumerable: false, configurable: false, writable: false },
+  };
+  if (r.type !== original.type) props.type = { value: original.type, enumerable: false };
+  if (r.redirected !== original.redirected) props.redirected = { value: original.redirected, enumerable: false };
+  Object.defineProperties(r, props);
+  return r;
+}
+
+/**
+ * Reads a body the caller does not see (a clone) for the audit row: at most `limit + 1` bytes kept
+ * and the total counted, giving up after `ms` (a streamed response must not hold the audit, and
+ * close(), forever; the reader is then cancelled). Resolves to [bytes, total] or null.
+ */
+export function capture(response, limit, ms) {
+  const body = response.body;
+  if (body === null || body === undefined) return Promise.resolve([new Uint8Array(0), 0]);
+  let reader;
+  try {
+    reader = body.getReader();
+  } catch {
+    return Promise.resolve(null);
+  }
+  const keep = limit + 1;
+  const chunks = [];
+  let kept = 0;
+  let total = 0;
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const pump = async () => {
+    for (;;) {
+      const next = await Promise.race([reader.read(), late]);
+      if (next === false) return false;
+      if (next.done) return true;
+      const value = next.value;
+      if (!(value instanceof Uint8Array)) return false;
+      if (kept < keep) {
+        const part = value.subarray(0, Math.min(value.length, keep - kept));
+        chunks.push(part);
+        kept += part.length;
+      }
+      total += value.length;
+    }
+  };
+  return pump().then(
+    (complete) => {
+      clearTimeout(timer);
+      if (complete) return [concat(chunks, kept), total];
+      cancel(reader);
+      return null;
+    },
+    () => {
+      clearTimeout(timer);
+      cancel(reader);
+      return null;
+    },
+  );
+}
+
+function cancel(reader) {
+  // Not awaited: a tee branch's cancel settles only once the other branch is cancelled too.
+  try {
+    reader.cancel().catch(() => {});
+  } catch {
+    // already released
+  }
+}
+
+function concat(chunks, length) {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
+ * One HTTP exchange: `fetch(url, {method, headers, body, redirect: "manual", signal})` with a
+ * timer that really aborts it and the caller's AbortSignal, if any.
+ *
+ * - `headers`: "name\nvalue\n…" in order; the body: none (`bodyKind` 0), `bodyText` (1) or
+ *   `bodyBytes` (2, a view into wasm memory, copied here);
+ * - mode 0 (backend): the body is read under the timer. Resolves to
+ *   `[0, status, headerBlock, bodyBytes]`.
+ * - mode 1 (provider): resolves to `[0, status, headerBlock, response, bytesOrNull, captureOrNull]`.
+ *   A body of declared length within `captureLimit` is read here under the timer, and the
+ *   Response handed back is rebuilt around those bytes (no tee: the audit row and the caller
+ *   share one read); a body declared larger is not read at all (the audit row only needs its
+ *   length); any other body is captured from a clone (`capture`, a promise) while the caller reads
+ *   the original. Otherwise the timer ends with the response head, so it cannot cut the caller's
+ *   body read. `shadowUrl` (non-empty) replaces `response.url` (a credential injected in the
+ *   query must not be readable there).
+ * - failures: `[1]` our timer fired, `[2, reason]` the caller's signal fired, `[3, text]` anything
+ *   else (the runtime's message, which the core decides whether to show).
+ */
+export function exchange(fetchFn, url, method, headers, bodyKind, bodyText, bodyBytes, timeoutMs, signal, mode, captureLimit, shadowUrl) {
+  const init = { method, headers: headerInit(headers), redirect: "manual" };
+  if (bodyKind === 1) init.body = bodyText;
+  else if (bodyKind === 2) init.body = bodyBytes.slice();
+  const caller = signal ?? null;
+  // One AbortController per exchange. (Sharing one between concurrent exchanges was measured and
+  // dropped: Node's fetch adds an abort listener per request to the signal it is given and only
+  // removes it when the request is garbage-collected.)
+  const deadline = ownDeadline(timeoutMs);
+  init.signal = caller === null ? deadline.signal : anySignal(deadline.controller, caller);
+  const fail = (err) => {
+    deadline.done();
+    if (caller !== null && caller.aborted) return [ABORTED, caller.reason];
+    if (deadline.expired()) return [TIMEOUT];
+    return [NETWORK, errorText(err)];
+  };
+  let pending;
+  try {
+    pending = fetchFn ? fetchFn(url, init) : fetch(url, init);
+  } catch (err) {
+    return Promise.resolve(fail(err));
+  }
+  return Promise.resolve(pending).then((response) => {
+    if (response === null || typeof response !== "object" || typeof response.status !== "number" || !response.headers) {
+      deadline.done();
+      return [NETWORK, "fetch did not return a Response"];
+    }
+    const status = response.status;
+    const block = headerBlock(response.headers);
+    if (mode === MODE_BACKEND) {
+      return response.arrayBuffer().then((buf) => {
+        deadline.done();
+        return [OK, status, block, new Uint8Array(buf)];
+      }, fail);
+    }
+    const declared = declaredLength(response, method, status);
+    if (declared >= 0 && declared <= captureLimit) {
+      return response.arrayBuffer().then((buf) => {
+        deadline.done();
+        const bytes = new Uint8Array(buf);
+        return [OK, status, block, rebuild(response, bytes, shadowUrl), bytes, null];
+      }, fail);
+    }
+    // Past this point the timer must not cut the caller's own body read.
+    deadline.done();
+    let cap = null;
+    if (declared < 0) {
+      try {
+        cap = capture(response.clone(), captureLimit, timeoutMs);
+      } catch {
+        cap = Promise.resolve(null);
+      }
+    }
+    if (shadowUrl) {
+      Object.defineProperty(response, "url", { value: shadowUrl, enumerable: false, configurable: false, writable: false });
+    }
+    return [OK, status, block, response, null, cap];
+  }, fail);
+}
+
+/**
+ * One exchange's own deadline: an AbortController aborted by a timer. `done()` clears the timer;
+ * `expired()` tells a timeout from any other failure.
+ */
+function ownDeadline(ms) {
+  const controller = new AbortController();
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort();
+  }, ms);
+  return {
+    controller,
+    signal: controller.signal,
+    done: () => clearTimeout(timer),
+    expired: () => expired,
+  };
+}
+
+/** A signal that fires when either our controller or the caller's signal does. */
+function anySignal(controller, caller) {
+  if (typeof AbortSignal.any === "function") return AbortSignal.any([controller.signal, caller]);
+  // Runtimes without AbortSignal.any: forward the caller's abort to our controller.
+  if (caller.aborted) return caller;
+  caller.addEventListener("abort", () => controller.abort(caller.reason), { once: true });
+  return controller.signal;
+}

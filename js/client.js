@@ -215,7 +215,20 @@ class ClientBase {
       baseUrlOption: opts.config.baseUrl,
       // §8.2: a trace scope's `agent` is the pinned caller, else a process-local id.
       traceAgentId: opts.caller ?? `agent-local-${randomUuid()}`,
+      // What the core logs about one request (retries, audit failures, warnings read from its
+      // vault answers) goes through `emit` bound to that caller's async context, so a logger that
+      // reads AsyncLocalStorage sees the request's own store, never the one of whichever request
+      // the shared wasm task queue happens to run in. Only for an application's logger:
+      // console reads no store, and binding costs a few microseconds per request.
+      emit: null,
     };
+    const safe = opts.config.logger;
+    if (safe && opts.logger !== console) {
+      state.emit = (level, message) => {
+        const f = safe[level];
+        if (f) f(message);
+      };
+    }
     Object.defineProperty(this, STATE, { value: state });
     API_KEYS.set(this, opts.config.apiKey);
     if (typeof wasm.setLogger === "function") wasm.setLogger(opts.config.logger);
@@ -259,6 +272,7 @@ class ClientBase {
     // A user-supplied fetch runs later, inside a wasm task: bind it to this caller's async context
     // (design rule 2) so code in it that reads AsyncLocalStorage sees this request's store.
     if (state.fetch) call.fetch = bindToCaller(state.fetch);
+    if (state.emit && asyncLocalStorageSync()) call.log = bindToCaller(state.emit);
     if (state.closed) throw closedError();
     let pending;
     try {

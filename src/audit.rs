@@ -34,6 +34,8 @@ pub struct AuditJob {
     pub latency_ms: u64,
     pub fetch: Option<js_sys::Function>,
     pub constraints: Constraints,
+    /// The request's caller-bound log function (`Inner::log_via`).
+    pub log: Option<js_sys::Function>,
 }
 
 /// The audit capture limit (§5.3), also the largest body `js/io.js` reads before handing the
@@ -153,6 +155,7 @@ async fn send_row(inner: &Inner, job: AuditJob, observed: Observed) {
     });
     // The credential is not needed any more; drop it before the network wait.
     let where_ = redact_url_for_log(&job.url);
+    let log = job.log.clone();
     drop(job.token);
     let call = BackendCall {
         method: "POST".into(),
@@ -171,6 +174,7 @@ async fn send_row(inner: &Inner, job: AuditJob, observed: Observed) {
         read_actor: true,
         fetch: job.fetch,
         constraints: job.constraints,
+        log: job.log,
     };
     match backend::send(inner, call).await {
         Ok(r) if (200..300).contains(&r.status) => {}
@@ -178,7 +182,8 @@ async fn send_row(inner: &Inner, job: AuditJob, observed: Observed) {
             let why = audit::sanitize_refusal_message(&r.body)
                 .map(|m| format!(": {m}"))
                 .unwrap_or_default();
-            inner.log(
+            inner.log_via(
+                log.as_ref(),
                 "warn",
                 &format!(
                     "Audit log for a call to {where_} was refused (HTTP {}){why}",
@@ -186,12 +191,17 @@ async fn send_row(inner: &Inner, job: AuditJob, observed: Observed) {
                 ),
             );
         }
-        Err(Failure::Protocol(e)) => inner.log(
+        Err(Failure::Protocol(e)) => inner.log_via(
+            log.as_ref(),
             "warn",
             &format!("Audit log for a call to {where_} failed: {}", e.message),
         ),
         Err(Failure::Js(_)) => {
-            inner.log("warn", &format!("Audit log for a call to {where_} failed"))
+            inner.log_via(
+                log.as_ref(),
+                "warn",
+                &format!("Audit log for a call to {where_} failed"),
+            )
         }
     }
 }
@@ -204,6 +214,7 @@ pub fn schedule_scope_report(
     traceparent: Option<String>,
     fetch: Option<js_sys::Function>,
     constraints: Constraints,
+    log: Option<js_sys::Function>,
 ) -> Option<Promise> {
     // The resolved grant id is a canonical UUID (checked by the token contract), so it needs no
     // percent-encoding; anything else is not reported.
@@ -222,22 +233,29 @@ pub fn schedule_scope_report(
         read_actor: false,
         fetch,
         constraints,
+        log: log.clone(),
     };
     let task_inner = Rc::clone(inner);
     Some(inner.spawn_tracked(async move {
         match backend::send(&task_inner, call).await {
             Ok(r) if (200..300).contains(&r.status) => {
                 let id = alter_protocol::header(&r.headers, "x-correlation-id").unwrap_or("-");
-                task_inner.log(
+                task_inner.log_via(
+                    log.as_ref(),
                     "debug",
                     &format!("Scope mismatch reported (correlation id {id})"),
                 );
             }
-            Ok(r) => task_inner.log(
+            Ok(r) => task_inner.log_via(
+                log.as_ref(),
                 "warn",
                 &format!("Scope mismatch report refused (HTTP {})", r.status),
             ),
-            Err(_) => task_inner.log("warn", "Scope mismatch report could not be sent"),
+            Err(_) => task_inner.log_via(
+                log.as_ref(),
+                "warn",
+                "Scope mismatch report could not be sent",
+            ),
         }
     }))
 }

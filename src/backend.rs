@@ -36,6 +36,8 @@ pub struct BackendCall {
     pub fetch: Option<js_sys::Function>,
     /// The attenuation of a `withConstraints` sibling (§2.8), on every request it makes.
     pub constraints: Constraints,
+    /// The request's caller-bound log function (see `Inner::log_via`), if the JS layer gave one.
+    pub log: Option<js_sys::Function>,
 }
 
 /// `X-Alter-Scope-Constraints` / `X-Alter-Request-Rule` values (api-surface §1.9), already encoded
@@ -151,7 +153,8 @@ pub async fn send_retrying(
         if let Err(reason) = retry::sleep(delay, call.signal.as_ref()).await {
             return (Err(Failure::Js(reason)), retries);
         }
-        inner.log(
+        inner.log_via(
+            call.log.as_ref(),
             "debug",
             &format!(
                 "Retrying Alter Vault {} {} (attempt {})",
@@ -233,7 +236,12 @@ async fn send_once(
         .actor
         .as_ref()
         .is_some_and(|a| a.caller_override.is_some());
-    inner.observe_backend(&reply.headers, call.read_actor, used_override);
+    inner.observe_backend(
+        &reply.headers,
+        call.read_actor,
+        used_override,
+        call.log.as_ref(),
+    );
     Ok(reply)
 }
 
@@ -317,6 +325,7 @@ fn prepare_call(
     let (extra_headers, traceparent) = plan::check_namespace_headers(extra, ambient)?;
     let signal = convert::opt_signal(opts, "signal")?;
     let fetch = convert::opt_function(opts, "fetch")?;
+    let log = convert::opt_function(opts, "log")?;
     let constraints = Constraints::from_js(opts)?;
     let timeout_ms = match convert::opt_number(opts, "timeoutMs")? {
         None => inner.timeout_ms,
@@ -341,6 +350,7 @@ fn prepare_call(
             signal,
             fetch,
             constraints,
+            log,
         },
         mapper,
     })

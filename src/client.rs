@@ -84,6 +84,22 @@ impl Inner {
         }
     }
 
+    /// Logs through `via`, the caller-bound log function of the request this message belongs to
+    /// (`(level, message)`, bound by the JS layer to the caller's async context so a logger that
+    /// reads AsyncLocalStorage sees that request's store, never another's); else as [`Inner::log`].
+    pub fn log_via(&self, via: Option<&Function>, level: &str, message: &str) {
+        match via {
+            Some(f) => {
+                let _ = f.call2(
+                    &JsValue::UNDEFINED,
+                    &JsValue::from_str(level),
+                    &JsValue::from_str(message),
+                );
+            }
+            None => self.log(level, message),
+        }
+    }
+
     fn warn_insecure_once(&self) {
         let has_logger = self
             .logger
@@ -109,6 +125,7 @@ impl Inner {
         headers: &[(String, String)],
         read_actor: bool,
         used_override: bool,
+        via: Option<&Function>,
     ) {
         if read_actor {
             let received = alter_protocol::header(headers, "x-alter-actor-id");
@@ -119,7 +136,8 @@ impl Inner {
                         *a = Some(id);
                     }
                 }
-                ActorUpdate::Conflict => self.log(
+                ActorUpdate::Conflict => self.log_via(
+                    via,
                     "warn",
                     "Backend returned a different X-Alter-Actor-ID than the cached one; keeping the cached id",
                 ),
@@ -134,7 +152,8 @@ impl Inner {
             && alter_protocol::header(headers, "x-alter-key-deprecated") == Some("true")
         {
             self.deprecation_warned.set(true);
-            self.log(
+            self.log_via(
+                via,
                 "warn",
                 "The Alter API key used by this client is deprecated: mint a replacement key and revoke this one",
             );

@@ -45,6 +45,8 @@ struct Prepared {
     signal: Option<AbortSignal>,
     fetch: Option<Function>,
     constraints: Constraints,
+    /// Caller-bound log function (`Inner::log_via`).
+    log: Option<Function>,
 }
 
 fn non_empty(what: &str, v: Option<String>) -> Result<Option<String>> {
@@ -171,6 +173,7 @@ fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
     let signal = convert::opt_signal(call, "signal")?;
     let fetch = convert::opt_function(call, "fetch")?.or_else(|| inner.fetch.clone());
     let constraints = Constraints::from_js(call)?;
+    let log = convert::opt_function(call, "log")?;
     Ok(Prepared {
         method,
         target,
@@ -189,6 +192,7 @@ fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
         signal,
         fetch,
         constraints,
+        log,
     })
 }
 
@@ -227,6 +231,7 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
         read_actor: true,
         fetch: p.fetch.clone(),
         constraints: p.constraints.clone(),
+        log: p.log.clone(),
     };
     let (reply, client_retries) = backend::send_retrying(inner, &token_call).await;
     drop(token_call);
@@ -337,6 +342,7 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
         latency_ms,
         fetch: p.fetch.clone(),
         constraints: p.constraints.clone(),
+        log: p.log.clone(),
     };
 
     let head = match sent {
@@ -424,6 +430,7 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
                     p.traceparent.clone(),
                     p.fetch.clone(),
                     p.constraints.clone(),
+                    p.log.clone(),
                 );
             }
             Err(error.into())

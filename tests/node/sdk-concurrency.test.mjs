@@ -191,3 +191,45 @@ test("close() with requests in flight loses no audit row", async () => {
   assert.equal(outcomes.filter((o) => o === 200).length, calls.length);
   await assert.rejects(app.request("GET", `${mock}/google/x`, { grantId: GRANTS.systemGoogle }), (e) => e.code === "client_closed");
 });
+
+test("the core's log lines about a request reach the logger in that request's async context", async () => {
+  // 24 concurrent requests, each in its own AsyncLocalStorage context; every audit POST is
+  // refused, so the core logs one warning per request from inside its background audit task. A
+  // logger that reads the store must see, line by line, the stores of the requests: each request's
+  // exactly once (a line logged in another request's context, or in none, breaks that).
+  const N = 24;
+  const store = new AsyncLocalStorage();
+  const lines = [];
+  const logger = {
+    warn: (m) => lines.push({ m: String(m), who: store.getStore() }),
+    debug: () => {}, info: () => {}, error: () => {},
+  };
+  await vault.fault("/sdk/oauth/audit/api-call", { status: 403, body: { detail: { error: "forbidden", message: "no" } } }, N);
+  // The audit answers are held and released together, in one callback: the wasm tasks of all the
+  // requests then wake in the same microtask checkpoint, and wasm-bindgen-futures runs them in one
+  // flush of its global queue, inside the async context of the first wake (the hazard the
+  // caller-bound log function exists for).
+  const held = [];
+  const fetchHeld = async (input, init) => {
+    const res = await fetch(input, init);
+    if (!String(input).endsWith("/sdk/oauth/audit/api-call")) return res;
+    return new Promise((resolve) => {
+      held.push(() => resolve(res));
+      if (held.length === N) setTimeout(() => held.splice(0).forEach((f) => f()), 10);
+    });
+  };
+  const app = new App({ apiKey: KEYS.full, baseUrl: vault.url, logger, fetch: fetchHeld });
+  const results = await Promise.all(Array.from({ length: N }, (_, i) => store.run(`req-${i}`, async () => {
+    await sleep(Math.random() * 20);
+    const res = await app.request(HttpMethod.GET, `${mock}/google/calendar/v3/calendars/primary/events`, { grantId: GRANTS.systemGoogle });
+    await res.text();
+    return res.status;
+  })));
+  await app.close();
+  assert.deepEqual(results, Array(N).fill(200));
+  const refused = lines.filter((l) => l.m.startsWith("Audit log for a call to"));
+  assert.equal(refused.length, N, JSON.stringify(lines.slice(0, 3)));
+  const seen = refused.map((l) => l.who).sort();
+  const expected = Array.from({ length: N }, (_, i) => `req-${i}`).sort();
+  assert.deepEqual(seen, expected);
+});

@@ -12,10 +12,10 @@
 // | 401    | other ReAuthRequiredError (grant expired/revoked/deleted)          | `reauthorization_required` |
 // | 401    | InvalidKeyError and the other key/agent-credential errors          | `unauthorized`             |
 // | 403    | PolicyViolationError (+ StepUp, RedactDischarge), InsufficientScope| `forbidden`                |
-// | 403    | ScopeReauthRequiredError (the grant lacks scopes: re-consent)      | `reauthorization_required` |
 // | 409    | AmbiguousGrantError (+ `candidates` so the user can pick)          | `ambiguous_grant`          |
 // | 409    | TokenRefreshInProgressError (+ `Retry-After: 1`)                   | `token_refresh_in_progress`|
-// | 409    | NoDelegatedGrantError (seed 000)                                   | `reauthorization_required` |
+// | 409    | NoDelegatedGrantError, ScopeReauthRequiredError (the grant lacks    | `reauthorization_required` |
+// |        | scopes: re-consent), both as seed 000's error middleware maps them |                            |
 // | 502    | ProviderAPIError, BackendError, NetworkError, any other SDK error  | `credential_unavailable`   |
 // Anything that is not an SDK error is not mapped (null): the framework's own handler decides.
 
@@ -77,9 +77,6 @@ export function httpErrorOf(err) {
   } else if (CREDENTIAL_ERRORS.some((c) => e instanceof c)) {
     status = 401;
     body = { error: "unauthorized" };
-  } else if (e instanceof ScopeReauthRequiredError) {
-    status = 403;
-    body = { error: "reauthorization_required", providerId: str(e.providerId) };
   } else if (e instanceof PolicyViolationError || e instanceof InsufficientScopeError) {
     status = 403;
     body = { error: "forbidden" };
@@ -90,7 +87,7 @@ export function httpErrorOf(err) {
     status = 409;
     body = { error: "token_refresh_in_progress" };
     headers["retry-after"] = "1";
-  } else if (e instanceof NoDelegatedGrantError) {
+  } else if (e instanceof NoDelegatedGrantError || e instanceof ScopeReauthRequiredError) {
     status = 409;
     body = { error: "reauthorization_required", providerId: str(e.providerId) };
   }

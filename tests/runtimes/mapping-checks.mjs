@@ -17,7 +17,7 @@ export function runMappingChecks({ sdk, httpErrorOf, runtime }) {
     ["PolicyViolationError", "policy_violation", 403, { policy_error: SECRET }, 403, "forbidden"],
     ["StepUpRequiredError", "step_up_required", 403, {}, 403, "forbidden"],
     ["InsufficientScopeError", "insufficient_scope", 403, { required: ["a"] }, 403, "forbidden"],
-    ["ScopeReauthRequiredError", "scope_mismatch", 403, { provider_id: "google", grant_id: "g" }, 403, "reauthorization_required"],
+    ["ScopeReauthRequiredError", "scope_mismatch", 403, { provider_id: "google", grant_id: "g" }, 409, "reauthorization_required"],
     ["AmbiguousGrantError", "ambiguous_grant", 409, { provider_id: "google", candidates: [{ grant_id: "g1", label: "work", account_identifier: "a@x", account_display_name: "A", secret: SECRET }] }, 409, "ambiguous_grant"],
     ["TokenRefreshInProgressError", "token_refresh_in_progress", 409, {}, 409, "token_refresh_in_progress"],
     ["NoDelegatedGrantError", "no_delegated_grant", 404, { provider_id: "google" }, 409, "reauthorization_required"],

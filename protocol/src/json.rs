@@ -60,8 +60,32 @@ fn write_value(out: &mut String, v: &Value, ascii: bool) {
 }
 
 fn write_string(out: &mut String, s: &str, ascii: bool) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
+    // Runs of characters that need no escape are copied as one slice (this is the hot path of
+    // the audit row and the token body); only the characters below are written one by one. The
+    // scan is by byte: every byte that needs attention is ASCII, or starts a non-ASCII character
+    // (escaped in ASCII mode only), so a run never ends inside a character.
+    let bytes = s.as_bytes();
+    let mut run_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let plain = if b < 0x80 {
+            b >= b' ' && b != b'"' && b != b'\\' && !(ascii && b == 0x7f)
+        } else {
+            !ascii
+        };
+        if plain {
+            i += 1;
+            continue;
+        }
+        let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        out.push_str(s.get(run_start..i).unwrap_or(""));
+        i += c.len_utf8();
+        run_start = i;
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -72,15 +96,15 @@ fn write_string(out: &mut String, s: &str, ascii: bool) {
             '\u{0C}' => out.push_str("\\f"),
             c if c < ' ' => push_u_escape(out, c as u32),
             // Python's ASCII mode escapes everything outside ' '..='~', so DEL too.
-            c if ascii && c > '~' => {
+            c => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
                     push_u_escape(out, u32::from(*unit));
                 }
             }
-            c => out.push(c),
         }
     }
+    out.push_str(s.get(run_start..).unwrap_or(""));
     out.push('"');
 }
 

@@ -14,6 +14,7 @@ const coldNode = load('cold-node.json');
 const coldWorkerd = load('cold-workerd.json');
 const size = load('size.json');
 const soak = load('soak.json');
+const overhead = load('overhead.json');
 const extra = load('notes.json'); // optional {notes: [..]} written by scripts/bench.sh
 
 const f0 = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
@@ -152,6 +153,19 @@ if (size) {
   out.push(`| \`${size.file}\` | ${size.raw.toLocaleString('en-US')} | ${size.gzip.toLocaleString('en-US')} | ${size.brotli.toLocaleString('en-US')} | ` +
     `${size.budget.toLocaleString('en-US')} | ${size.ok ? 'met' : `**missed** (over by ${(size.raw - size.budget).toLocaleString('en-US')})`} |`, '');
   out.push('CI: `scripts/test.d/45-size-budget.sh` runs `bench/size-check.mjs` after the build and fails over budget.', '');
+} else out.push('Not measured.', '');
+
+// ── own cost without the network ─────────────────────────────────────────────────────────
+out.push('## The clients\' own cost (in-memory fetch)', '');
+if (overhead) {
+  const o = overhead;
+  out.push(`The request benchmark's three exchanges answered from memory by a \`fetch\` that builds the Responses ` +
+    `(bench/overhead.mjs): what remains is each client's own work. ${o.rounds} rounds, fresh process per run, ` +
+    `${o.n.toLocaleString('en-US')} requests at c=${o.c} after 3,000 warm-up, every run made every exchange; medians. ` +
+    `Measured ${o.measured.slice(0, 16).replace('T', ' ')} UTC.`, '');
+  out.push('| client | CPU µs per request | wall µs per request |', '|---|---|---|');
+  for (const k of ['ours', 'baseline']) out.push(`| ${CLIENT_NAME[k]} | ${f1(o[k].cpuUsPerReq)} | ${f1(o[k].wallUsPerReq)} |`);
+  out.push('', `Ours minus baseline: ${f1(o.ours.cpuUsPerReq - o.baseline.cpuUsPerReq)} µs of CPU per request.`, '');
 } else out.push('Not measured.', '');
 
 // ── soak ───────────────────────────────────────────────────────────────────────────────────

@@ -3,7 +3,7 @@
 # bench/results/raw/*.json). Loopback only. Takes about 20-30 minutes on 2 cores.
 #
 #   scripts/bench.sh                      # everything
-#   BENCH_PARTS="size cold" scripts/bench.sh   # some parts: requests cold workerd size soak
+#   BENCH_PARTS="size cold" scripts/bench.sh   # some parts: requests overhead cold workerd size soak
 #   BENCH_QUICK=1 scripts/bench.sh        # tiny counts, to check the harness (figures meaningless)
 #
 # It builds what it measures (scripts/build.sh → the packed tarball, unpacked into
@@ -17,7 +17,7 @@ export ROOT="$PWD"
 export CACHE="${CACHE:-$ROOT/.cache}"
 export npm_config_cache="$CACHE/npm-cache"
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
-PARTS="${BENCH_PARTS:-requests cold workerd size soak}"
+PARTS="${BENCH_PARTS:-requests overhead cold workerd size soak}"
 RAW="$ROOT/bench/results/raw"
 mkdir -p "$RAW" "$CACHE/bench"
 notes=()
@@ -53,10 +53,10 @@ fi
 # 3. the parts (each writes bench/results/raw/<part>.json)
 if [ -n "${BENCH_QUICK:-}" ]; then
   REQ_ARGS=(--rounds 2 --py-rounds 1 --n1 200 --n 400 --warmup 100 --py-n 100 --py-warmup 20)
-  COLD_RUNS=5; SOAK_ARGS=(--total 4000 --chunk 2000 --warmup 500)
+  COLD_RUNS=5; SOAK_ARGS=(--total 4000 --chunk 2000 --warmup 500); OVERHEAD_ARGS=(--rounds 1 --n 2000)
   note "BENCH_QUICK: tiny counts, figures not meaningful"
 else
-  REQ_ARGS=(--rounds 5 --mock-rounds 3 --py-n 1000); COLD_RUNS=21; SOAK_ARGS=()
+  REQ_ARGS=(--rounds 5 --mock-rounds 3 --py-n 1000); COLD_RUNS=21; SOAK_ARGS=(); OVERHEAD_ARGS=()
 fi
 run() { # name, command...
   local name=$1; shift
@@ -75,6 +75,10 @@ if has requests; then
   rm -f "$RAW/requests.json"
   py=(); [ -x "$CACHE/bench-py/bin/python" ] || py=(--no-python)
   run requests node bench/requests.mjs "${REQ_ARGS[@]}" "${py[@]}"
+fi
+if has overhead; then
+  rm -f "$RAW/overhead.json"
+  run overhead node bench/overhead.mjs --pkg "$CACHE/bench/pkg" "${OVERHEAD_ARGS[@]}"
 fi
 if has soak; then rm -f "$RAW/soak.json"; run soak node --expose-gc bench/soak.mjs "${SOAK_ARGS[@]}"; fi
 

@@ -96,7 +96,14 @@ function declaredLength(response, method, status) {
 function rebuild(original, bytes, shadowUrl) {
   const status = original.status;
   const body = NULL_BODY.has(status) ? null : bytes;
-  const r = new Response(body, { status, statusText: original.statusText, headers: original.headers });
+  let r;
+  try {
+    r = new Response(body, { status, statusText: original.statusText, headers: original.headers });
+  } catch {
+    // A status text the runtime returned but will not take back: the rest is kept (the status is
+    // in 200..=599, checked before the body was read).
+    r = new Response(body, { status, headers: original.headers });
+  }
   const props = {
     url: { value: shadowUrl || original.url, enumerable: false, configurable: false, writable: false },
   };
@@ -233,7 +240,8 @@ export function exchange(fetchFn, url, method, headers, bodyKind, bodyText, body
       }, fail);
     }
     const declared = declaredLength(response, method, status);
-    if (declared >= 0 && declared <= captureLimit) {
+    // (200..=599: what a Response can be built with; a fetch result never has less but 0.)
+    if (declared >= 0 && declared <= captureLimit && status >= 200 && status <= 599) {
       return response.arrayBuffer().then((buf) => {
         deadline.done();
         const bytes = new Uint8Array(buf);

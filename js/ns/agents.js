@@ -62,7 +62,7 @@ export class AgentsNamespace {
       }
       extraHeaders.push(["Idempotency-Key", o.idempotencyKey]);
     }
-    const r = await backendCall(this.#client, "POST", "/sdk/agents", body, { ...AGENTS, extraHeaders });
+    const r = await backendCall(this.#client, "POST", "/sdk/agents", body, { ...AGENTS, extraHeaders, signal: o.signal });
     return new AgentCreateResult(r.json);
   }
 
@@ -72,7 +72,7 @@ export class AgentsNamespace {
     const inc = optBool("includeRevoked", o.includeRevoked) ?? false;
     const limit = intIn("limit", o.limit, 1, 1000, 100);
     const offset = intIn("offset", o.offset, 0, Number.MAX_SAFE_INTEGER, 0);
-    const r = await backendCall(this.#client, "GET", `/sdk/agents?include_revoked=${inc}&limit=${limit}&offset=${offset}`, null, AGENTS);
+    const r = await backendCall(this.#client, "GET", `/sdk/agents?include_revoked=${inc}&limit=${limit}&offset=${offset}`, null, { ...AGENTS, signal: o.signal });
     return new AgentListResult(r.json);
   }
 
@@ -112,7 +112,7 @@ export class AgentsNamespace {
     } else if (hasScopes) {
       throw new AlterValueError("expectedVersion is required with scopes (read it from agents.get(id).version)");
     }
-    const r = await backendCall(this.#client, "PATCH", query.length ? `${path}?${query.join("&")}` : path, body, AGENTS);
+    const r = await backendCall(this.#client, "PATCH", query.length ? `${path}?${query.join("&")}` : path, body, { ...AGENTS, signal: o.signal });
     return new AgentInfo(r.json);
   }
 
@@ -163,7 +163,7 @@ export class AgentsNamespace {
     const o = optionsOf("agents.revokeKey", options);
     const force = optBool("force", o.force) ?? false;
     const path = `${agentPath(agentId)}/keys/${seg(reqString("keyId", keyId))}${force ? "?force=true" : ""}`;
-    const r = await backendCall(this.#client, "DELETE", path, null, AGENTS);
+    const r = await backendCall(this.#client, "DELETE", path, null, { ...AGENTS, signal: o.signal });
     return new AgentKey(r.json);
   }
 }

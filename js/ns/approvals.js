@@ -88,6 +88,7 @@ export async function proxyRequest(methodOrOptions, url, options) {
   let o;
   if (isPlainObject(methodOrOptions) && url === undefined) {
     ({ method, url, ...o } = methodOrOptions);
+    optionsOf("proxyRequest", o); // checks `signal`
   } else {
     o = optionsOf("proxyRequest", options);
   }
@@ -135,7 +136,7 @@ export async function proxyRequest(methodOrOptions, url, options) {
   if (reason !== undefined) body.reason = reason;
   let reply;
   try {
-    reply = await backendCall(this, "POST", "/sdk/proxy", body, { mapper: "proxy", context, caller });
+    reply = await backendCall(this, "POST", "/sdk/proxy", body, { mapper: "proxy", context, caller, signal: o.signal });
   } catch (e) {
     throw agentRemap(this, e);
   }
@@ -151,11 +152,11 @@ function isTransient(e) {
   return e instanceof NetworkError || (e instanceof BackendError && [502, 503, 504].includes(e.statusCode ?? e.details?.status_code));
 }
 
-async function statusPoll(client, approvalId, waitS, timeoutMs) {
+async function statusPoll(client, approvalId, waitS, timeoutMs, signal) {
   const path = `/sdk/approvals/${encodeURIComponent(approvalId)}${waitS > 0 ? `?wait=${waitS}` : ""}`;
   let reply;
   try {
-    reply = await backendCall(client, "GET", path, null, { timeoutMs });
+    reply = await backendCall(client, "GET", path, null, { timeoutMs, signal });
   } catch (e) {
     // §2.2.1: any non-200 is a BackendError (not the canonical classes); transport errors pass.
     if (e instanceof AlterSDKError && typeof e.status === "number" && !(e instanceof NetworkError)) {
@@ -184,11 +185,11 @@ export async function getApprovalStatus(approvalId, options) {
     wait = Math.max(0, Math.floor(o.wait));
   }
   const timeoutMs = wait > 0 ? (Math.min(wait, MAX_APPROVAL_WAIT_SECONDS) + 15) * 1000 : undefined;
-  return statusPoll(this, approvalId, wait, timeoutMs);
+  return statusPoll(this, approvalId, wait, timeoutMs, o.signal);
 }
 
-async function fetchResult(client, approvalId) {
-  const reply = await backendCall(client, "GET", `/sdk/approvals/${encodeURIComponent(approvalId)}/result`, null, { mapper: "proxy" });
+async function fetchResult(client, approvalId, signal) {
+  const reply = await backendCall(client, "GET", `/sdk/approvals/${encodeURIComponent(approvalId)}/result`, null, { mapper: "proxy", signal });
   return new ApprovalResult(reply.json);
 }
 
@@ -227,12 +228,12 @@ export async function awaitApproval(approvalId, options) {
     const perCall = Math.max(1, Math.min(remaining, (waitS + 15) * 1000));
     let status;
     try {
-      status = await statusPoll(this, approvalId, waitS, perCall);
+      status = await statusPoll(this, approvalId, waitS, perCall, o.signal);
       lastTransient = null;
     } catch (e) {
       if (!isTransient(e)) throw e;
       lastTransient = e;
-      await sleep(Math.min(pollMs, deadline - Date.now()));
+      await sleep(Math.min(pollMs, deadline - Date.now()), o.signal);
       continue;
     }
     switch (status.status) {
@@ -240,12 +241,12 @@ export async function awaitApproval(approvalId, options) {
         if (!status.hasResult) break;
         for (;;) {
           try {
-            return await fetchResult(this, approvalId);
+            return await fetchResult(this, approvalId, o.signal);
           } catch (e) {
             if (!isTransient(e)) throw e;
             lastTransient = e;
             if (deadline - Date.now() <= 0) throw timedOut(e);
-            await sleep(Math.min(pollMs, deadline - Date.now()));
+            await sleep(Math.min(pollMs, deadline - Date.now()), o.signal);
           }
         }
       case "denied":
@@ -260,6 +261,6 @@ export async function awaitApproval(approvalId, options) {
     }
     const left = deadline - Date.now();
     if (left <= 0) throw timedOut(null);
-    await sleep(Math.min(pollMs, left));
+    await sleep(Math.min(pollMs, left), o.signal);
   }
 }

@@ -122,7 +122,7 @@ export async function createConnectSession(options) {
   if (sc) body.scope_constraint = sc;
   const token = await userTokenFor(this, o.userToken, true);
   if (token) body.user_token = token;
-  const reply = await backendCall(this, "POST", "/sdk/oauth/connect/session", body);
+  const reply = await backendCall(this, "POST", "/sdk/oauth/connect/session", body, { signal: o.signal });
   return new ConnectSession(reply.json);
 }
 
@@ -202,12 +202,12 @@ export async function pollConnectSession(sessionToken, options) {
   for (;;) {
     let json;
     try {
-      ({ json } = await backendCall(this, "POST", "/sdk/oauth/connect/session/poll", { session_token: sessionToken }));
+      ({ json } = await backendCall(this, "POST", "/sdk/oauth/connect/session/poll", { session_token: sessionToken }, { signal: o.signal }));
     } catch (e) {
       if (!(e instanceof RateLimitError)) throw e;
       const left = deadline - Date.now();
       if (left <= 0) throw timeoutError("rate_limited", { retry_after: e.retryAfter ?? null });
-      await sleep(Math.min(Math.max((e.retryAfter ?? 0) * 1000, interval), left));
+      await sleep(Math.min(Math.max((e.retryAfter ?? 0) * 1000, interval), left), o.signal);
       continue;
     }
     if (!isPlainObject(json) || typeof json.status !== "string" || json.status === "") {
@@ -241,7 +241,7 @@ export async function pollConnectSession(sessionToken, options) {
     }
     const left = deadline - Date.now();
     if (left <= 0) throw timeoutError("poll_deadline_elapsed");
-    await sleep(Math.min(interval, left));
+    await sleep(Math.min(interval, left), o.signal);
   }
 }
 
@@ -259,7 +259,7 @@ export async function createConnectSessionForError(error, options) {
   const repair = error instanceof CredentialRevokedError && error.grantId ? error.grantId : undefined;
   const base = {
     allowedProviders: [providerId], allowedOrigin: o.allowedOrigin, returnUrl: o.returnUrl, metadata: o.metadata,
-    grantPolicy: o.grantPolicy, requiredScopes: o.requiredScopes, userToken: o.userToken,
+    grantPolicy: o.grantPolicy, requiredScopes: o.requiredScopes, userToken: o.userToken, signal: o.signal,
   };
   if (agentId) base.agent = agentId;
   if (repair && !agentId) {
@@ -345,7 +345,7 @@ export async function createManagedSecretConnectSession(options) {
   if (policy !== undefined) body.grant_policy = policy;
   if (direct) body.direct = true;
   if (repair) body.repair_grant_id = repair;
-  const reply = await backendCall(this, "POST", "/sdk/managed-secrets/connect/session", body);
+  const reply = await backendCall(this, "POST", "/sdk/managed-secrets/connect/session", body, { signal: o.signal });
   const json = reply.json;
   // Old-backend detection on 2xx (§2.4.5).
   if (delegable && json.delegable_requested !== true) {
@@ -382,7 +382,7 @@ export async function pollAuthSession(sessionToken, options) {
     if (waitMs > 0) body.wait_ms = waitMs;
     let json = null;
     try {
-      ({ json } = await backendCall(this, "POST", "/sdk/auth/poll", body, { timeoutMs: waitMs + 15_000 }));
+      ({ json } = await backendCall(this, "POST", "/sdk/auth/poll", body, { timeoutMs: waitMs + 15_000, signal: o.signal }));
     } catch (e) {
       const permanent = [400, 401, 403, 404, 422].includes(e?.status);
       if (permanent || !(e instanceof AlterSDKError) || e.code === "client_closed") throw e;
@@ -406,7 +406,7 @@ export async function pollAuthSession(sessionToken, options) {
     }
     const rest = deadline - Date.now();
     if (rest <= 0) throw new ConnectTimeoutError("Authentication did not complete in time", { timeout, reason: "poll_deadline_elapsed" }, { code: "connect_timeout" });
-    await sleep(Math.min(interval, rest));
+    await sleep(Math.min(interval, rest), o.signal);
   }
 }
 

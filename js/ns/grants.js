@@ -69,7 +69,7 @@ export async function listGrants(options) {
   // Agent: only an explicit token is sent (§2.3.1).
   const token = await userTokenFor(this, o.endUserToken ?? o.userToken, !isAgent(this));
   if (token) body.user_token = token;
-  const reply = await backendCall(this, "POST", "/sdk/grants/list", body);
+  const reply = await backendCall(this, "POST", "/sdk/grants/list", body, { signal: o.signal });
   return new UnifiedGrantListResult(reply.json);
 }
 
@@ -84,7 +84,7 @@ export async function revokeGrant(grantId, options) {
   }
   const token = await userTokenFor(this, undefined, true);
   if (token) body.user_token = token;
-  const reply = await backendCall(this, "POST", `/sdk/oauth/grants/${seg(id)}/revoke`, body);
+  const reply = await backendCall(this, "POST", `/sdk/oauth/grants/${seg(id)}/revoke`, body, { signal: o.signal });
   return new RevokeGrantResult(reply.json);
 }
 
@@ -105,7 +105,7 @@ export async function mintGrant(sourceGrantId, options) {
     body.grant_tags = [...o.grantTags];
   }
   try {
-    const reply = await backendCall(this, "POST", `/sdk/grants/${seg(sourceGrantId)}/mint`, body);
+    const reply = await backendCall(this, "POST", `/sdk/grants/${seg(sourceGrantId)}/mint`, body, { signal: o.signal });
     return new GrantInfo(reply.json);
   } catch (e) {
     if (e instanceof SiblingLabelConflictError && !e.label) e.label = label;
@@ -159,7 +159,7 @@ export async function createManagedSecretGrant(managedSecretId, options) {
   const body = { principal, grant_policy: grantPolicyWire("grantPolicy", o.grantPolicy) ?? {} };
   const credentialId = optString("credentialId", o.credentialId);
   if (credentialId) body.credential_id = credentialId;
-  const reply = await backendCall(this, "POST", `/sdk/managed-secrets/${seg(managedSecretId)}/grants`, body);
+  const reply = await backendCall(this, "POST", `/sdk/managed-secrets/${seg(managedSecretId)}/grants`, body, { signal: o.signal });
   return new CreateGrantResult(reply.json);
 }
 
@@ -189,7 +189,7 @@ export async function delegate(grantId, toAgentId, options) {
   const sc = scopeConstraintWire(o.scopeConstraint);
   if (sc) body.scope_constraint = sc;
   if (o.ttlSeconds !== undefined && o.ttlSeconds !== null) body.ttl_seconds = intIn("ttlSeconds", o.ttlSeconds, 1, Number.MAX_SAFE_INTEGER);
-  const reply = await backendCall(this, "POST", `/sdk/grants/${seg(grantId)}/delegate`, body);
+  const reply = await backendCall(this, "POST", `/sdk/grants/${seg(grantId)}/delegate`, body, { signal: o.signal });
   return new DelegationResult(reply.json);
 }
 

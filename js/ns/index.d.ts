@@ -75,7 +75,16 @@ export declare class ApprovalResult extends WireModel {
   bodyJson<T = unknown>(): T;
 }
 
-export interface ProxyRequestOptions {
+/** What every namespace method with an options object accepts. */
+export interface CallOptions {
+  /**
+   * Aborts the call: the vault exchange, any retry wait and, for the polling methods, the wait
+   * between polls. The promise then rejects with the signal's `reason`, unchanged.
+   */
+  signal?: AbortSignal;
+}
+
+export interface ProxyRequestOptions extends CallOptions {
   grantId?: string;
   provider?: string;
   account?: string;
@@ -98,12 +107,12 @@ export interface ProxyRequestObject extends ProxyRequestOptions {
   url: string;
 }
 
-export interface GetApprovalStatusOptions {
+export interface GetApprovalStatusOptions extends CallOptions {
   /** Server-side wait in seconds (floored; the server accepts at most 25). */
   wait?: number | null;
 }
 
-export interface AwaitApprovalOptions {
+export interface AwaitApprovalOptions extends CallOptions {
   /** Default 300000. ≤ 0 throws ApprovalTimeoutError at once. */
   timeoutMs?: number;
   /** Default 2000. */
@@ -246,7 +255,7 @@ export interface SystemPrincipal { type: "system"; label?: string | null }
 export interface AgentPrincipal { type: "agent"; label?: string | null }
 export type Principal = UserPrincipal | GroupPrincipal | SystemPrincipal | AgentPrincipal;
 
-export interface ListGrantsOptions {
+export interface ListGrantsOptions extends CallOptions {
   /** OAuth provider id, or the managed-secret provider's slug. */
   providerId?: string;
   status?: string;
@@ -259,19 +268,19 @@ export interface ListGrantsOptions {
   offset?: number;
 }
 
-export interface MintGrantOptions {
+export interface MintGrantOptions extends CallOptions {
   label: string;
   grantPolicy?: Omit<GrantPolicyInput, "defaultTtlSeconds"> & { restrictions?: Record<string, unknown>; requiresApproval?: boolean };
   grantTags?: string[];
 }
 
-export interface CreateManagedSecretGrantOptions {
+export interface CreateManagedSecretGrantOptions extends CallOptions {
   principal: Principal;
   grantPolicy?: GrantPolicyInput;
   credentialId?: string;
 }
 
-export interface DelegateOptions {
+export interface DelegateOptions extends CallOptions {
   delegable?: boolean;
   scopeConstraint?: string[];
   ttlSeconds?: number;
@@ -347,7 +356,7 @@ export declare class AuthResult extends WireModel {
   readonly userInfo: Readonly<Record<string, unknown>>;
 }
 
-export interface CreateConnectSessionOptions {
+export interface CreateConnectSessionOptions extends CallOptions {
   allowedProviders?: Array<Provider | string>;
   returnUrl?: string;
   allowedOrigin?: string;
@@ -372,7 +381,7 @@ export interface ProviderDeclinedEvent {
   declinedAt: string | null;
 }
 
-export interface PollConnectSessionOptions {
+export interface PollConnectSessionOptions extends CallOptions {
   /** Milliseconds, default 300000. */
   timeout?: number;
   /** Milliseconds, default 2000. */
@@ -380,7 +389,7 @@ export interface PollConnectSessionOptions {
   onEvent?: (event: ProviderDeclinedEvent) => void;
 }
 
-export interface CreateConnectSessionForErrorOptions {
+export interface CreateConnectSessionForErrorOptions extends CallOptions {
   allowedOrigin?: string;
   returnUrl?: string;
   metadata?: { ipAddress?: string; userAgent?: string };
@@ -389,7 +398,7 @@ export interface CreateConnectSessionForErrorOptions {
   userToken?: string;
 }
 
-export interface ManagedSecretConnectSessionOptionsBase {
+export interface ManagedSecretConnectSessionOptionsBase extends CallOptions {
   /** Managed-secret provider slug ([a-z0-9-]{1,50}). */
   provider?: string;
   /** Required: every managed-secret session is user-bound. */
@@ -413,7 +422,7 @@ export interface ManagedSecretConnectSessionOptions extends ManagedSecretConnect
   delegatedAgentId?: string;
 }
 
-export interface PollAuthSessionOptions {
+export interface PollAuthSessionOptions extends CallOptions {
   timeout?: number;
   pollInterval?: number;
 }
@@ -502,7 +511,7 @@ export declare class MintedKey extends APIKeyInfo {
   readonly apiKey: string;
 }
 
-export interface AgentCreateOptions {
+export interface AgentCreateOptions extends CallOptions {
   name: string;
   scopes?: Record<string, string[]>;
   displayName?: string;
@@ -512,7 +521,7 @@ export interface AgentCreateOptions {
   idempotencyKey?: string;
 }
 
-export interface AgentUpdateOptions {
+export interface AgentUpdateOptions extends CallOptions {
   displayName?: string;
   metadata?: Record<string, unknown>;
   /** The full desired allowlist; needs expectedVersion. */
@@ -524,7 +533,7 @@ export interface AgentUpdateOptions {
 
 export interface AgentsNamespace {
   create(options: AgentCreateOptions): Promise<AgentCreateResult>;
-  list(options?: { limit?: number; offset?: number; includeRevoked?: boolean }): Promise<AgentListResult>;
+  list(options?: { limit?: number; offset?: number; includeRevoked?: boolean } & CallOptions): Promise<AgentListResult>;
   get(agentId: string): Promise<AgentInfo>;
   getByName(name: string): Promise<AgentInfo | null>;
   update(agentId: string, options: AgentUpdateOptions): Promise<AgentInfo>;
@@ -535,11 +544,11 @@ export interface AgentsNamespace {
   listKeys(agentId: string): Promise<AgentKeyList>;
   deprecateKey(agentId: string, keyId: string): Promise<AgentKey>;
   undeprecateKey(agentId: string, keyId: string): Promise<AgentKey>;
-  revokeKey(agentId: string, keyId: string, options?: { force?: boolean }): Promise<AgentKey>;
+  revokeKey(agentId: string, keyId: string, options?: { force?: boolean } & CallOptions): Promise<AgentKey>;
 }
 
 export interface KeysNamespace {
-  derive(options: { scopes: string[]; expiresIn: number; cidrAllowlist?: string[]; name?: string; metadata?: Record<string, unknown> }): Promise<MintedKey>;
+  derive(options: { scopes: string[]; expiresIn: number; cidrAllowlist?: string[]; name?: string; metadata?: Record<string, unknown> } & CallOptions): Promise<MintedKey>;
   rotate(options: { keyId: string; overlapDays?: number } | string): Promise<MintedKey>;
   revoke(options: { keyId: string; force?: boolean } | string): Promise<APIKeyInfo>;
 }
@@ -596,7 +605,7 @@ export interface ScopesNamespace {
 
 export interface OAuthProvidersNamespace {
   /** Cached per client for 5 minutes unless forceRefresh. */
-  list(options?: { forceRefresh?: boolean }): Promise<OAuthProviderCatalog>;
+  list(options?: { forceRefresh?: boolean } & CallOptions): Promise<OAuthProviderCatalog>;
 }
 
 // ---- Constraints -------------------------------------------------------------------------------
@@ -698,7 +707,7 @@ declare module "../index.js" {
     getApprovalStatus(approvalId: string, options?: GetApprovalStatusOptions): Promise<ApprovalStatus>;
     awaitApproval(approvalId: string, options?: AwaitApprovalOptions): Promise<ApprovalResult>;
     listGrants(options?: ListGrantsOptions): Promise<UnifiedGrantListResult>;
-    revokeGrant(grantId: string, options?: { reason?: string }): Promise<RevokeGrantResult>;
+    revokeGrant(grantId: string, options?: { reason?: string } & CallOptions): Promise<RevokeGrantResult>;
     mintGrant(sourceGrantId: string, options: MintGrantOptions): Promise<GrantInfo>;
     createManagedSecretGrant(managedSecretId: string, options: CreateManagedSecretGrantOptions): Promise<CreateGrantResult>;
     revokeDelegation(grantId: string, agentId: string | { agentId: string }): Promise<void>;

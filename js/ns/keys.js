@@ -33,7 +33,7 @@ export class KeysNamespace {
       if (!isPlainObject(o.metadata)) throw new AlterValueError("metadata must be an object");
       body.metadata = o.metadata;
     }
-    const r = await backendCall(this.#client, "POST", "/sdk/keys/derive", body);
+    const r = await backendCall(this.#client, "POST", "/sdk/keys/derive", body, { signal: o.signal });
     return new MintedKey(r.json);
   }
 

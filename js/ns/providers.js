@@ -22,7 +22,7 @@ export class OAuthProvidersNamespace {
     const force = optBool("forceRefresh", o.forceRefresh) ?? false;
     const now = typeof performance !== "undefined" ? performance.now() : Date.now();
     if (!force && this.#cached && now - this.#at < PROVIDER_CATALOG_TTL_MS) return this.#cached;
-    const r = await backendCall(this.#client, "GET", "/sdk/oauth/provider-catalog", null);
+    const r = await backendCall(this.#client, "GET", "/sdk/oauth/provider-catalog", null, { signal: o.signal });
     this.#cached = new OAuthProviderCatalog(r.json);
     this.#at = now;
     return this.#cached;

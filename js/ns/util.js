@@ -46,11 +46,23 @@ export function isPlainObject(v) {
   return proto === Object.prototype || proto === null;
 }
 
-/** Options object (undefined/null → {}), else AlterValueError. */
+/**
+ * Options object (undefined/null → {}), else AlterValueError. A `signal` in it must be an
+ * AbortSignal (checked here, before any I/O, for every method that takes options).
+ */
 export function optionsOf(what, options) {
   if (options === undefined || options === null) return {};
   if (!isPlainObject(options)) throw new AlterValueError(`${what}: options must be an object, got ${typeName(options)}`);
+  const signal = options.signal;
+  if (signal !== undefined && signal !== null && (typeof AbortSignal === "undefined" || !(signal instanceof AbortSignal))) {
+    throw new AlterValueError(`${what}: signal must be an AbortSignal, got ${typeName(signal)}`);
+  }
   return options;
+}
+
+/** The per-call AbortSignal of checked options, if any. */
+export function signalOf(o) {
+  return o.signal ?? undefined;
 }
 
 export function reqString(what, v) {
@@ -134,12 +146,16 @@ function track(set, promise) {
 /**
  * One signed backend call: `{status, headers, json}` for 2xx; rejects with the mapped Alter error.
  * `opts`: mapper ("canonical" | "agents" | "proxy"), actorHeaders, context (pairs), caller,
- * extraHeaders (pairs), timeoutMs, noTraceparent.
+ * extraHeaders (pairs), timeoutMs, signal (an AbortSignal: it stops the exchange and any retry
+ * wait, and the call rejects with its `reason`, unchanged).
  */
 export async function backendCall(client, method, path, body, opts = {}) {
   const st = stateOf(client);
   if (st.closed) throw internals.closedError();
+  const signal = opts.signal ?? undefined;
+  if (signal && signal.aborted) throw signal.reason;
   const o = { mapper: opts.mapper ?? "canonical" };
+  if (signal) o.signal = signal;
   if (opts.actorHeaders === false) o.actorHeaders = false;
   if (opts.context && opts.context.length) o.context = opts.context;
   if (opts.caller !== undefined) o.caller = opts.caller;
@@ -148,6 +164,8 @@ export async function backendCall(client, method, path, body, opts = {}) {
   const tp = activeTraceparent();
   if (tp) o.traceparent = tp;
   if (st.fetch) o.fetch = internals.bindToCaller(st.fetch);
+  // What the core logs about this call reaches an application logger in the caller's context.
+  if (st.emit) o.log = internals.bindToCaller(st.emit);
   const text = body === undefined || body === null ? null : JSON.stringify(body);
   let pending;
   try {
@@ -160,6 +178,8 @@ export async function backendCall(client, method, path, body, opts = {}) {
   try {
     reply = await pending;
   } catch (e) {
+    // The caller's own AbortSignal: its reason passes through unchanged.
+    if (signal && signal.aborted && e === signal.reason) throw e;
     throw internals.wrapInternal(e);
   }
   let json = {};
@@ -179,6 +199,19 @@ export function malformed(what) {
   return new BackendError(`Backend returned a malformed ${what} response`, {}, { code: "malformed_response" });
 }
 
-export function sleep(ms) {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+/** Waits `ms`; with a signal, rejects with its reason as soon as it fires (and clears the timer). */
+export function sleep(ms, signal) {
+  if (!signal) return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }

@@ -51,6 +51,15 @@ export async function usage(): Promise<void> {
     else void g.managedSecretSlug;
   }
   await agent.listGrants({ limit: 5 });
+  // A per-call AbortSignal on every method that takes options.
+  const signal = new AbortController().signal;
+  await app.listGrants({ signal });
+  await agent.awaitApproval("id", { timeoutMs: 1000, signal });
+  await app.proxyRequest({ method: "GET", url: "https://x", grantId: "g", signal });
+  await app.agents.list({ limit: 1, signal });
+  await app.keys.derive({ scopes: ["grants:read"], expiresIn: 60, signal });
+  await app.oauthProviders.list({ signal });
+  await app.revokeGrant("g", { signal });
   const rv: RevokeGrantResult = await app.revokeGrant("6a000000-0000-4000-8000-000000000008", { reason: "r" });
   const minted: GrantInfo = await app.mintGrant("g", { label: "l", grantPolicy: { maxTtlSeconds: 60 }, grantTags: ["t"] });
   const principals: Principal[] = [

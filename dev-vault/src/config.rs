@@ -644,16 +644,7 @@ pub fn decode_hex32(s: &str) -> Option<[u8; 32]> {
     for (i, o) in out.iter_mut().enumerate() {
         let hi = (bytes.get(2 * i)? as &u8).to_owned();
         let lo = (bytes.get(2 * i + 1)? as &u8).to_owned();
-        *o = (hex_val(hi)? << 4) | hex_val(lo)?;
+        *o = (alter_protocol::canonical::hex_val(hi)? << 4) | alter_protocol::canonical::hex_val(lo)?;
     }
     Some(out)
-}
-
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }

@@ -195,20 +195,7 @@ pub async fn create(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>,
         scopes_pending: None,
         scopes_applies_at: None,
     };
-    let key = Key {
-        id: new_uuid(),
-        name: format!("{name}-1"),
-        key: mint_legacy_key(),
-        app: ctx.app.clone(),
-        agent_id: Some(agent.id.clone()),
-        scopes: vec!["*".into()],
-        status: "active".into(),
-        created_at: now,
-        deprecated_at: None,
-        revoked_at: None,
-        last_used_at: None,
-        ..Key::default()
-    };
+    let key = new_agent_key(&ctx.app, &agent.id, format!("{name}-1"), now);
     let mut m = agent_info(&agent);
     m.insert("api_key".into(), Value::from(key.key.clone()));
     m.insert("key_id".into(), Value::from(key.id.clone()));
@@ -348,6 +335,25 @@ pub async fn list_keys(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ct
     Ok(ok_json(serde_json::json!({"items": items})))
 }
 
+/// A new active key of an agent (all scopes; the agent's own scopes bound it), as `create` and
+/// `mint_key` make them.
+fn new_agent_key(app: &str, agent_id: &str, name: String, now: u64) -> Key {
+    Key {
+        id: new_uuid(),
+        name,
+        key: mint_legacy_key(),
+        app: app.to_string(),
+        agent_id: Some(agent_id.to_string()),
+        scopes: vec!["*".into()],
+        status: "active".into(),
+        created_at: now,
+        deprecated_at: None,
+        revoked_at: None,
+        last_used_at: None,
+        ..Key::default()
+    }
+}
+
 pub async fn mint_key(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> ApiResult {
     app_only(&ctx)?;
     // The SDK sends `{}` (api-surface §2.6).
@@ -359,20 +365,7 @@ pub async fn mint_key(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx
         return Err(ApiError::detail(409, "agent_revoked", "The agent has been revoked"));
     }
     a.key_counter += 1;
-    let key = Key {
-        id: new_uuid(),
-        name: format!("{}-{}", a.name, a.key_counter),
-        key: mint_legacy_key(),
-        app: ctx.app.clone(),
-        agent_id: Some(a.id.clone()),
-        scopes: vec!["*".into()],
-        status: "active".into(),
-        created_at: now,
-        deprecated_at: None,
-        revoked_at: None,
-        last_used_at: None,
-        ..Key::default()
-    };
+    let key = new_agent_key(&ctx.app, &a.id, format!("{}-{}", a.name, a.key_counter), now);
     let mut m = key_info(&key);
     m.insert("api_key".into(), Value::from(key.key.clone()));
     st.keys.push(key);

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::auth::Ctx;
 use crate::resolve::verify_user_token;
 use crate::sdk_core::parse_object;
-use crate::state::{ConnectSession, Delegation, Grant, GrantStatus, ManagedSecretRef, Mismatch, Principal, State as World};
+use crate::state::{ConnectSession, Delegation, Grant, GrantStatus, Mismatch, NewManagedSecretGrant, Principal, State as World};
 use crate::util::{json_response, new_uuid, no_content, now_secs, ok_json, opt_str, random_hex, rfc3339, stable_uuid, ApiError, ApiResult};
 use crate::vault::Vault;
 
@@ -371,35 +371,17 @@ pub async fn create_managed_secret_grant(State(v): State<Arc<Vault>>, Extension(
         return Err(ApiError::detail(409, "sibling_label_conflict", "A grant with this label already exists").with("label", label.clone().unwrap_or_default()));
     }
     let who = st.principal_label(&principal);
-    let id = new_uuid();
-    let grant = Grant {
-        id: id.clone(),
-        app: ctx.app.clone(),
-        managed_secret: Some(ManagedSecretRef { id: ms.id.clone(), slug: ms.slug.clone(), name: ms.name.clone() }),
-        provider: ms.slug.clone(),
+    let grant = Grant::new_managed_secret(NewManagedSecretGrant {
+        ms: &ms,
+        app: &ctx.app,
         principal: principal.clone(),
-        account: None,
-        account_display_name: None,
         label: label.clone(),
-        scopes: vec![],
-        access_token: World::generate_token(&ms.slug, &who.replace(':', "-")),
-        token_expires_at: None,
-        token_ttl: None,
-        status: GrantStatus::Active,
-        scope_mismatch: Mismatch::None,
-        injection_header: ms.injection_header.clone(),
-        injection_format: ms.injection_format.clone(),
-        additional_injections: crate::config::injections_json(&ms.additional_injections),
-        additional_credentials: ms.additional_credentials.clone(),
-        proxy_only: false,
-        token_generation: stable_uuid(&format!("generation|{id}")),
-        created_at: now,
-        revoked_at: None,
-        last_used_at: None,
         grant_policy,
+        who: &who.replace(':', "-"),
         credential_id: credential_id.clone(),
-        delegations: vec![],
-    };
+        now,
+    });
+    let id = grant.id.clone();
     st.grants.push(grant);
     let mut out = serde_json::json!({"grant_id": id, "principal_type": principal.kind(), "label": label, "created_at": rfc3339(now)});
     if let (Some(c), Some(m)) = (credential_id, out.as_object_mut()) {

@@ -11,10 +11,9 @@ use axum::Extension;
 use serde_json::{json, Map, Value};
 
 use crate::auth::Ctx;
-use crate::config::ManagedSecretCfg;
 use crate::resolve::verify_user_token;
 use crate::sdk_core::parse_object;
-use crate::state::{AuthSession, ConnectSession, Delegation, Grant, GrantStatus, ManagedSecretRef, Mismatch, Principal, State as World};
+use crate::state::{AuthSession, ConnectSession, Delegation, Grant, GrantStatus, ManagedSecretRef, Mismatch, NewManagedSecretGrant, Principal, State as World};
 use crate::util::{json_response, new_uuid, now_secs, ok_json, opt_str, random_hex, rfc3339, stable_uuid, ApiError, ApiResult};
 use crate::vault::Vault;
 
@@ -379,38 +378,6 @@ pub async fn managed_secret_connect_session(State(v): State<Arc<Vault>>, Extensi
     })))
 }
 
-fn new_ms_grant(ms: &ManagedSecretCfg, app: &str, principal: Principal, label: Option<String>, policy: Option<Value>, who: &str, now: u64) -> Grant {
-    let id = new_uuid();
-    Grant {
-        id: id.clone(),
-        app: app.to_string(),
-        managed_secret: Some(ManagedSecretRef { id: ms.id.clone(), slug: ms.slug.clone(), name: ms.name.clone() }),
-        provider: ms.slug.clone(),
-        principal,
-        account: None,
-        account_display_name: None,
-        label,
-        scopes: vec![],
-        access_token: World::generate_token(&ms.slug, who),
-        token_expires_at: None,
-        token_ttl: None,
-        status: GrantStatus::Active,
-        scope_mismatch: Mismatch::None,
-        injection_header: ms.injection_header.clone(),
-        injection_format: ms.injection_format.clone(),
-        additional_injections: crate::config::injections_json(&ms.additional_injections),
-        additional_credentials: ms.additional_credentials.clone(),
-        proxy_only: false,
-        token_generation: stable_uuid(&format!("generation|{id}")),
-        created_at: now,
-        revoked_at: None,
-        last_used_at: None,
-        grant_policy: policy,
-        credential_id: None,
-        delegations: vec![],
-    }
-}
-
 /// Admin completion of a managed-secret connect session: `key_entry` creates the user's grant,
 /// `repair` replaces the key of the existing one, `fast_path` reuses it; with an agent, a
 /// delegation to it is added. Returns `{grant_id, provider_id, operation, delegation?}`.
@@ -442,7 +409,16 @@ pub fn complete_managed_secret_connect(v: &Vault, token: &str, sub: Option<Strin
             (g.id.clone(), op)
         }
         None => {
-            let g = new_ms_grant(ms, &s.app, Principal::User(user.clone()), s.requested_label.clone(), s.grant_policy.clone(), &user, now);
+            let g = Grant::new_managed_secret(NewManagedSecretGrant {
+                ms,
+                app: &s.app,
+                principal: Principal::User(user.clone()),
+                label: s.requested_label.clone(),
+                grant_policy: s.grant_policy.clone(),
+                who: &user,
+                credential_id: None,
+                now,
+            });
             let id = g.id.clone();
             st.grants.push(g);
             (id, "creation")

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
-use crate::config::{injections_json, parse_principal, Config, PrincipalRef};
+use crate::config::{injections_json, parse_principal, Config, ManagedSecretCfg, PrincipalRef};
 use crate::util::{new_uuid, random_hex, stable_uuid};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +115,56 @@ pub struct Grant {
     pub grant_policy: Option<Value>,
     pub credential_id: Option<String>,
     pub delegations: Vec<Delegation>,
+}
+
+/// What a new managed-secret grant is made of (both the direct grant creation and the completion
+/// of a managed-secret connect session make one).
+pub struct NewManagedSecretGrant<'a> {
+    pub ms: &'a ManagedSecretCfg,
+    pub app: &'a str,
+    pub principal: Principal,
+    pub label: Option<String>,
+    pub grant_policy: Option<Value>,
+    /// Seeds the generated secret (a principal label; ':' is not allowed in it).
+    pub who: &'a str,
+    pub credential_id: Option<String>,
+    pub now: u64,
+}
+
+impl Grant {
+    /// A new active grant on a managed secret: a fresh id and secret, the secret's injection rules.
+    pub fn new_managed_secret(n: NewManagedSecretGrant) -> Grant {
+        let ms = n.ms;
+        let id = new_uuid();
+        Grant {
+            id: id.clone(),
+            app: n.app.to_string(),
+            managed_secret: Some(ManagedSecretRef { id: ms.id.clone(), slug: ms.slug.clone(), name: ms.name.clone() }),
+            provider: ms.slug.clone(),
+            principal: n.principal,
+            account: None,
+            account_display_name: None,
+            label: n.label,
+            scopes: vec![],
+            access_token: State::generate_token(&ms.slug, n.who),
+            token_expires_at: None,
+            token_ttl: None,
+            status: GrantStatus::Active,
+            scope_mismatch: Mismatch::None,
+            injection_header: ms.injection_header.clone(),
+            injection_format: ms.injection_format.clone(),
+            additional_injections: injections_json(&ms.additional_injections),
+            additional_credentials: ms.additional_credentials.clone(),
+            proxy_only: false,
+            token_generation: stable_uuid(&format!("generation|{id}")),
+            created_at: n.now,
+            revoked_at: None,
+            last_used_at: None,
+            grant_policy: n.grant_policy,
+            credential_id: n.credential_id,
+            delegations: vec![],
+        }
+    }
 }
 
 // The credential never appears in Debug output.

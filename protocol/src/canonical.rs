@@ -5,8 +5,9 @@
 //! fills `request.url.path`). Query: parsed as `application/x-www-form-urlencoded`, pairs sorted by
 //! (name, value) in code-point order and re-encoded with [`quote_plus`].
 
-/// Value of an ASCII hex digit.
-fn hex_val(b: u8) -> Option<u8> {
+/// Value of an ASCII hex digit (either case). Public so the dev vault parses hex with the same
+/// rule.
+pub fn hex_val(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),

@@ -504,12 +504,8 @@ pub struct Completion {
     pub no_grant: bool,
 }
 
-/// Admin: completes a pending connect session. OAuth: creates the grant (label, proxy-only
-/// restrictions and grant policy from the session; a delegation with its scope constraint when an
-/// agent was named), or re-authorises the `repair_grant_id` grant (`operation: "reauth"`).
-pub fn complete_connect(v: &Vault, token: &str, c: Completion) -> Result<Value, ApiError> {
-    let now = now_secs();
-    let mut st = v.lock();
+/// The connect session `token` names, with its index, if it is still pending (404 / 409 otherwise).
+pub(crate) fn pending_connect_session(st: &World, token: &str) -> Result<(usize, ConnectSession), ApiError> {
     let Some(pos) = st.connect_sessions.iter().position(|s| s.token == token) else {
         return Err(ApiError::detail(404, "session_not_found", "No such connect session"));
     };
@@ -517,6 +513,16 @@ pub fn complete_connect(v: &Vault, token: &str, c: Completion) -> Result<Value, 
     if s.status != "pending" {
         return Err(ApiError::detail(409, "session_not_pending", format!("session is {}", s.status)));
     }
+    Ok((pos, s))
+}
+
+/// Admin: completes a pending connect session. OAuth: creates the grant (label, proxy-only
+/// restrictions and grant policy from the session; a delegation with its scope constraint when an
+/// agent was named), or re-authorises the `repair_grant_id` grant (`operation: "reauth"`).
+pub fn complete_connect(v: &Vault, token: &str, c: Completion) -> Result<Value, ApiError> {
+    let now = now_secs();
+    let mut st = v.lock();
+    let (pos, s) = pending_connect_session(&st, token)?;
     if s.managed_secret.is_some() {
         drop(st);
         return crate::sdk_more::complete_managed_secret_connect(v, token, c.sub);

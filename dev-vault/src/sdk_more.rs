@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 use crate::auth::Ctx;
 use crate::resolve::verify_user_token;
 use crate::sdk_core::parse_object;
+use crate::sdk_grants::pending_connect_session;
 use crate::state::{AuthSession, ConnectSession, Delegation, Grant, GrantStatus, ManagedSecretRef, Mismatch, NewManagedSecretGrant, Principal, State as World};
 use crate::util::{json_response, new_uuid, now_secs, ok_json, opt_str, random_hex, rfc3339, stable_uuid, ApiError, ApiResult};
 use crate::vault::Vault;
@@ -384,13 +385,7 @@ pub async fn managed_secret_connect_session(State(v): State<Arc<Vault>>, Extensi
 pub fn complete_managed_secret_connect(v: &Vault, token: &str, sub: Option<String>) -> Result<Value, ApiError> {
     let now = now_secs();
     let mut st = v.lock();
-    let Some(pos) = st.connect_sessions.iter().position(|s| s.token == token) else {
-        return Err(ApiError::detail(404, "session_not_found", "No such connect session"));
-    };
-    let s = st.connect_sessions[pos].clone();
-    if s.status != "pending" {
-        return Err(ApiError::detail(409, "session_not_pending", format!("session is {}", s.status)));
-    }
+    let (pos, s) = pending_connect_session(&st, token)?;
     let (Some(msref), Some(user)) = (s.managed_secret.clone(), sub.or(s.user.clone())) else {
         return Err(ApiError::invalid("not a managed-secret session with a user"));
     };

@@ -151,6 +151,23 @@ export async function runConformance({ sdk, vaultUrl, runtime, marker = `${runti
     return `user=${j.user}`;
   });
 
+  // A small answer with a Content-Length comes back as a Response rebuilt around the bytes the SDK
+  // read once (js/io.js): status, headers (Set-Cookie included) and body must be the provider's.
+  await check("response_rebuilt_intact", async () => {
+    const res = await app.request(sdk.HttpMethod.GET, `${provider}/set-cookie`, { grantId: SYSTEM_GOOGLE, reason: reason("rebuilt") });
+    const text = await res.text();
+    seen.push(text, JSON.stringify([...res.headers]));
+    expect(res instanceof Response, "a Response");
+    expect(res.status === 200 && res.ok, `status ${res.status}`);
+    const cookies = typeof res.headers.getSetCookie === "function" ? res.headers.getSetCookie() : [res.headers.get("set-cookie")];
+    expect(cookies.includes("mock_session=1; Path=/"), `set-cookie ${JSON.stringify(cookies)}`);
+    expect(/json/.test(res.headers.get("content-type") ?? ""), `content-type ${res.headers.get("content-type")}`);
+    expect(res.headers.get("content-length") === String(new TextEncoder().encode(text).length), `content-length ${res.headers.get("content-length")} for ${text.length} bytes`);
+    expect(JSON.parse(text).cookie === "set", `body ${text}`);
+    expect(res.url === `${provider}/set-cookie`, `url ${res.url}`);
+    return `${cookies.length} cookie`;
+  });
+
   const aliceJwt = await admin.token("alice");
   const bobJwt = await admin.token("bob");
   await check("provider_mode_getter", async () => {

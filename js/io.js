@@ -227,41 +227,47 @@ export function exchange(fetchFn, url, method, headers, bodyKind, bodyText, body
     return Promise.resolve(fail(err));
   }
   return Promise.resolve(pending).then((response) => {
-    if (response === null || typeof response !== "object" || typeof response.status !== "number" || !response.headers) {
-      deadline.done();
-      return [NETWORK, "fetch did not return a Response"];
-    }
-    const status = response.status;
-    const block = headerBlock(response.headers);
-    if (mode === MODE_BACKEND) {
-      return response.arrayBuffer().then((buf) => {
+    // Anything unexpected past this point (a custom fetch's odd Response, a url that cannot be
+    // shadowed) fails the exchange closed, with the timer cleared.
+    try {
+      if (response === null || typeof response !== "object" || typeof response.status !== "number" || !response.headers) {
         deadline.done();
-        return [OK, status, block, new Uint8Array(buf)];
-      }, fail);
-    }
-    const declared = declaredLength(response, method, status);
-    // (200..=599: what a Response can be built with; a fetch result never has less but 0.)
-    if (declared >= 0 && declared <= captureLimit && status >= 200 && status <= 599) {
-      return response.arrayBuffer().then((buf) => {
-        deadline.done();
-        const bytes = new Uint8Array(buf);
-        return [OK, status, block, rebuild(response, bytes, shadowUrl), bytes, null];
-      }, fail);
-    }
-    // Past this point the timer must not cut the caller's own body read.
-    deadline.done();
-    let cap = null;
-    if (declared < 0) {
-      try {
-        cap = capture(response.clone(), captureLimit, timeoutMs);
-      } catch {
-        cap = Promise.resolve(null);
+        return [NETWORK, "fetch did not return a Response"];
       }
+      const status = response.status;
+      const block = headerBlock(response.headers);
+      if (mode === MODE_BACKEND) {
+        return response.arrayBuffer().then((buf) => {
+          deadline.done();
+          return [OK, status, block, new Uint8Array(buf)];
+        }, fail);
+      }
+      const declared = declaredLength(response, method, status);
+      // (200..=599: what a Response can be built with; a fetch result never has less but 0.)
+      if (declared >= 0 && declared <= captureLimit && status >= 200 && status <= 599) {
+        return response.arrayBuffer().then((buf) => {
+          deadline.done();
+          const bytes = new Uint8Array(buf);
+          return [OK, status, block, rebuild(response, bytes, shadowUrl), bytes, null];
+        }, fail);
+      }
+      // Past this point the timer must not cut the caller's own body read.
+      deadline.done();
+      let cap = null;
+      if (declared < 0) {
+        try {
+          cap = capture(response.clone(), captureLimit, timeoutMs);
+        } catch {
+          cap = Promise.resolve(null);
+        }
+      }
+      if (shadowUrl) {
+        Object.defineProperty(response, "url", { value: shadowUrl, enumerable: false, configurable: false, writable: false });
+      }
+      return [OK, status, block, response, null, cap];
+    } catch (err) {
+      return fail(err);
     }
-    if (shadowUrl) {
-      Object.defineProperty(response, "url", { value: shadowUrl, enumerable: false, configurable: false, writable: false });
-    }
-    return [OK, status, block, response, null, cap];
   }, fail);
 }
 

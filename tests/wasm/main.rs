@@ -121,6 +121,7 @@ fn fake_fetch(routes: Value) -> JsValue {
           }
           const res = new Response(route.body ?? null, { status: route.status ?? 200, headers: route.headers ?? {} });
           rec.response = res;
+          if (route.frozen) Object.freeze(res);
           return res;
         };
         f.calls = calls;
@@ -873,6 +874,46 @@ async fn small_declared_body_is_read_once() {
     assert_eq!(small["response_status"], 201);
     let err = rows.iter().find(|r| r["url"] == "https://api.example.com/err").expect("err row");
     assert_eq!(err["response_body"], "x".repeat(40));
+}
+
+/// A credential injected into the query is never readable from `response.url`: on the original
+/// Response (length not declared, audit from a clone) and on a rebuilt one (length declared) the
+/// url is the caller's; a Response whose url cannot be shadowed (frozen by a custom fetch) is not
+/// handed back at all: the call fails closed as a network error.
+#[wasm_bindgen_test]
+async fn query_credential_never_in_response_url() {
+    let inject = serde_json::json!({"additional_injections": [{"target": "query_param", "key": "api_key", "value_source": "token"}]});
+    let fetch = fake_fetch(serde_json::json!([
+        token_route(inject),
+        audit_route(),
+        {"match": "api.example.com/open", "body": "streamed"},
+        {"match": "api.example.com/sized", "body": "sized!", "headers": {"content-length": "6"}},
+        {"match": "api.example.com/frozen", "body": "x", "frozen": true},
+    ]));
+    let c = client(serde_json::json!({}), &fetch);
+    for (path, rebuilt) in [("open", false), ("sized", true)] {
+        let call = serde_json::json!({"method": "GET", "url": format!("https://api.example.com/{path}"), "grantId": GRANT, "query": [["q", "1"]]});
+        let out = settle(c.request(js(call))).await.unwrap_or_else(|e| panic!("{path}: {:?}", prop_str(&e, "message")));
+        let response = nth(&out, 0);
+        let log = calls(&fetch);
+        let sent = (0..log.length())
+            .rev()
+            .map(|i| log.get(i))
+            .find(|c| prop_str(c, "url").is_some_and(|u| u.contains(&format!("api.example.com/{path}"))))
+            .expect("the provider call");
+        let sent_url = prop_str(&sent, "url").unwrap_or_default();
+        assert!(sent_url.contains(SECRET), "{path}: the credential went in the query: {sent_url}");
+        assert_eq!(
+            prop_str(&response, "url").as_deref(),
+            Some(format!("https://api.example.com/{path}?q=1").as_str()),
+            "{path}"
+        );
+        assert_eq!(!Object::is(&response, &prop(&sent, "response")), rebuilt, "{path}");
+    }
+    let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/frozen", "grantId": GRANT});
+    let e = settle(c.request(js(call))).await.err().expect("frozen");
+    assert_alter_error(&e, "NetworkError", "network_error");
+    assert!(!prop_str(&e, "message").unwrap_or_default().contains(SECRET));
 }
 
 /// §5.3 capture rules on the success path, where the audit reads a clone: an oversize body is

@@ -209,24 +209,19 @@ async fn send_once(
         &nonce,
     );
     let url = format!("{}{}", inner.base_url, call.path);
-    if let Some(sig) = &call.signal {
-        if sig.aborted() {
-            return Err(Failure::Js(sig.reason()));
-        }
+    if let Some(reason) = transport::already_aborted(call.signal.as_ref()) {
+        return Err(Failure::Js(reason));
     }
     let reply = transport::backend(&transport::Outgoing {
         fetch: call.fetch.as_ref().or(inner.fetch.as_ref()),
         url: &url,
         method: &call.method,
         headers: &headers,
-        // Our bodies are ASCII JSON; anything else would go as bytes.
-        body: match call.body.as_deref() {
-            None => transport::Body::None,
-            Some(b) => match std::str::from_utf8(b) {
-                Ok(t) => transport::Body::Text(t),
-                Err(_) => transport::Body::Bytes(b),
-            },
-        },
+        // Our bodies are ASCII JSON.
+        body: call
+            .body
+            .as_deref()
+            .map_or(transport::Body::None, transport::Body::text_or_bytes),
         timeout_ms: budget_ms,
         signal: call.signal.as_ref(),
     })

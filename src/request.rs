@@ -269,20 +269,15 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
         send_headers.push(("Content-Type".into(), "application/json".into()));
     }
     let body = match (&p.json, &p.raw) {
-        (Some((_, bytes)), _) => match std::str::from_utf8(bytes) {
-            Ok(t) => transport::Body::Text(t),
-            Err(_) => transport::Body::Bytes(bytes),
-        },
+        (Some((_, bytes)), _) => transport::Body::text_or_bytes(bytes),
         (None, Some(b)) => transport::Body::Bytes(b),
         (None, None) => transport::Body::None,
     };
 
     // §4.4: the provider call. Caller headers and body as given, no redirects followed.
-    if let Some(sig) = &p.signal {
-        if sig.aborted() {
-            // Aborted before the provider was contacted: no attempt, so no audit row (§5.1).
-            return Err(Failure::Js(sig.reason()));
-        }
+    if let Some(reason) = transport::already_aborted(p.signal.as_ref()) {
+        // Aborted before the provider was contacted: no attempt, so no audit row (§5.1).
+        return Err(Failure::Js(reason));
     }
     // A credential injected as a query parameter is in the URL fetch records as `response.url`:
     // that Response goes back to the caller, so its `url` then shows the caller's URL instead.
@@ -345,7 +340,7 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
         log: p.log.clone(),
     };
 
-    let head = match sent {
+    let mut head = match sent {
         Ok(h) => h,
         Err(err) => {
             // §4.6: transport failure → audit row with status 0, then the error.
@@ -370,7 +365,6 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
     };
 
     let status = head.status;
-    let mut head = head;
     let body = audit::ProviderBody::of(&p.method, &mut head);
     if status < 400 {
         // Success (§4.6): the Response goes back to the caller; the audit row reads the body the

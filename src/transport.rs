@@ -41,6 +41,21 @@ pub enum Body<'a> {
     Bytes(&'a [u8]),
 }
 
+impl<'a> Body<'a> {
+    /// UTF-8 text goes as a string (JSON bodies: ours and the caller's serialised `json`).
+    pub fn text_or_bytes(b: &'a [u8]) -> Body<'a> {
+        match std::str::from_utf8(b) {
+            Ok(t) => Body::Text(t),
+            Err(_) => Body::Bytes(b),
+        }
+    }
+}
+
+/// The reason of a caller's AbortSignal that has already fired.
+pub fn already_aborted(signal: Option<&AbortSignal>) -> Option<JsValue> {
+    signal.filter(|s| s.aborted()).map(AbortSignal::reason)
+}
+
 /// What one exchange sends.
 pub struct Outgoing<'a> {
     pub fetch: Option<&'a Function>,

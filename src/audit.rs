@@ -196,13 +196,11 @@ async fn send_row(inner: &Inner, job: AuditJob, observed: Observed) {
             "warn",
             &format!("Audit log for a call to {where_} failed: {}", e.message),
         ),
-        Err(Failure::Js(_)) => {
-            inner.log_via(
-                log.as_ref(),
-                "warn",
-                &format!("Audit log for a call to {where_} failed"),
-            )
-        }
+        Err(Failure::Js(_)) => inner.log_via(
+            log.as_ref(),
+            "warn",
+            &format!("Audit log for a call to {where_} failed"),
+        ),
     }
 }
 

@@ -43,14 +43,18 @@ extern "C" {
 /// Largest delay setTimeout honours (larger values fire at once in Node).
 const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
-/// `setTimeout(f, ms)`; returns the timer handle (or `undefined` if it could not be set).
-pub fn start_timer(f: &Function, ms: f64) -> JsValue {
-    let ms = if ms.is_finite() {
+/// A delay setTimeout honours as given: clamped to 0..=MAX_TIMER_MS (not finite → the maximum).
+pub fn timer_ms(ms: f64) -> f64 {
+    if ms.is_finite() {
         ms.clamp(0.0, MAX_TIMER_MS)
     } else {
         MAX_TIMER_MS
-    };
-    set_timeout(f, ms).unwrap_or(JsValue::UNDEFINED)
+    }
+}
+
+/// `setTimeout(f, ms)`; returns the timer handle (or `undefined` if it could not be set).
+pub fn start_timer(f: &Function, ms: f64) -> JsValue {
+    set_timeout(f, timer_ms(ms)).unwrap_or(JsValue::UNDEFINED)
 }
 
 pub fn clear_timer(id: &JsValue) {

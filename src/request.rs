@@ -433,7 +433,11 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
 }
 
 /// `[response, retryInfoJson | null, audit]` (one array: fewer crossings than an object).
-fn result_object(response: &web_sys::Response, retry_info: Option<&str>, audit: &Promise) -> JsValue {
+fn result_object(
+    response: &web_sys::Response,
+    retry_info: Option<&str>,
+    audit: &Promise,
+) -> JsValue {
     let retry = retry_info.map(JsValue::from_str).unwrap_or(JsValue::NULL);
     js_sys::Array::of3(response, &retry, audit).into()
 }

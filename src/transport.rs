@@ -67,17 +67,6 @@ pub struct Outgoing<'a> {
     pub signal: Option<&'a AbortSignal>,
 }
 
-/// Largest delay setTimeout honours; also the cap of a timeout given to `js/io.js`.
-const MAX_TIMER_MS: f64 = 2_147_483_647.0;
-
-fn timer_ms(ms: f64) -> f64 {
-    if ms.is_finite() {
-        ms.clamp(0.0, MAX_TIMER_MS)
-    } else {
-        MAX_TIMER_MS
-    }
-}
-
 /// Runs one exchange and returns the resolved outcome array with its kind checked (`Ok` = the
 /// array of a completed exchange).
 async fn run(
@@ -86,30 +75,28 @@ async fn run(
     capture_limit: usize,
     shadow_url: &str,
 ) -> Result<Array, TransportError> {
-    let fetch: JsValue = out.fetch.map(|f| f.clone().into()).unwrap_or(JsValue::UNDEFINED);
+    let fetch: JsValue = out
+        .fetch
+        .map(|f| f.clone().into())
+        .unwrap_or(JsValue::UNDEFINED);
     let signal: JsValue = out
         .signal
         .map(|s| s.clone().into())
         .unwrap_or(JsValue::UNDEFINED);
+    let (body_kind, body_text, body_bytes): (u32, &str, &[u8]) = match out.body {
+        Body::None => (0, "", &[]),
+        Body::Text(t) => (1, t, &[]),
+        Body::Bytes(b) => (2, "", b),
+    };
     let promise = js::exchange(
         &fetch,
         out.url,
         out.method,
         &plan::header_block(out.headers),
-        match out.body {
-            Body::None => 0,
-            Body::Text(_) => 1,
-            Body::Bytes(_) => 2,
-        },
-        match out.body {
-            Body::Text(t) => t,
-            _ => "",
-        },
-        match out.body {
-            Body::Bytes(b) => b,
-            _ => &[],
-        },
-        timer_ms(out.timeout_ms),
+        body_kind,
+        body_text,
+        body_bytes,
+        js::timer_ms(out.timeout_ms),
         &signal,
         mode,
         capture_limit as f64,
@@ -131,7 +118,11 @@ async fn run(
     } else if kind == KIND_ABORTED {
         TransportError::Aborted(arr.get(1))
     } else {
-        TransportError::Network(arr.get(1).as_string().unwrap_or_else(|| "fetch failed".into()))
+        TransportError::Network(
+            arr.get(1)
+                .as_string()
+                .unwrap_or_else(|| "fetch failed".into()),
+        )
     })
 }
 

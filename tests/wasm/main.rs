@@ -431,7 +431,8 @@ async fn request_round_trip() {
         Object::is(&response, &prop(&provider_call, "response")),
         "a provider Response without a declared length must be returned as is"
     );
-    let retry: Value = serde_json::from_str(&nth(&out, 1).as_string().expect("retry json")).unwrap();
+    let retry: Value =
+        serde_json::from_str(&nth(&out, 1).as_string().expect("retry json")).unwrap();
     assert_eq!(retry["total_attempts"], 2);
     assert_eq!(to_json(&c.last_retry_info())["successful_attempt"], 2);
     assert_eq!(c.actor_id().as_deref(), Some(ACTOR));
@@ -847,18 +848,30 @@ async fn small_declared_body_is_read_once() {
     let response: web_sys::Response = nth(&out, 0).unchecked_into();
     let log = calls(&fetch);
     let original = prop(&log.get(1), "response");
-    assert!(!Object::is(&response, &original), "rebuilt around the bytes read");
+    assert!(
+        !Object::is(&response, &original),
+        "rebuilt around the bytes read"
+    );
     assert_eq!(prop(&log.get(1), "clones").as_f64(), Some(0.0), "no tee");
     assert_eq!(response.status(), 201);
-    assert_eq!(response.headers().get("x-provider").unwrap().as_deref(), Some("yes"));
-    assert_eq!(response.headers().get("content-length").unwrap().as_deref(), Some("12"));
+    assert_eq!(
+        response.headers().get("x-provider").unwrap().as_deref(),
+        Some("yes")
+    );
+    assert_eq!(
+        response.headers().get("content-length").unwrap().as_deref(),
+        Some("12")
+    );
     assert_eq!(prop_str(&response, "url"), prop_str(&original, "url"));
     let text = JsFuture::from(response.text().unwrap()).await.unwrap();
     assert_eq!(text.as_string().as_deref(), Some("xxxxxxxxxxxx"));
     let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/err", "grantId": GRANT});
     let e = settle(c.request(js(call))).await.err().expect("500");
     assert_alter_error(&e, "ProviderAPIError", "provider_error");
-    assert_eq!(prop_str(&e, "responseBody").as_deref(), Some("x".repeat(40).as_str()));
+    assert_eq!(
+        prop_str(&e, "responseBody").as_deref(),
+        Some("x".repeat(40).as_str())
+    );
     wait_audits(&c).await;
     let log = to_json(&calls(&fetch));
     let rows: Vec<Value> = log
@@ -869,10 +882,16 @@ async fn small_declared_body_is_read_once() {
         .map(|c| serde_json::from_str(c["body"].as_str().unwrap()).unwrap())
         .collect();
     assert_eq!(rows.len(), 2);
-    let small = rows.iter().find(|r| r["url"] == "https://api.example.com/small").expect("small row");
+    let small = rows
+        .iter()
+        .find(|r| r["url"] == "https://api.example.com/small")
+        .expect("small row");
     assert_eq!(small["response_body"], "xxxxxxxxxxxx");
     assert_eq!(small["response_status"], 201);
-    let err = rows.iter().find(|r| r["url"] == "https://api.example.com/err").expect("err row");
+    let err = rows
+        .iter()
+        .find(|r| r["url"] == "https://api.example.com/err")
+        .expect("err row");
     assert_eq!(err["response_body"], "x".repeat(40));
 }
 
@@ -893,22 +912,33 @@ async fn query_credential_never_in_response_url() {
     let c = client(serde_json::json!({}), &fetch);
     for (path, rebuilt) in [("open", false), ("sized", true)] {
         let call = serde_json::json!({"method": "GET", "url": format!("https://api.example.com/{path}"), "grantId": GRANT, "query": [["q", "1"]]});
-        let out = settle(c.request(js(call))).await.unwrap_or_else(|e| panic!("{path}: {:?}", prop_str(&e, "message")));
+        let out = settle(c.request(js(call)))
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {:?}", prop_str(&e, "message")));
         let response = nth(&out, 0);
         let log = calls(&fetch);
         let sent = (0..log.length())
             .rev()
             .map(|i| log.get(i))
-            .find(|c| prop_str(c, "url").is_some_and(|u| u.contains(&format!("api.example.com/{path}"))))
+            .find(|c| {
+                prop_str(c, "url").is_some_and(|u| u.contains(&format!("api.example.com/{path}")))
+            })
             .expect("the provider call");
         let sent_url = prop_str(&sent, "url").unwrap_or_default();
-        assert!(sent_url.contains(SECRET), "{path}: the credential went in the query: {sent_url}");
+        assert!(
+            sent_url.contains(SECRET),
+            "{path}: the credential went in the query: {sent_url}"
+        );
         assert_eq!(
             prop_str(&response, "url").as_deref(),
             Some(format!("https://api.example.com/{path}?q=1").as_str()),
             "{path}"
         );
-        assert_eq!(!Object::is(&response, &prop(&sent, "response")), rebuilt, "{path}");
+        assert_eq!(
+            !Object::is(&response, &prop(&sent, "response")),
+            rebuilt,
+            "{path}"
+        );
     }
     let call = serde_json::json!({"method": "GET", "url": "https://api.example.com/frozen", "grantId": GRANT});
     let e = settle(c.request(js(call))).await.err().expect("frozen");

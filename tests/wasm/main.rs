@@ -137,6 +137,17 @@ fn calls(fetch: &JsValue) -> Array {
     prop(fetch, "calls").unchecked_into()
 }
 
+/// The audit rows the fake fetch received (parsed bodies of the `/api-call` POSTs), in order.
+fn audit_rows(fetch: &JsValue) -> Vec<Value> {
+    let log = to_json(&calls(fetch));
+    log.as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["url"].as_str().is_some_and(|u| u.ends_with("/api-call")))
+        .map(|c| serde_json::from_str(c["body"].as_str().unwrap()).unwrap())
+        .collect()
+}
+
 fn client(extra: Value, fetch: &JsValue) -> WasmClient {
     let mut cfg = serde_json::json!({
         "apiKey": KEY, "baseUrl": BASE, "timeoutMs": 2000, "callerType": "service", "userAgent": "alter-edge/test"
@@ -873,14 +884,7 @@ async fn small_declared_body_is_read_once() {
         Some("x".repeat(40).as_str())
     );
     wait_audits(&c).await;
-    let log = to_json(&calls(&fetch));
-    let rows: Vec<Value> = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["url"].as_str().is_some_and(|u| u.ends_with("/api-call")))
-        .map(|c| serde_json::from_str(c["body"].as_str().unwrap()).unwrap())
-        .collect();
+    let rows = audit_rows(&fetch);
     assert_eq!(rows.len(), 2);
     let small = rows
         .iter()
@@ -984,14 +988,7 @@ async fn audit_capture_of_large_and_endless_bodies() {
     let stream = serde_json::json!({"method": "GET", "url": "https://api.example.com/stream", "grantId": GRANT});
     let _ = settle(c.request(js(stream))).await.expect("stream head");
     wait_audits(&c).await;
-    let log = to_json(&calls(&fetch));
-    let rows: Vec<Value> = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["url"].as_str().is_some_and(|u| u.ends_with("/api-call")))
-        .map(|c| serde_json::from_str(c["body"].as_str().unwrap()).unwrap())
-        .collect();
+    let rows = audit_rows(&fetch);
     assert_eq!(rows.len(), 4);
     // Rows are sent as each capture finishes, so they are looked up by URL, not by order.
     let row = |path: &str| {
@@ -1019,6 +1016,7 @@ async fn audit_capture_of_large_and_endless_bodies() {
         "<response body unavailable: not complete within 200 ms>"
     );
     assert_eq!(row("stream")["response_status"], 200);
+    let log = to_json(&calls(&fetch));
     let clones: Vec<Option<f64>> = log
         .as_array()
         .unwrap()

@@ -4,6 +4,13 @@
 // practical floor for this work in Node through fetch (../shared/notes/perf-anchors.md), not a
 // product: the SDK's target is to stay within 10% of it.
 //
+// `obligations: true` (the benchmark's "floor" client, for comparison only) adds the two things the
+// SDK must do that this baseline skips and that cost in Node's fetch itself: a timeout per exchange
+// that really aborts it (an AbortController and a timer, its signal given to fetch), and a
+// `Response` as the result (the SDK returns the provider's Response; with the body read once for the
+// audit row, that is a Response rebuilt around the bytes, as the SDK does). It measures what any
+// client with the SDK's API and real timeouts costs here, with none of the SDK's own logic.
+//
 // Per request (../shared/spec/protocol-core.md):
 //   1. POST /sdk/token signed per §2 (legacy form while no identity field is set, V2 once an actor
 //      id is cached or a caller is configured), body per §3.2;
@@ -30,11 +37,14 @@ const AUDIT_PATH = '/sdk/oauth/audit/api-call';
 const BODY_CAP = 10_000; // §5.3 response_body limit in bytes
 
 export class BaselineClient {
-  #apiKey; #key; #base; #caller; #callerType; #ua; #actorId = null;
+  #apiKey; #key; #base; #caller; #callerType; #ua; #actorId = null; #obligations; #timeoutMs;
+  #decoder = new TextDecoder();
   /** Audit POSTs not finished yet (a caller awaits `flush()` before it stops). */
   pending = new Set();
 
-  constructor({ apiKey, baseUrl, caller = null, callerType = 'service', userAgent = 'alter-baseline/0' }) {
+  constructor({ apiKey, baseUrl, caller = null, callerType = 'service', userAgent = 'alter-baseline/0', obligations = false, timeoutMs = 30_000 }) {
+    this.#obligations = obligations;
+    this.#timeoutMs = timeoutMs;
     this.#apiKey = apiKey;
     this.#key = createHmac('sha256', apiKey).update('alter-signing-v1').digest(); // §1.2
     this.#base = baseUrl.replace(/\/+$/, '');
@@ -44,6 +54,15 @@ export class BaselineClient {
   }
 
   get actorId() { return this.#actorId; }
+
+  /** With `obligations`: a deadline that really aborts the exchange (`init.signal`), else null. */
+  #deadline(init) {
+    if (!this.#obligations) return null;
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), this.#timeoutMs);
+    init.signal = ac.signal;
+    return () => clearTimeout(timer);
+  }
 
   // §2: both SDK paths used here are already canonical (no query, nothing percent-encoded), so the
   // canonical path is the path itself.
@@ -76,18 +95,20 @@ export class BaselineClient {
 
   /**
    * One retrieve-mode call. `url` is the provider URL (no templates); `queryParams` an object of
-   * strings. Resolves to `{status, headers, body}` (body text); rejects on a vault error, a bad
+   * strings. Resolves to `{status, headers, body}` (body text), with `obligations` to a Response
+   * the caller reads; rejects on a vault error, a bad
    * token response or a provider status >= 400.
    */
   async request(method, url, { grantId, queryParams = null, reason = null, context = null } = {}) {
     method = method.toUpperCase();
     const tokenBody = JSON.stringify({ grant_id: grantId, reason, request: { method, url } }); // §3.2
-    const tr = await fetch(this.#base + TOKEN_PATH, {
-      method: 'POST', headers: this.#headers('POST', TOKEN_PATH, tokenBody), body: tokenBody, redirect: 'manual',
-    });
+    const tInit = { method: 'POST', headers: this.#headers('POST', TOKEN_PATH, tokenBody), body: tokenBody, redirect: 'manual' };
+    const tDone = this.#deadline(tInit);
+    const tr = await fetch(this.#base + TOKEN_PATH, tInit);
     this.#cacheActor(tr);
-    if (tr.status >= 400) { await tr.arrayBuffer(); throw new Error(`vault answered ${tr.status}`); }
+    if (tr.status >= 400) { await tr.arrayBuffer(); tDone?.(); throw new Error(`vault answered ${tr.status}`); }
     const t = await tr.json();
+    tDone?.();
     // §3.4 essentials, fail closed before the credential is used
     if (!t || typeof t !== 'object' || Array.isArray(t)) throw new Error('malformed token response');
     const tok = t.access_token;
@@ -107,10 +128,17 @@ export class BaselineClient {
     if (queryParams) target += (url.includes('?') ? '&' : '?') + new URLSearchParams(queryParams).toString();
     const reqHeaders = { 'User-Agent': this.#ua };
     const started = performance.now();
-    const pr = await fetch(target, {
-      method, headers: { ...reqHeaders, [ih]: fmt.replace('{token}', tok) }, redirect: 'manual',
-    });
-    const text = await pr.text();
+    const pInit = { method, headers: { ...reqHeaders, [ih]: fmt.replace('{token}', tok) }, redirect: 'manual' };
+    const pDone = this.#deadline(pInit);
+    const pr = await fetch(target, pInit);
+    let text; let bytes = null;
+    if (pDone) {
+      bytes = new Uint8Array(await pr.arrayBuffer());
+      pDone();
+      text = this.#decoder.decode(bytes);
+    } else {
+      text = await pr.text();
+    }
     const latency = Math.floor(performance.now() - started);
 
     // audit row (§5.3), fire and forget (§5.4)
@@ -124,14 +152,16 @@ export class BaselineClient {
       response_body: size <= BODY_CAP ? text : `<response too large: ${size} bytes>`,
       latency_ms: latency, reason, context,
     });
-    const p = fetch(this.#base + AUDIT_PATH, {
-      method: 'POST', headers: this.#headers('POST', AUDIT_PATH, row), body: row, redirect: 'manual',
-    }).then(async (r) => { this.#cacheActor(r); await r.arrayBuffer(); if (r.status >= 300) this.auditFailures++; },
-      () => { this.auditFailures++; })
-      .finally(() => this.pending.delete(p));
+    const aInit = { method: 'POST', headers: this.#headers('POST', AUDIT_PATH, row), body: row, redirect: 'manual' };
+    const aDone = this.#deadline(aInit);
+    const p = fetch(this.#base + AUDIT_PATH, aInit)
+      .then(async (r) => { this.#cacheActor(r); await r.arrayBuffer(); if (r.status >= 300) this.auditFailures++; },
+        () => { this.auditFailures++; })
+      .finally(() => { aDone?.(); this.pending.delete(p); });
     this.pending.add(p);
 
     if (pr.status >= 400) throw new Error(`provider answered ${pr.status}`);
+    if (bytes) return new Response(bytes, { status: pr.status, statusText: pr.statusText, headers: pr.headers });
     return { status: pr.status, headers: pr.headers, body: text };
   }
 

@@ -2,7 +2,7 @@
 // One benchmark run of one Node client, in a fresh process (bench/run.mjs starts it; it can be
 // run by hand too). Prints one JSON line with the figures.
 //
-//   node bench/drive.mjs --client ours|baseline --base URL --provider-url URL --grant ID
+//   node bench/drive.mjs --client ours|baseline|floor --base URL --provider-url URL --grant ID
 //        --c 16 --n 6000 --warmup 500 [--pkg DIR] [--vault-pid PID] [--caller NAME]
 //
 // Flow: warm up (`warmup` requests at concurrency c), wait until the vault holds every warm-up
@@ -52,6 +52,15 @@ if (CLIENT === 'ours') {
   call = async () => {
     const r = await client.request('GET', PROVIDER_URL, { grantId: GRANT, queryParams: { maxResults: '10' } });
     if (r.status !== 200) throw new Error(`provider status ${r.status}`);
+  };
+} else if (CLIENT === 'floor') {
+  // The baseline plus the SDK's obligations (timeouts that abort, a Response to read): see
+  // baseline-client.mjs. Compared with, never a target.
+  client = new BaselineClient({ apiKey: API_KEY, baseUrl: BASE, obligations: true, ...(CALLER ? { caller: CALLER } : {}) });
+  call = async () => {
+    const res = await client.request('GET', PROVIDER_URL, { grantId: GRANT, queryParams: { maxResults: '10' } });
+    await res.text();
+    if (res.status !== 200) throw new Error(`provider status ${res.status}`);
   };
 } else {
   throw new Error(`unknown client ${CLIENT}`);

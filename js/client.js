@@ -11,7 +11,7 @@ import { AlterSDKError, AlterValueError } from "./errors.js";
 import { CallerType, HttpMethod, Provider, RetryErrorInfo, RetryInfo } from "./models.js";
 import { buildCall, isPlainObject } from "./options.js";
 import { activeTraceparent } from "./otel.js";
-import { asyncLocalStorageSync, readEnv, randomUuid, runtimeTag } from "./runtime.js";
+import { asyncLocalStorageSync, asyncResourceSync, readEnv, randomUuid, runtimeTag } from "./runtime.js";
 import { buildTraceContext, currentTraceContext, runInTraceContext } from "./trace.js";
 import { SDK_VERSION } from "./version.js";
 import installApi from "./ns/install.js";
@@ -172,8 +172,21 @@ function wrapInternal(err) {
   return new AlterSDKError(`Internal SDK error (${kind})`, {}, { code: "internal_error" });
 }
 
-/** `fn` bound to the current async context where the runtime can (AsyncLocalStorage.bind). */
+/**
+ * `fn` bound to the current async context where the runtime can. An AsyncResource where there is
+ * one: `AsyncLocalStorage.bind` does the same through `AsyncResource.bind`, which in Node 20 also
+ * defines a deprecated accessor on every bound function and costs about 7 µs a call against 0.1.
+ */
 function bindToCaller(fn) {
+  const Resource = asyncResourceSync();
+  if (Resource) {
+    try {
+      const resource = new Resource("alter-edge.request");
+      return (...args) => resource.runInAsyncScope(fn, undefined, ...args);
+    } catch {
+      // fall through
+    }
+  }
   const Als = asyncLocalStorageSync();
   if (Als && typeof Als.bind === "function") {
     try {
@@ -207,7 +220,6 @@ class ClientBase {
       closed: false,
       getter: opts.getter,
       inflight: new Set(),
-      audits: new Set(),
       loggerOption: opts.logger,
       fetch: opts.fetch,
       timeoutMs: opts.config.timeoutMs,
@@ -232,11 +244,7 @@ class ClientBase {
     Object.defineProperty(this, STATE, { value: state });
     API_KEYS.set(this, opts.config.apiKey);
     if (typeof wasm.setLogger === "function") wasm.setLogger(opts.config.logger);
-    if (typeof wasm.onAudit === "function") {
-      wasm.onAudit((p) => {
-        if (p && typeof p.then === "function") track(state.audits, Promise.resolve(p).then(() => {}, () => {}));
-      });
-    }
+    // Audit rows are awaited through the core's pendingAudits() (flush, close).
   }
 
   /**
@@ -280,7 +288,7 @@ class ClientBase {
     } catch (e) {
       throw wrapInternal(e);
     }
-    track(state.inflight, Promise.resolve(pending).then(() => {}, () => {}));
+    track(state.inflight, Promise.resolve(pending));
     let result;
     try {
       result = await pending;
@@ -289,8 +297,8 @@ class ClientBase {
       if (call.signal && call.signal.aborted && e === call.signal.reason) throw e;
       throw wrapInternal(e);
     }
-    // [response, retryInfo JSON text | null, audit promise]; the audit promise already reached
-    // state.audits through onAudit.
+    // [response, retryInfo JSON text | null, audit promise]; the audit promise is also in the
+    // core's pendingAudits() until it settles.
     const response = Array.isArray(result) ? result[0] : null;
     if (response === null || typeof response !== "object") {
       throw wrapInternal(new TypeError("core returned no response"));
@@ -336,7 +344,7 @@ class ClientBase {
     } catch {
       core = [];
     }
-    await Promise.allSettled([...state.audits, ...core]);
+    await Promise.allSettled(core);
   }
 
   /**
@@ -364,7 +372,6 @@ class ClientBase {
         }
       };
       state.inflight.forEach(add);
-      state.audits.forEach(add);
       try {
         const core = typeof state.wasm.pendingAudits === "function" ? state.wasm.pendingAudits() : [];
         for (const p of Array.from(core ?? [])) add(p);

@@ -32,8 +32,11 @@ function headerInit(block) {
   const parts = block.split(SEP);
   for (let i = 0; i + 1 < parts.length; i += 2) {
     const k = parts[i];
-    // A repeated name, or one an object would not keep in place (integer-like keys go first).
-    if (Object.prototype.hasOwnProperty.call(obj, k) || k === "__proto__" || /^\d+$/.test(k)) return pairs(parts);
+    const c = k.charCodeAt(0);
+    // Pairs instead for a repeated name, a name an object would not keep in place (integer-like
+    // keys go first: any name starting with a digit, to keep the test cheap) and "__proto__"; an
+    // inherited name ("constructor") also takes this path, harmlessly.
+    if ((c >= 48 && c <= 57) || obj[k] !== undefined || k === "__proto__") return pairs(parts);
     obj[k] = parts[i + 1];
   }
   return obj;

@@ -59,26 +59,44 @@ export function randomUuid() {
 // `process.getBuiltinModule`), else by a dynamic import started once; where none exists the trace
 // layer falls back to clients scoped to the run.
 
-let alsClass = findAlsSync();
+let alsClass = null;
+/** `AsyncResource` from the same module, where the runtime has it (binds a function to a context). */
+let resourceClass = null;
 let alsLoading = null;
+findAlsSync();
+
+function adopt(mod) {
+  if (mod && typeof mod.AsyncLocalStorage === "function") {
+    alsClass = mod.AsyncLocalStorage;
+    if (typeof mod.AsyncResource === "function") resourceClass = mod.AsyncResource;
+  }
+}
 
 function findAlsSync() {
   try {
-    if (typeof globalThis.AsyncLocalStorage === "function") return globalThis.AsyncLocalStorage;
     const getBuiltin = globalThis.process?.getBuiltinModule;
-    if (typeof getBuiltin === "function") {
-      const mod = getBuiltin.call(globalThis.process, "node:async_hooks");
-      if (mod && typeof mod.AsyncLocalStorage === "function") return mod.AsyncLocalStorage;
+    const mod = typeof getBuiltin === "function" ? getBuiltin.call(globalThis.process, "node:async_hooks") : null;
+    const global = globalThis.AsyncLocalStorage;
+    if (typeof global !== "function") {
+      adopt(mod);
+    } else {
+      alsClass = global;
+      // AsyncResource only from the module that provides this very class.
+      if (mod && mod.AsyncLocalStorage === global) adopt(mod);
     }
   } catch {
     // not available
   }
-  return null;
 }
 
 /** The AsyncLocalStorage class if already known (sync), else null. */
 export function asyncLocalStorageSync() {
   return alsClass;
+}
+
+/** The AsyncResource class found with AsyncLocalStorage (sync), else null. */
+export function asyncResourceSync() {
+  return resourceClass;
 }
 
 /** Resolves to the AsyncLocalStorage class, or null where the runtime has none. Never rejects. */
@@ -89,8 +107,7 @@ export function loadAsyncLocalStorage() {
     const spec = ["node", "async_hooks"].join(":");
     alsLoading = (async () => {
       try {
-        const mod = await import(spec);
-        if (mod && typeof mod.AsyncLocalStorage === "function") alsClass = mod.AsyncLocalStorage;
+        adopt(await import(spec));
       } catch {
         // none
       }

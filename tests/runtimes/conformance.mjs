@@ -16,7 +16,11 @@
 //   audit_after_close      after close() every call of this run has its audit row in the vault
 //   isolation_token        20 concurrent calls, users user-001..020, per-call userToken
 //   isolation_getter       the same through a userTokenGetter reading AsyncLocalStorage (only
-//                          where the runtime has it; else reported as skipped)
+//                          where the runtime has it; else reported as skipped); the `fetch`
+//                          option runs in each caller's context too: the store it reads is the
+//                          user whose token the /sdk/token call carries, and, with all N token
+//                          answers released in one callback (so the core's tasks wake together),
+//                          the user whose credential the provider call carries
 //   env_config             Node/Deno (`expectEnvBaseUrl`): new App({ apiKey }) takes the base URL
 //                          from the runtime's environment (process.env / Deno.env); Workers
 //                          (`envBindings`): an App configured from the env bindings works
@@ -244,8 +248,40 @@ export async function runConformance({ sdk, vaultUrl, runtime, marker = `${runti
     const Als = await findAls();
     if (!Als) return "skipped";
     const store = new Als();
+    // The SDK calls `fetch` from its core's task queue: it must still run in the caller's context.
+    let tokenCalls = 0;
+    let providerCalls = 0;
+    const crossed = [];
+    const userOfCredential = new Map();
+    const held = [];
+    const releaseAll = () => { for (const r of held.splice(0)) r(); };
+    const holdTimer = setTimeout(releaseAll, 5000); // never hang if fewer than N calls come
+    const ctxFetch = async (input, init) => {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+      if (url.includes("/sdk/token")) {
+        tokenCalls++;
+        let sent = null;
+        try { sent = JSON.parse(init.body).user_token; } catch { /* reported below */ }
+        if (sent !== store.getStore()) crossed.push(`token call ${tokenCalls}`);
+        const res = await spyFetch(input, init);
+        try { userOfCredential.set((await res.clone().json()).access_token, sent); } catch { /* reported below */ }
+        // Hold the answers and release all N in one callback: the core's tasks then wake together.
+        await new Promise((r) => {
+          held.push(r);
+          if (held.length === N) releaseAll();
+        });
+        return res;
+      }
+      if (url.includes("/mock/google/")) {
+        providerCalls++;
+        const auth = new Headers(init?.headers).get("authorization") ?? "";
+        const user = userOfCredential.get(auth.replace(/^Bearer /, ""));
+        if (user === undefined || user !== store.getStore()) crossed.push(`provider call ${providerCalls}`);
+      }
+      return spyFetch(input, init);
+    };
     const a = new sdk.App({
-      apiKey: KEY, baseUrl: vaultUrl, fetch: spyFetch, logger: null,
+      apiKey: KEY, baseUrl: vaultUrl, fetch: ctxFetch, logger: null,
       userTokenGetter: async () => {
         await null; // an await inside the getter, as a real one that verifies the JWT would have
         return store.getStore();
@@ -258,8 +294,11 @@ export async function runConformance({ sdk, vaultUrl, runtime, marker = `${runti
         return res.json();
       })));
       seen.push(JSON.stringify(bodies));
+      expect(tokenCalls === N && providerCalls === N, `fetch saw ${tokenCalls} token and ${providerCalls} provider calls`);
+      expect(crossed.length === 0, `fetch ran outside its caller's context: ${crossed.slice(0, 5).join(", ")} (${crossed.length} of ${2 * N})`);
       return verify(bodies);
     } finally {
+      clearTimeout(holdTimer);
       await a.close();
     }
   });

@@ -9,7 +9,7 @@
 // network work), see analysis.md.
 //
 //   node bench/overhead.mjs [--rounds 5] [--n 30000] [--c 16] [--pkg DIR] [--json OUT]
-//   node bench/overhead.mjs --child ours|baseline --n N --c C [--pkg DIR]   (one run, JSON line)
+//   node bench/overhead.mjs --child ours|baseline|floor --n N --c C [--pkg DIR]   (one run, JSON line)
 //
 // Each run is a fresh process: 3,000 warm-up requests, then `n` requests by `c` workers; CPU time
 // of the process (user + system) per request, and wall time per request. Clients alternate.
@@ -56,8 +56,13 @@ async function child(which, n, c, pkg) {
   } else {
     globalThis.fetch = fetch; // the baseline calls the global fetch
     const { BaselineClient } = await import('./baseline-client.mjs');
-    const b = new BaselineClient({ apiKey: DEMO_KEY, baseUrl: 'https://vault.example' });
-    call = () => b.request('GET', PROVIDER_URL, { grantId: MOCK_GRANT, queryParams: { maxResults: '10' } });
+    // floor = the baseline with the SDK's obligations (timeouts that abort, a Response): see
+    // baseline-client.mjs.
+    const obligations = which === 'floor';
+    const b = new BaselineClient({ apiKey: DEMO_KEY, baseUrl: 'https://vault.example', obligations });
+    call = obligations
+      ? async () => { const r = await b.request('GET', PROVIDER_URL, { grantId: MOCK_GRANT, queryParams: { maxResults: '10' } }); await r.text(); }
+      : () => b.request('GET', PROVIDER_URL, { grantId: MOCK_GRANT, queryParams: { maxResults: '10' } });
     flush = () => b.flush();
   }
   const batch = async (count) => {
@@ -88,7 +93,8 @@ if (who) {
   const self = fileURLToPath(import.meta.url);
   const runs = [];
   for (let r = 0; r < rounds; r++) {
-    for (const which of r % 2 ? ['baseline', 'ours'] : ['ours', 'baseline']) {
+    const clients = ['ours', 'baseline', 'floor'];
+    for (const which of clients.map((_, i) => clients[(i + r) % clients.length])) {
       const p = spawnSync(process.execPath, [self, '--child', which, '--n', String(N), '--c', String(C), '--pkg', PKG], { encoding: 'utf8' });
       const line = p.stdout.trim().split('\n').pop();
       let res;
@@ -103,7 +109,8 @@ if (who) {
     measured: new Date().toISOString(), node: process.version, n: N, c: C, rounds, runs,
     ours: { cpuUsPerReq: med('ours', 'cpuUsPerReq'), wallUsPerReq: med('ours', 'wallUsPerReq') },
     baseline: { cpuUsPerReq: med('baseline', 'cpuUsPerReq'), wallUsPerReq: med('baseline', 'wallUsPerReq') },
+    floor: { cpuUsPerReq: med('floor', 'cpuUsPerReq'), wallUsPerReq: med('floor', 'wallUsPerReq') },
   };
   writeFileSync(out, JSON.stringify(result, null, 1));
-  console.error(`overhead: ours ${result.ours.cpuUsPerReq.toFixed(1)} us, baseline ${result.baseline.cpuUsPerReq.toFixed(1)} us CPU per request; wrote ${out}`);
+  console.error(`overhead: ours ${result.ours.cpuUsPerReq.toFixed(1)} us, baseline ${result.baseline.cpuUsPerReq.toFixed(1)} us, floor ${result.floor.cpuUsPerReq.toFixed(1)} us CPU per request; wrote ${out}`);
 }

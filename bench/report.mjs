@@ -168,8 +168,9 @@ if (overhead) {
     `${o.n.toLocaleString('en-US')} requests at c=${o.c} after 3,000 warm-up, every run made every exchange; medians. ` +
     `Measured ${o.measured.slice(0, 16).replace('T', ' ')} UTC.`, '');
   out.push('| client | CPU µs per request | wall µs per request |', '|---|---|---|');
-  for (const k of ['ours', 'baseline']) out.push(`| ${CLIENT_NAME[k]} | ${f1(o[k].cpuUsPerReq)} | ${f1(o[k].wallUsPerReq)} |`);
-  out.push('', `Ours minus baseline: ${f1(o.ours.cpuUsPerReq - o.baseline.cpuUsPerReq)} µs of CPU per request.`, '');
+  for (const k of ['ours', 'baseline', 'floor']) if (o[k]) out.push(`| ${CLIENT_NAME[k]} | ${f1(o[k].cpuUsPerReq)} | ${f1(o[k].wallUsPerReq)} |`);
+  out.push('', `Ours minus baseline: ${f1(o.ours.cpuUsPerReq - o.baseline.cpuUsPerReq)} µs of CPU per request` +
+    (o.floor ? `; ours minus floor: ${f1(o.ours.cpuUsPerReq - o.floor.cpuUsPerReq)} µs.` : '.'), '');
 } else out.push('Not measured.', '');
 
 // ── soak ───────────────────────────────────────────────────────────────────────────────────

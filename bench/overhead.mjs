@@ -45,16 +45,18 @@ async function child(which, n, c, pkg) {
   const counts = { token: 0, provider: 0, audit: 0 };
   const fetch = memoryFetch(counts);
   let call; let flush;
+  // Every client calls the global fetch, as in the request benchmark (the SDK's `fetch` option
+  // would add the binding of that function to each caller's async context).
+  globalThis.fetch = fetch;
   if (which === 'ours') {
     const mod = await import(pathToFileURL(path.join(pkg, 'dist/index.node.js')).href);
-    const app = new mod.App({ apiKey: DEMO_KEY, baseUrl: 'https://vault.example', fetch, logger: null });
+    const app = new mod.App({ apiKey: DEMO_KEY, baseUrl: 'https://vault.example', logger: null });
     call = async () => {
       const r = await app.request('GET', PROVIDER_URL, { grantId: MOCK_GRANT, queryParams: { maxResults: 10 } });
       await r.text();
     };
     flush = () => app.flush();
   } else {
-    globalThis.fetch = fetch; // the baseline calls the global fetch
     const { BaselineClient } = await import('./baseline-client.mjs');
     // floor = the baseline with the SDK's obligations (timeouts that abort, a Response): see
     // baseline-client.mjs.
@@ -72,13 +74,22 @@ async function child(which, n, c, pkg) {
   };
   await batch(3000);
   for (const k of Object.keys(counts)) counts[k] = 0;
+  // A package built with the alloc-stats feature (bench/allocs.sh) counts wasm heap allocations.
+  const glue = which === 'ours' ? await import(pathToFileURL(path.join(pkg, 'dist/alter_edge.js')).href) : {};
+  const allocs0 = glue.allocStats?.();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await batch(n);
   const cpu = process.cpuUsage(cpu0);
   const wall = performance.now() - t0;
+  const allocs1 = glue.allocStats?.();
   const ok = counts.token === n && counts.provider === n && counts.audit === n;
-  console.log(JSON.stringify({ client: which, n, c, cpuUsPerReq: (cpu.user + cpu.system) / n, wallUsPerReq: (wall * 1000) / n, counts, ok }));
+  const res = { client: which, n, c, cpuUsPerReq: (cpu.user + cpu.system) / n, wallUsPerReq: (wall * 1000) / n, counts, ok };
+  if (allocs0 && allocs1) {
+    res.allocsPerReq = (allocs1[0] - allocs0[0]) / n;
+    res.allocBytesPerReq = (allocs1[1] - allocs0[1]) / n;
+  }
+  console.log(JSON.stringify(res));
 }
 
 const who = arg('child', '');

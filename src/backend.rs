@@ -201,7 +201,7 @@ async fn send_once(
         scope_constraints: &call.constraints.scopes,
         request_rule: call.constraints.rule.as_deref(),
     };
-    let headers = plan::backend_headers(
+    let headers = plan::backend_header_block(
         &inner.defaults,
         &inner.signing_key,
         &parts,

@@ -7,6 +7,7 @@ use crate::convert;
 use crate::error::{to_js, Failure};
 use crate::plan::{self, ActorUpdate, ClientDefaults};
 use alter_protocol::error::codes;
+use alter_protocol::signing::PreparedKey;
 use alter_protocol::{context, keys, url, ProtocolError, Result};
 use js_sys::{Array, Function, Object, Promise};
 use std::cell::{Cell, RefCell};
@@ -24,7 +25,8 @@ pub const CLOSED_MESSAGE: &str =
 
 pub(crate) struct Inner {
     pub defaults: ClientDefaults,
-    pub signing_key: [u8; 32],
+    /// Derived from the API key (§1.2), HMAC pads prepared.
+    pub signing_key: PreparedKey,
     pub base_url: String,
     pub timeout_ms: f64,
     /// Agent clients re-raise GrantNotFoundError as AgentDelegationMissingError (§7.2).
@@ -254,7 +256,7 @@ fn parse_config(config: &JsValue) -> Result<Inner> {
     };
     let agent = convert::opt_bool(config, "agent")?.unwrap_or(false);
     let fetch = convert::opt_function(config, "fetch")?;
-    let signing_key = keys::derive_signing_key(&api_key);
+    let signing_key = PreparedKey::new(&keys::derive_signing_key(&api_key));
     let inner = Inner {
         defaults: ClientDefaults {
             api_key,

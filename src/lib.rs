@@ -95,3 +95,40 @@ pub fn apply_path_params(
         .unwrap_or_default();
     alter_protocol::url::apply_path_params(&url, &params).map_err(|e| error::to_js(&e))
 }
+
+/// Diagnostics only (`--features alloc-stats`, never in the package): counts heap allocations so
+/// a benchmark can report allocations and bytes per request (bench/allocs.mjs).
+#[cfg(all(target_arch = "wasm32", feature = "alloc-stats"))]
+mod alloc_stats {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+    struct Counting;
+    static ALLOCS: AtomicU64 = AtomicU64::new(0);
+    static BYTES: AtomicU64 = AtomicU64::new(0);
+
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            ALLOCS.fetch_add(1, Relaxed);
+            BYTES.fetch_add(layout.size() as u64, Relaxed);
+            System.alloc(layout)
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            System.dealloc(ptr, layout)
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            ALLOCS.fetch_add(1, Relaxed);
+            BYTES.fetch_add(new_size as u64, Relaxed);
+            System.realloc(ptr, layout, new_size)
+        }
+    }
+
+    #[global_allocator]
+    static GLOBAL: Counting = Counting;
+
+    /// `[allocations + reallocations, bytes requested]` since the instance started.
+    #[wasm_bindgen::prelude::wasm_bindgen(js_name = allocStats)]
+    pub fn alloc_stats() -> Vec<f64> {
+        vec![ALLOCS.load(Relaxed) as f64, BYTES.load(Relaxed) as f64]
+    }
+}

@@ -2,7 +2,7 @@
 //! the backend header set of §1.4/§2.5/§3.1/§8, the actor-id cache rule of §8.4, and the header
 //! checks done before any network I/O.
 
-use alter_protocol::signing::{self, Identity, SignInput};
+use alter_protocol::signing::{self, Identity, PreparedKey, SignInput};
 use alter_protocol::{ProtocolError, Result};
 
 /// Client-wide settings that go on every backend request (§1.4).
@@ -55,15 +55,17 @@ pub struct BackendRequestParts<'a> {
     pub request_rule: Option<&'a str>,
 }
 
-/// The full header list of a backend request, in the order of §3.1: client defaults, actor
-/// headers, traceparent, extra headers, the signature set, then `Content-Type` when a body is sent.
-pub fn backend_headers(
+/// The full header set of a backend request, as the `js/io.js` header block ([`header_block`]),
+/// in the order of §3.1: client defaults, actor headers, traceparent, extra headers, the
+/// signature set, then `Content-Type` when a body is sent. Written straight into the block: this
+/// runs for every vault call.
+pub fn backend_header_block(
     defaults: &ClientDefaults,
-    signing_key: &[u8; 32],
+    key: &PreparedKey,
     parts: &BackendRequestParts,
     timestamp: u64,
     nonce: &str,
-) -> Vec<(String, String)> {
+) -> String {
     let actor = parts.actor.unwrap_or_default();
     let caller = actor
         .caller_override
@@ -76,23 +78,31 @@ pub fn backend_headers(
     };
     let context = actor.context.filter(|c| !c.is_empty());
 
-    let mut h: Vec<(String, String)> = Vec::with_capacity(14);
-    h.push(("x-api-key".into(), defaults.api_key.clone()));
-    h.push(("User-Agent".into(), defaults.user_agent.clone()));
+    let mut b = String::with_capacity(512);
+    let mut put = |name: &str, value: &str| {
+        b.push_str(name);
+        b.push(SEP);
+        b.push_str(value);
+        b.push(SEP);
+    };
+    put("x-api-key", &defaults.api_key);
+    put("User-Agent", &defaults.user_agent);
     if let (Some(c), Some(t)) = (caller, caller_type) {
-        h.push(("X-Alter-Caller".into(), c.to_string()));
-        h.push(("X-Alter-Caller-Type".into(), t.to_string()));
+        put(signing::H_CALLER, c);
+        put(signing::H_CALLER_TYPE, t);
     }
     if let Some(a) = actor_id {
-        h.push(("X-Alter-Actor-ID".into(), a.to_string()));
+        put(signing::H_ACTOR_ID, a);
     }
     if let Some(c) = context {
-        h.push(("X-Alter-Context".into(), c.to_string()));
+        put(signing::H_CONTEXT, c);
     }
     if let Some(tp) = parts.traceparent.filter(|t| !t.is_empty()) {
-        h.push(("traceparent".into(), tp.to_string()));
+        put("traceparent", tp);
     }
-    h.extend(parts.extra_headers.iter().cloned());
+    for (k, v) in parts.extra_headers {
+        put(k, v);
+    }
 
     let body = parts.body.unwrap_or(&[]);
     let input = SignInput {
@@ -110,12 +120,24 @@ pub fn backend_headers(
             context,
         },
     };
-    let signed = signing::sign(signing_key, &input);
-    h.extend(signed.pairs().into_iter().map(|(k, v)| (k.to_string(), v)));
-    if parts.body.is_some() {
-        h.push(("Content-Type".into(), "application/json".into()));
+    let signed = signing::sign_with(key, &input);
+    put(signing::H_TIMESTAMP, &signed.timestamp);
+    put(signing::H_NONCE, &signed.nonce);
+    put(signing::H_CONTENT_SHA256, &signed.content_sha256);
+    put(signing::H_SIGNATURE, &signed.signature);
+    if let Some(v) = &signed.signature_v2 {
+        put(signing::H_SIGNATURE_V2, v);
     }
-    h
+    if let Some(v) = &signed.scope_constraints {
+        put(signing::H_SCOPE_CONSTRAINTS, v);
+    }
+    if let Some(v) = &signed.request_rule {
+        put(signing::H_REQUEST_RULE, v);
+    }
+    if parts.body.is_some() {
+        put("Content-Type", "application/json");
+    }
+    b
 }
 
 /// What to do with an `X-Alter-Actor-ID` response header (§8.4).
@@ -305,7 +327,22 @@ pub fn parse_header_block(block: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alter_protocol::keys::derive_signing_key;
+    use alter_protocol::keys;
+
+    fn derive_signing_key(api_key: &str) -> PreparedKey {
+        PreparedKey::new(&keys::derive_signing_key(api_key))
+    }
+
+    /// The block as pairs, in order.
+    fn backend_headers(
+        d: &ClientDefaults,
+        key: &PreparedKey,
+        p: &BackendRequestParts,
+        timestamp: u64,
+        nonce: &str,
+    ) -> Vec<(String, String)> {
+        parse_header_block(&backend_header_block(d, key, p, timestamp, nonce))
+    }
 
     const KEY: &str = "alter_rk_abcdefghijklmnopqrstuv_iwpykn";
 

@@ -293,7 +293,7 @@ async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Fai
             fetch: p.fetch.as_ref(),
             url: &injected.url,
             method: &p.method,
-            headers: &send_headers,
+            headers: &plan::header_block(&send_headers),
             body,
             timeout_ms: inner.timeout_ms,
             signal: p.signal.as_ref(),

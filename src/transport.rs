@@ -61,7 +61,8 @@ pub struct Outgoing<'a> {
     pub fetch: Option<&'a Function>,
     pub url: &'a str,
     pub method: &'a str,
-    pub headers: &'a [(String, String)],
+    /// The request headers as a `js/io.js` block ([`plan::header_block`]).
+    pub headers: &'a str,
     pub body: Body<'a>,
     pub timeout_ms: f64,
     pub signal: Option<&'a AbortSignal>,
@@ -92,7 +93,7 @@ async fn run(
         &fetch,
         out.url,
         out.method,
-        &plan::header_block(out.headers),
+        out.headers,
         body_kind,
         body_text,
         body_bytes,

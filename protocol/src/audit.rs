@@ -2,8 +2,10 @@
 //! its warning log line (§5.4).
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
-use crate::json::to_json_ascii;
+use crate::json::{write_string, write_value};
 use crate::token::{is_sigv4, InjectionTarget, TokenResponse};
 use crate::HeaderList;
 
@@ -105,10 +107,13 @@ pub fn capture_request_body(body: &[u8]) -> String {
 
 /// The lower-cased header names removed from both maps: the injected header(s) (taken from the
 /// token itself as well as from `injected`, so a caller cannot forget one), then the fixed set.
-fn strip_set(token: &TokenResponse, injected: &[String]) -> Vec<String> {
-    let mut set: Vec<String> = SENSITIVE_HEADERS.iter().map(|s| s.to_string()).collect();
-    let mut add = |name: &str| {
-        let lower = name.to_ascii_lowercase();
+fn strip_set<'a>(token: &'a TokenResponse, injected: &'a [String]) -> Vec<Cow<'a, str>> {
+    let mut set: Vec<Cow<'a, str>> = SENSITIVE_HEADERS
+        .iter()
+        .map(|s| Cow::Borrowed(*s))
+        .collect();
+    let mut add = |name: &'a str| {
+        let lower = lower(name);
         if !set.contains(&lower) {
             set.push(lower);
         }
@@ -127,7 +132,7 @@ fn strip_set(token: &TokenResponse, injected: &[String]) -> Vec<String> {
     set
 }
 
-fn stripped(set: &[String], name: &str) -> bool {
+fn stripped(set: &[Cow<str>], name: &str) -> bool {
     set.iter().any(|s| s.eq_ignore_ascii_case(name))
 }
 
@@ -143,11 +148,11 @@ fn secrets(token: &TokenResponse) -> Vec<&str> {
     out
 }
 
-fn scrub_str(s: &str, secrets: &[&str]) -> String {
-    let mut out = s.to_string();
+fn scrub_str<'a>(s: &'a str, secrets: &[&str]) -> Cow<'a, str> {
+    let mut out = Cow::Borrowed(s);
     for secret in secrets {
         if out.contains(secret) {
-            out = out.replace(secret, REDACTED);
+            out = Cow::Owned(out.replace(secret, REDACTED));
         }
     }
     out
@@ -156,12 +161,15 @@ fn scrub_str(s: &str, secrets: &[&str]) -> String {
 /// Replace every credential occurrence in every string (object keys included) of the row.
 fn scrub(v: Value, secrets: &[&str]) -> Value {
     match v {
-        Value::String(s) => Value::String(scrub_str(&s, secrets)),
+        Value::String(s) => match scrub_str(&s, secrets) {
+            Cow::Borrowed(_) => Value::String(s),
+            Cow::Owned(clean) => Value::String(clean),
+        },
         Value::Array(items) => Value::Array(items.into_iter().map(|x| scrub(x, secrets)).collect()),
         Value::Object(m) => {
             let mut out = Map::new();
             for (k, x) in m {
-                out.insert(scrub_str(&k, secrets), scrub(x, secrets));
+                out.insert(scrub_str(&k, secrets).into_owned(), scrub(x, secrets));
             }
             Value::Object(out)
         }
@@ -188,89 +196,151 @@ fn scrub(v: Value, secrets: &[&str]) -> Value {
 pub fn audit_row_body(input: &AuditInput) -> String {
     let token = input.token;
     let strip = strip_set(token, input.injected_header_names);
+    // The identifiers from the token response are not scrubbed (a short test credential must not
+    // garble the grant UUID); every caller- or provider-supplied field is.
+    let secrets = secrets(token);
 
-    let mut req_headers = Map::new();
+    // Written straight to the output, field by field, in the order and with the escaping of
+    // `to_json_ascii` over the equivalent map (no intermediate `Value`: this runs once per call).
+    let body_hint = match &input.outcome {
+        AuditOutcome::Response { body, .. } => body.len().min(AUDIT_BODY_CAPTURE_LIMIT),
+        _ => 0,
+    };
+    let mut out = String::with_capacity(512 + body_hint);
+    out.push_str("{\"grant_id\":");
+    write_string(&mut out, &token.grant_id, true);
+    out.push_str(",\"provider_id\":");
+    write_string(&mut out, &token.provider_id, true);
+    out.push_str(",\"token_generation\":");
+    write_opt_string(&mut out, token.token_generation.as_deref());
+    out.push_str(",\"method\":");
+    let method = input.method.to_ascii_uppercase();
+    write_string(&mut out, &scrub_str(&method, &secrets), true);
+    out.push_str(",\"url\":");
+    write_string(&mut out, &scrub_str(input.url, &secrets), true);
+
+    // Request headers keep their names; a repeated name keeps its first place and its last value.
+    out.push_str(",\"request_headers\":");
+    let mut req: Vec<(&str, Cow<str>)> = Vec::with_capacity(input.request_headers.len());
     for (k, v) in input.request_headers {
         if !stripped(&strip, k) {
-            req_headers.insert(k.clone(), Value::String(v.clone()));
+            put(&mut req, k.as_str(), Cow::Borrowed(v.as_str()));
+        }
+    }
+    write_scrubbed_map(&mut out, req, &secrets);
+
+    out.push_str(",\"request_body\":");
+    match input.request_body {
+        AuditRequestBody::None => out.push_str("null"),
+        AuditRequestBody::Json(v) => write_value(&mut out, &scrub(v.clone(), &secrets), true),
+        AuditRequestBody::Raw(b) => {
+            let text = capture_request_body(b);
+            write_string(&mut out, &scrub_str(&text, &secrets), true);
         }
     }
 
-    let request_body = match input.request_body {
-        AuditRequestBody::None => Value::Null,
-        AuditRequestBody::Json(v) => v.clone(),
-        AuditRequestBody::Raw(b) => Value::String(capture_request_body(b)),
-    };
-
-    let (status, response_headers, response_body) = match &input.outcome {
+    match &input.outcome {
         AuditOutcome::Response {
             status,
             headers,
             body,
         } => {
-            let mut m = Map::new();
+            let _ = write!(out, ",\"response_status\":{status},\"response_headers\":");
+            // Names lower-cased; repeats joined by ", " in the place of the first.
+            let mut resp: Vec<(Cow<str>, Cow<str>)> = Vec::with_capacity(headers.len());
             for (k, v) in headers.iter() {
                 if stripped(&strip, k) {
                     continue;
                 }
-                let name = k.to_ascii_lowercase();
-                let joined = match m.get(&name).and_then(Value::as_str) {
-                    Some(prev) => format!("{prev}, {v}"),
-                    None => v.clone(),
-                };
-                m.insert(name, Value::String(joined));
+                let name = lower(k);
+                match resp.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, prev)) => *prev = Cow::Owned(format!("{prev}, {v}")),
+                    None => resp.push((name, Cow::Borrowed(v.as_str()))),
+                }
             }
-            (*status, Value::Object(m), capture_response_body(body))
+            write_scrubbed_map(&mut out, resp, &secrets);
+            out.push_str(",\"response_body\":");
+            let text = capture_response_body(body);
+            write_string(&mut out, &scrub_str(&text, &secrets), true);
         }
-        AuditOutcome::Timeout { after_ms } => (
-            0,
-            Value::Null,
-            format!("<transport error: timeout after {after_ms}ms>"),
-        ),
-        AuditOutcome::NetworkFailure => (0, Value::Null, "<transport error: network>".to_string()),
-    };
-
-    let context = match input.context {
-        None => Value::Null,
+        AuditOutcome::Timeout { after_ms } => {
+            out.push_str(",\"response_status\":0,\"response_headers\":null,\"response_body\":");
+            let text = format!("<transport error: timeout after {after_ms}ms>");
+            write_string(&mut out, &scrub_str(&text, &secrets), true);
+        }
+        AuditOutcome::NetworkFailure => {
+            out.push_str(",\"response_status\":0,\"response_headers\":null,\"response_body\":");
+            write_string(
+                &mut out,
+                &scrub_str("<transport error: network>", &secrets),
+                true,
+            );
+        }
+    }
+    let _ = write!(out, ",\"latency_ms\":{}", input.latency_ms);
+    out.push_str(",\"reason\":");
+    match input.reason {
+        Some(r) => write_string(&mut out, &scrub_str(r, &secrets), true),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"context\":");
+    match input.context {
+        None => out.push_str("null"),
         Some(pairs) => {
-            let mut m = Map::new();
+            let mut m: Vec<(&str, Cow<str>)> = Vec::with_capacity(pairs.len());
             for (k, v) in pairs {
-                m.insert(k.clone(), Value::String(v.clone()));
+                put(&mut m, k.as_str(), Cow::Borrowed(v.as_str()));
             }
-            Value::Object(m)
+            write_scrubbed_map(&mut out, m, &secrets);
         }
-    };
+    }
+    out.push('}');
+    out
+}
 
-    // The identifiers from the token response are not scrubbed (a short test credential must not
-    // garble the grant UUID); every caller- or provider-supplied field is.
-    let secrets = secrets(token);
-    let clean = |v: Value| scrub(v, &secrets);
-    let opt = |s: &Option<String>| s.clone().map(Value::String).unwrap_or(Value::Null);
-    let mut row = Map::new();
-    row.insert("grant_id".into(), Value::String(token.grant_id.clone()));
-    row.insert(
-        "provider_id".into(),
-        Value::String(token.provider_id.clone()),
-    );
-    row.insert("token_generation".into(), opt(&token.token_generation));
-    row.insert(
-        "method".into(),
-        clean(Value::String(input.method.to_ascii_uppercase())),
-    );
-    row.insert("url".into(), clean(Value::String(input.url.to_string())));
-    row.insert("request_headers".into(), clean(Value::Object(req_headers)));
-    row.insert("request_body".into(), clean(request_body));
-    row.insert("response_status".into(), Value::from(status));
-    row.insert("response_headers".into(), clean(response_headers));
-    row.insert("response_body".into(), clean(Value::String(response_body)));
-    row.insert("latency_ms".into(), Value::from(input.latency_ms));
-    row.insert(
-        "reason".into(),
-        clean(input.reason.map(Value::from).unwrap_or(Value::Null)),
-    );
-    row.insert("context".into(), clean(context));
+fn write_opt_string(out: &mut String, s: Option<&str>) {
+    match s {
+        Some(s) => write_string(out, s, true),
+        None => out.push_str("null"),
+    }
+}
 
-    to_json_ascii(&Value::Object(row))
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Map insertion with `serde_json::Map` semantics (preserve_order): a key already present keeps
+/// its place and takes the new value.
+fn put<'a, K: PartialEq>(m: &mut Vec<(K, Cow<'a, str>)>, k: K, v: Cow<'a, str>) {
+    match m.iter_mut().find(|(x, _)| *x == k) {
+        Some((_, slot)) => *slot = v,
+        None => m.push((k, v)),
+    }
+}
+
+/// Writes a string map as a JSON object after scrubbing its keys and values, as `scrub` would
+/// over the map: scrubbed keys that coincide merge (first place, last value).
+fn write_scrubbed_map<K: AsRef<str>>(out: &mut String, m: Vec<(K, Cow<str>)>, secrets: &[&str]) {
+    let mut clean: Vec<(Cow<str>, Cow<str>)> = Vec::with_capacity(m.len());
+    for (k, v) in &m {
+        let key = scrub_str(k.as_ref(), secrets);
+        let value = scrub_str(v, secrets);
+        put(&mut clean, key, value);
+    }
+    out.push('{');
+    for (i, (k, v)) in clean.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(out, k, true);
+        out.push(':');
+        write_string(out, v, true);
+    }
+    out.push('}');
 }
 
 fn is_refusal_control(c: char) -> bool {
@@ -311,4 +381,206 @@ pub fn sanitize_refusal_message(body: &[u8]) -> Option<String> {
         return Some(format!("{cut}…"));
     }
     Some(cleaned)
+}
+
+/// The row as the first implementation built it (a `serde_json::Map` serialised at the end): the
+/// oracle the streaming writer is compared against, byte for byte.
+#[cfg(test)]
+mod reference {
+    use super::*;
+
+    pub fn audit_row_body(input: &AuditInput) -> String {
+        let token = input.token;
+        let strip = strip_set(token, input.injected_header_names);
+
+        let mut req_headers = Map::new();
+        for (k, v) in input.request_headers {
+            if !stripped(&strip, k) {
+                req_headers.insert(k.clone(), Value::String(v.clone()));
+            }
+        }
+
+        let request_body = match input.request_body {
+            AuditRequestBody::None => Value::Null,
+            AuditRequestBody::Json(v) => v.clone(),
+            AuditRequestBody::Raw(b) => Value::String(capture_request_body(b)),
+        };
+
+        let (status, response_headers, response_body) = match &input.outcome {
+            AuditOutcome::Response {
+                status,
+                headers,
+                body,
+            } => {
+                let mut m = Map::new();
+                for (k, v) in headers.iter() {
+                    if stripped(&strip, k) {
+                        continue;
+                    }
+                    let name = k.to_ascii_lowercase();
+                    let joined = match m.get(&name).and_then(Value::as_str) {
+                        Some(prev) => format!("{prev}, {v}"),
+                        None => v.clone(),
+                    };
+                    m.insert(name, Value::String(joined));
+                }
+                (*status, Value::Object(m), capture_response_body(body))
+            }
+            AuditOutcome::Timeout { after_ms } => (
+                0,
+                Value::Null,
+                format!("<transport error: timeout after {after_ms}ms>"),
+            ),
+            AuditOutcome::NetworkFailure => {
+                (0, Value::Null, "<transport error: network>".to_string())
+            }
+        };
+
+        let context = match input.context {
+            None => Value::Null,
+            Some(pairs) => {
+                let mut m = Map::new();
+                for (k, v) in pairs {
+                    m.insert(k.clone(), Value::String(v.clone()));
+                }
+                Value::Object(m)
+            }
+        };
+
+        // The identifiers from the token response are not scrubbed (a short test credential must not
+        // garble the grant UUID); every caller- or provider-supplied field is.
+        let secrets = secrets(token);
+        let clean = |v: Value| scrub(v, &secrets);
+        let opt = |s: &Option<String>| s.clone().map(Value::String).unwrap_or(Value::Null);
+        let mut row = Map::new();
+        row.insert("grant_id".into(), Value::String(token.grant_id.clone()));
+        row.insert(
+            "provider_id".into(),
+            Value::String(token.provider_id.clone()),
+        );
+        row.insert("token_generation".into(), opt(&token.token_generation));
+        row.insert(
+            "method".into(),
+            clean(Value::String(input.method.to_ascii_uppercase())),
+        );
+        row.insert("url".into(), clean(Value::String(input.url.to_string())));
+        row.insert("request_headers".into(), clean(Value::Object(req_headers)));
+        row.insert("request_body".into(), clean(request_body));
+        row.insert("response_status".into(), Value::from(status));
+        row.insert("response_headers".into(), clean(response_headers));
+        row.insert("response_body".into(), clean(Value::String(response_body)));
+        row.insert("latency_ms".into(), Value::from(input.latency_ms));
+        row.insert(
+            "reason".into(),
+            clean(input.reason.map(Value::from).unwrap_or(Value::Null)),
+        );
+        row.insert("context".into(), clean(context));
+
+        crate::json::to_json_ascii(&Value::Object(row))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::parse_token_response;
+    use proptest::prelude::*;
+
+    fn token(secret: &str, header: &str, extra_key: &str) -> TokenResponse {
+        let body = serde_json::json!({
+            "access_token": secret, "token_type": "Bearer", "expires_in": 60,
+            "grant_id": "3f2c1a9e-8b7d-4c6e-9f01-23456789abcd", "provider_id": "google",
+            "token_generation": "0b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e", "scope_mismatch": false,
+            "injection_header": header, "injection_format": "Bearer {token}",
+            "additional_credentials": {"api_secret": format!("{secret}-2")},
+            "additional_injections": [
+                {"target": "header", "key": extra_key, "value_source": "additional_credentials.api_secret"}
+            ],
+        });
+        parse_token_response(body.to_string().as_bytes()).expect("valid token response")
+    }
+
+    fn pairs(v: &[(String, String)]) -> Vec<(String, String)> {
+        v.to_vec()
+    }
+
+    // Names and values drawn from a small alphabet so that repeats, case variants, stripped names
+    // and the credential (inside names too) all occur often.
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("Accept".to_string()),
+            Just("accept".to_string()),
+            Just("Authorization".to_string()),
+            Just("X-Key".to_string()),
+            Just("x-key".to_string()),
+            Just("Set-Cookie".to_string()),
+            Just("X-S3cr3t".to_string()),
+            Just("X-s3cr3t-2".to_string()),
+            // Names that "s3cr3t", "s3cr3t-2" and "X-s3cr3t-2" become once scrubbed (merging keys).
+            Just("[REDACTED]".to_string()),
+            Just("X-[REDACTED]".to_string()),
+            "[A-Za-z-]{1,6}",
+            "[a-z]{0,3}s3cr3t[a-z]{0,3}",
+        ]
+    }
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[ -~]{0,12}",
+            "[a-z]{0,3}s3cr3t[a-z-2]{0,3}",
+            "[\\u{0}-\\u{7f}\\u{e9}\\u{1f600}]{0,8}",
+        ]
+    }
+    fn header_list() -> impl Strategy<Value = Vec<(String, String)>> {
+        proptest::collection::vec((name(), value()), 0..7)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The streaming writer produces exactly the bytes of the map-based reference.
+        #[test]
+        fn streaming_row_equals_reference(
+            req in header_list(),
+            resp in header_list(),
+            ctx in proptest::option::of(header_list()),
+            method in "[a-zA-Z]{1,7}",
+            url_tail in value(),
+            reason in proptest::option::of(value()),
+            body in proptest::collection::vec(any::<u8>(), 0..40),
+            text_body in value(),
+            which in 0u8..6,
+            status in 100u16..600,
+            latency in any::<u64>(),
+            injected in proptest::collection::vec(name(), 0..3),
+        ) {
+            let t = token("s3cr3t", "X-Key", "X-S3cr3t");
+            let url = format!("https://a.test/{url_tail}");
+            let json = serde_json::json!({"s3cr3t": text_body, "n": 12, "l": [url_tail, null, true]});
+            let request_body = match which {
+                0 => AuditRequestBody::None,
+                1 => AuditRequestBody::Json(&json),
+                _ => AuditRequestBody::Raw(&body),
+            };
+            let resp = pairs(&resp);
+            let outcome = match which {
+                3 => AuditOutcome::Timeout { after_ms: latency % 100_000 },
+                4 => AuditOutcome::NetworkFailure,
+                5 => AuditOutcome::Response { status, headers: &resp, body: text_body.as_bytes() },
+                _ => AuditOutcome::Response { status, headers: &resp, body: &body },
+            };
+            let input = AuditInput {
+                token: &t,
+                method: &method,
+                url: &url,
+                request_headers: &req,
+                request_body,
+                outcome,
+                latency_ms: latency,
+                reason: reason.as_deref(),
+                context: ctx.as_deref(),
+                injected_header_names: &injected,
+            };
+            prop_assert_eq!(audit_row_body(&input), reference::audit_row_body(&input));
+        }
+    }
 }

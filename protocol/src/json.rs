@@ -28,7 +28,9 @@ pub fn to_json_utf8(v: &Value) -> String {
     out
 }
 
-fn write_value(out: &mut String, v: &Value, ascii: bool) {
+/// Appends `v` as compact JSON ([`to_json_ascii`] when `ascii`, else [`to_json_utf8`]), for
+/// writers that build a document piece by piece.
+pub fn write_value(out: &mut String, v: &Value, ascii: bool) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -59,7 +61,8 @@ fn write_value(out: &mut String, v: &Value, ascii: bool) {
     }
 }
 
-fn write_string(out: &mut String, s: &str, ascii: bool) {
+/// Appends `s` as a JSON string literal (escaping as [`write_value`]).
+pub fn write_string(out: &mut String, s: &str, ascii: bool) {
     out.reserve(s.len() + 2);
     out.push('"');
     // Runs of characters that need no escape are copied as one slice (this is the hot path of

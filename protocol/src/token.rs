@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{codes, ProtocolError, Result};
-use crate::json::to_json_ascii;
+use crate::json::write_string;
 use crate::retry::{parse_retry_info, RetryInfo};
 
 /// How the credential is addressed (§3.2): exactly one mode.
@@ -133,53 +133,56 @@ pub fn validate_target(target: &GrantTarget) -> Result<()> {
     Ok(())
 }
 
-fn request_object(method: &str, url: &str) -> Value {
-    let mut r = Map::new();
-    r.insert("method".into(), Value::String(method.to_ascii_uppercase()));
-    r.insert("url".into(), Value::String(url.to_string()));
-    Value::Object(r)
-}
-
 /// §3.2: the exact body bytes (compact, ASCII-escaped, insertion order). Grant mode:
 /// `grant_id, reason, request[, user_token]`; provider mode: `provider_id, reason, request
 /// [, user_token][, app_user_id][, account][, label]`. `reason` is always present (`null` when
-/// absent); `account` and `label` only when non-empty.
+/// absent); `account` and `label` only when non-empty. Written field by field (it runs once per
+/// call); the unit tests compare it with the same body built as a map.
 pub fn token_request_body(req: &TokenRequest) -> String {
-    let mut m = Map::new();
-    let reason = req.reason.clone().map(Value::String).unwrap_or(Value::Null);
+    let mut out = String::with_capacity(128 + req.url.len());
+    let field = |out: &mut String, name: &str, v: &str| {
+        out.push_str(name);
+        write_string(out, v, true);
+    };
     match &req.target {
-        GrantTarget::Grant { grant_id } => {
-            m.insert("grant_id".into(), Value::String(grant_id.clone()));
-            m.insert("reason".into(), reason);
-            m.insert("request".into(), request_object(&req.method, &req.url));
-            if let Some(t) = &req.user_token {
-                m.insert("user_token".into(), Value::String(t.clone()));
-            }
-        }
-        GrantTarget::Provider {
-            provider_id,
-            account,
-            label,
-            app_user_id,
-        } => {
-            m.insert("provider_id".into(), Value::String(provider_id.clone()));
-            m.insert("reason".into(), reason);
-            m.insert("request".into(), request_object(&req.method, &req.url));
-            if let Some(t) = &req.user_token {
-                m.insert("user_token".into(), Value::String(t.clone()));
-            }
-            if let Some(a) = app_user_id {
-                m.insert("app_user_id".into(), Value::String(a.clone()));
-            }
-            if let Some(a) = account.as_ref().filter(|a| !a.is_empty()) {
-                m.insert("account".into(), Value::String(a.clone()));
-            }
-            if let Some(l) = label.as_ref().filter(|l| !l.is_empty()) {
-                m.insert("label".into(), Value::String(l.clone()));
-            }
+        GrantTarget::Grant { grant_id } => field(&mut out, "{\"grant_id\":", grant_id),
+        GrantTarget::Provider { provider_id, .. } => {
+            field(&mut out, "{\"provider_id\":", provider_id)
         }
     }
-    to_json_ascii(&Value::Object(m))
+    match &req.reason {
+        Some(r) => field(&mut out, ",\"reason\":", r),
+        None => out.push_str(",\"reason\":null"),
+    }
+    field(
+        &mut out,
+        ",\"request\":{\"method\":",
+        &req.method.to_ascii_uppercase(),
+    );
+    field(&mut out, ",\"url\":", &req.url);
+    out.push('}');
+    if let Some(t) = &req.user_token {
+        field(&mut out, ",\"user_token\":", t);
+    }
+    if let GrantTarget::Provider {
+        account,
+        label,
+        app_user_id,
+        ..
+    } = &req.target
+    {
+        if let Some(a) = app_user_id {
+            field(&mut out, ",\"app_user_id\":", a);
+        }
+        if let Some(a) = account.as_deref().filter(|a| !a.is_empty()) {
+            field(&mut out, ",\"account\":", a);
+        }
+        if let Some(l) = label.as_deref().filter(|l| !l.is_empty()) {
+            field(&mut out, ",\"label\":", l);
+        }
+    }
+    out.push('}');
+    out
 }
 
 fn req_err(msg: impl Into<String>) -> ProtocolError {
@@ -774,4 +777,91 @@ pub fn parse_token_response(body: &[u8]) -> Result<TokenResponse> {
 /// `additional_credentials` is an object (even an empty one).
 pub fn is_sigv4(resp: &TokenResponse) -> bool {
     resp.injection_format.starts_with(SIGV4_FORMAT_PREFIX) && resp.additional_credentials.is_some()
+}
+
+/// The body as the first implementation built it (a map serialised at the end): the oracle the
+/// writer above is compared against, byte for byte.
+#[cfg(test)]
+mod reference {
+    use super::*;
+    use crate::json::to_json_ascii;
+
+    fn request_object(method: &str, url: &str) -> Value {
+        let mut r = Map::new();
+        r.insert("method".into(), Value::String(method.to_ascii_uppercase()));
+        r.insert("url".into(), Value::String(url.to_string()));
+        Value::Object(r)
+    }
+
+    /// §3.2: the exact body bytes (compact, ASCII-escaped, insertion order). Grant mode:
+    /// `grant_id, reason, request[, user_token]`; provider mode: `provider_id, reason, request
+    /// [, user_token][, app_user_id][, account][, label]`. `reason` is always present (`null` when
+    /// absent); `account` and `label` only when non-empty.
+    pub fn token_request_body(req: &TokenRequest) -> String {
+        let mut m = Map::new();
+        let reason = req.reason.clone().map(Value::String).unwrap_or(Value::Null);
+        match &req.target {
+            GrantTarget::Grant { grant_id } => {
+                m.insert("grant_id".into(), Value::String(grant_id.clone()));
+                m.insert("reason".into(), reason);
+                m.insert("request".into(), request_object(&req.method, &req.url));
+                if let Some(t) = &req.user_token {
+                    m.insert("user_token".into(), Value::String(t.clone()));
+                }
+            }
+            GrantTarget::Provider {
+                provider_id,
+                account,
+                label,
+                app_user_id,
+            } => {
+                m.insert("provider_id".into(), Value::String(provider_id.clone()));
+                m.insert("reason".into(), reason);
+                m.insert("request".into(), request_object(&req.method, &req.url));
+                if let Some(t) = &req.user_token {
+                    m.insert("user_token".into(), Value::String(t.clone()));
+                }
+                if let Some(a) = app_user_id {
+                    m.insert("app_user_id".into(), Value::String(a.clone()));
+                }
+                if let Some(a) = account.as_ref().filter(|a| !a.is_empty()) {
+                    m.insert("account".into(), Value::String(a.clone()));
+                }
+                if let Some(l) = label.as_ref().filter(|l| !l.is_empty()) {
+                    m.insert("label".into(), Value::String(l.clone()));
+                }
+            }
+        }
+        to_json_ascii(&Value::Object(m))
+    }
+}
+
+#[cfg(test)]
+mod body_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        "[ -~\\u{e9}\\u{7f}\\u{1f600}\\n\\\\\"]{0,12}"
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn written_body_equals_reference(
+            grant in any::<bool>(), id in text(), reason in proptest::option::of(text()),
+            method in "[a-zA-Z]{1,7}", url in text(), user_token in proptest::option::of(text()),
+            account in proptest::option::of(text()), label in proptest::option::of(text()),
+            app_user_id in proptest::option::of(text()),
+        ) {
+            let target = if grant {
+                GrantTarget::Grant { grant_id: id }
+            } else {
+                GrantTarget::Provider { provider_id: id, account, label, app_user_id }
+            };
+            let req = TokenRequest { target, reason, method, url, user_token };
+            prop_assert_eq!(token_request_body(&req), reference::token_request_body(&req));
+        }
+    }
 }

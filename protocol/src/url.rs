@@ -368,14 +368,16 @@ fn stays_literal(c: char) -> bool {
     c.is_ascii_graphic() && !matches!(c, '"' | '<' | '>' | '`' | '{' | '}' | '|' | '\\' | '^')
 }
 
-/// The URL's length once percent-encoded (what the transport sends).
+/// The URL's length once percent-encoded (what the transport sends). By byte: a character that
+/// is not left alone is written as `%XX` per UTF-8 byte, and every byte of a non-ASCII character
+/// is such a byte.
 pub fn encoded_len(url: &str) -> usize {
-    url.chars()
-        .map(|c| {
-            if stays_literal(c) {
+    url.bytes()
+        .map(|b| {
+            if b.is_ascii() && stays_literal(b as char) {
                 1
             } else {
-                3 * c.len_utf8()
+                3
             }
         })
         .sum()
@@ -383,6 +385,10 @@ pub fn encoded_len(url: &str) -> usize {
 
 /// §4.3: the provider URL, query included, once percent-encoded, is at most 65,536 characters.
 pub fn check_url_length(url: &str) -> Result<()> {
+    // Encoding at most triples the length: a short URL needs no count.
+    if url.len() <= MAX_PROVIDER_URL_LEN / 3 {
+        return Ok(());
+    }
     if encoded_len(url) > MAX_PROVIDER_URL_LEN {
         return Err(ProtocolError::value(MSG_URL_TOO_LONG));
     }
@@ -534,5 +540,32 @@ mod tests {
             (p.path, p.query, p.fragment),
             ("/a/b", Some("x=1"), Some("f"))
         );
+    }
+}
+
+#[cfg(test)]
+mod encoded_len_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The per-character count the byte count replaced.
+    fn by_char(url: &str) -> usize {
+        url.chars()
+            .map(|c| {
+                if stays_literal(c) {
+                    1
+                } else {
+                    3 * c.len_utf8()
+                }
+            })
+            .sum()
+    }
+
+    proptest! {
+        #[test]
+        fn byte_count_equals_char_count(s in "\\PC{0,40}", t in "[ -~\\u{80}-\\u{7ff}\\u{10000}]{0,40}") {
+            prop_assert_eq!(encoded_len(&s), by_char(&s));
+            prop_assert_eq!(encoded_len(&t), by_char(&t));
+        }
     }
 }

@@ -118,6 +118,28 @@ test("extraHeaders: sent and audited; the injected credential header always wins
   assert.equal(hdrs.authorization, undefined, "authorization is stripped from the audit row");
 });
 
+test("extraHeaders: names a plain object would not keep (digit first, __proto__, case variants) reach fetch intact", async () => {
+  const { app, spy } = newApp();
+  // JSON.parse gives an own "__proto__" key, as a header map read from config would. Each odd
+  // name in its own request: one alone must be enough for the headers to survive.
+  const cases = [
+    ['{"__proto__": "p"}', "__proto__", "p"],
+    ['{"1st-Hop": "one"}', "1st-hop", "one"],
+    ['{"X-Case": "a", "x-case": "b"}', "x-case", "a, b"],
+    ['{"Constructor": "c"}', "constructor", "c"],
+  ];
+  for (const [i, [json, name, value]] of cases.entries()) {
+    const res = await app.request("GET", `${mock}/google/odd/${i}`, { grantId: GRANTS.systemGoogle, extraHeaders: JSON.parse(json) });
+    assert.equal((await res.json()).credential_ok, true);
+    const sent = spy.calls.find((c) => c.url.includes(`/mock/google/odd/${i}`));
+    assert.ok(Object.hasOwn(sent.headers, name), `${name} was sent`);
+    assert.equal(sent.headers[name], value);
+    assert.ok(sent.headers.authorization, "the credential header is still there");
+    assert.ok(sent.headers["user-agent"], "the other headers too");
+  }
+  await app.close();
+});
+
 test("queryParams: appended to the URL's own query, repeated keys, booleans, numbers, null", async () => {
   const { app, spy } = newApp();
   const res = await app.request("GET", `${mock}/google/search?keep=1`, {

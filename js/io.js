@@ -289,8 +289,8 @@ export function exchange(fetchFn, url, method, headers, bodyKind, bodyText, body
 /**
  * One exchange's own deadline: an AbortController aborted by a timer. `done()` clears the timer;
  * `release()` clears it too and, when the exchange is over for good (its body read in full, no
- * caller signal, the runtime's own fetch), lets a later exchange reuse the controller; `expired()` tells a timeout from any
- * other failure.
+ * caller signal, the runtime's own fetch), lets a later exchange reuse the controller;
+ * `expired()` tells a timeout from any other failure.
  *
  * Reuse is for Node only, where each new AbortSignal goes through `makeTransferable` (Node 20:
  * about 2% of a request's CPU per signal, and an exchange costs two: ours and the one inside

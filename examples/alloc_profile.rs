@@ -1,43 +1,18 @@
 //! Diagnostics: heap allocations of the pure steps of one `request()` (grant mode, the
 //! overhead benchmark's payloads), counted natively with a counting global allocator.
-//!   cargo run --release --example alloc_profile
+//!   cargo run --release --example alloc_profile --features alloc-stats
+use alter_edge::alloc_stats::counts;
 use alter_edge::plan::{self, BackendRequestParts, ClientDefaults};
 use alter_protocol::audit::{self, AuditInput, AuditOutcome, AuditRequestBody};
 use alter_protocol::signing::PreparedKey;
 use alter_protocol::token::{self, GrantTarget, TokenRequest};
 use alter_protocol::{inject, keys, url};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-
-struct Counting;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-static BYTES: AtomicU64 = AtomicU64::new(0);
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Relaxed);
-        BYTES.fetch_add(l.size() as u64, Relaxed);
-        System.alloc(l)
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        System.dealloc(p, l)
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Relaxed);
-        BYTES.fetch_add(n as u64, Relaxed);
-        System.realloc(p, l, n)
-    }
-}
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 fn measure<T>(what: &str, f: impl FnOnce() -> T) -> T {
-    let (a, b) = (ALLOCS.load(Relaxed), BYTES.load(Relaxed));
+    let (a, b) = counts();
     let out = f();
-    println!(
-        "{what:<28} {:>4} allocs {:>7} bytes",
-        ALLOCS.load(Relaxed) - a,
-        BYTES.load(Relaxed) - b
-    );
+    let (a2, b2) = counts();
+    println!("{what:<28} {:>4} allocs {:>7} bytes", a2 - a, b2 - b);
     out
 }
 
@@ -54,7 +29,7 @@ fn main() {
         caller_type: "service".into(),
     };
     let url0 = "https://www.googleapis.com/calendar/v3/calendars/primary/events";
-    let total0 = ALLOCS.load(Relaxed);
+    let total0 = counts().0;
     let url_q = measure("url checks + query", || {
         let t = url::apply_path_params(url0, &[]).unwrap();
         url::validate_provider_url(&t).unwrap();
@@ -130,5 +105,5 @@ fn main() {
     measure("audit headers + block", || {
         sign("/sdk/oauth/audit/api-call", row.as_bytes())
     });
-    println!("total pure steps: {} allocs", ALLOCS.load(Relaxed) - total0);
+    println!("total pure steps: {} allocs", counts().0 - total0);
 }

@@ -96,10 +96,11 @@ pub fn apply_path_params(
     alter_protocol::url::apply_path_params(&url, &params).map_err(|e| error::to_js(&e))
 }
 
-/// Diagnostics only (`--features alloc-stats`, never in the package): counts heap allocations so
-/// a benchmark can report allocations and bytes per request (bench/allocs.mjs).
-#[cfg(all(target_arch = "wasm32", feature = "alloc-stats"))]
-mod alloc_stats {
+/// Diagnostics only (`--features alloc-stats`, never in the package): a global allocator that
+/// counts heap allocations, so a benchmark can report allocations and bytes per request
+/// (bench/allocs.sh in wasm, examples/alloc_profile.rs natively).
+#[cfg(feature = "alloc-stats")]
+pub mod alloc_stats {
     use std::alloc::{GlobalAlloc, Layout, System};
     use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -126,9 +127,16 @@ mod alloc_stats {
     #[global_allocator]
     static GLOBAL: Counting = Counting;
 
-    /// `[allocations + reallocations, bytes requested]` since the instance started.
+    /// (allocations + reallocations, bytes requested) since the process or instance started.
+    pub fn counts() -> (u64, u64) {
+        (ALLOCS.load(Relaxed), BYTES.load(Relaxed))
+    }
+
+    /// `allocStats()` → `[allocations + reallocations, bytes requested]`.
+    #[cfg(target_arch = "wasm32")]
     #[wasm_bindgen::prelude::wasm_bindgen(js_name = allocStats)]
     pub fn alloc_stats() -> Vec<f64> {
-        vec![ALLOCS.load(Relaxed) as f64, BYTES.load(Relaxed) as f64]
+        let (a, b) = counts();
+        vec![a as f64, b as f64]
     }
 }

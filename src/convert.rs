@@ -18,10 +18,7 @@ fn key_value(key: &'static str) -> JsValue {
         let Ok(mut keys) = keys.try_borrow_mut() else {
             return JsValue::from_str(key);
         };
-        if let Some((_, v)) = keys
-            .iter()
-            .find(|(k, _)| std::ptr::eq(*k, key) || *k == key)
-        {
+        if let Some((_, v)) = keys.iter().find(|(k, _)| *k == key) {
             return v.clone();
         }
         let v = JsValue::from_str(key);

@@ -79,12 +79,7 @@ pub fn backend_header_block(
     let context = actor.context.filter(|c| !c.is_empty());
 
     let mut b = String::with_capacity(512);
-    let mut put = |name: &str, value: &str| {
-        b.push_str(name);
-        b.push(SEP);
-        b.push_str(value);
-        b.push(SEP);
-    };
+    let mut put = |name: &str, value: &str| push_header(&mut b, name, value);
     put("x-api-key", &defaults.api_key);
     put("User-Agent", &defaults.user_agent);
     if let (Some(c), Some(t)) = (caller, caller_type) {
@@ -120,20 +115,7 @@ pub fn backend_header_block(
             context,
         },
     };
-    let signed = signing::sign_with(key, &input);
-    put(signing::H_TIMESTAMP, &signed.timestamp);
-    put(signing::H_NONCE, &signed.nonce);
-    put(signing::H_CONTENT_SHA256, &signed.content_sha256);
-    put(signing::H_SIGNATURE, &signed.signature);
-    if let Some(v) = &signed.signature_v2 {
-        put(signing::H_SIGNATURE_V2, v);
-    }
-    if let Some(v) = &signed.scope_constraints {
-        put(signing::H_SCOPE_CONSTRAINTS, v);
-    }
-    if let Some(v) = &signed.request_rule {
-        put(signing::H_REQUEST_RULE, v);
-    }
+    signing::sign_with(key, &input).each(&mut put);
     if parts.body.is_some() {
         put("Content-Type", "application/json");
     }
@@ -306,12 +288,17 @@ const SEP: char = '\n';
 pub fn header_block(headers: &[(String, String)]) -> String {
     let mut s = String::with_capacity(headers.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
     for (k, v) in headers {
-        s.push_str(k);
-        s.push(SEP);
-        s.push_str(v);
-        s.push(SEP);
+        push_header(&mut s, k, v);
     }
     s
+}
+
+/// Appends one header to a block.
+fn push_header(block: &mut String, name: &str, value: &str) {
+    block.push_str(name);
+    block.push(SEP);
+    block.push_str(value);
+    block.push(SEP);
 }
 
 /// The response headers from a block (lower-case names, as fetch gives them).

@@ -124,14 +124,7 @@ impl std::fmt::Debug for PreparedKey {
 
 /// Lowercase hex HMAC-SHA256.
 pub fn hmac_hex(key: &[u8], msg: &[u8]) -> String {
-    match Hmac::<Sha256>::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(msg);
-            to_hex(&mac.finalize().into_bytes())
-        }
-        // Unreachable: HMAC takes keys of any length.
-        Err(_) => String::new(),
-    }
+    PreparedKey::new(key).hmac_hex(msg)
 }
 
 fn request_rule<'a>(input: &SignInput<'a>) -> Option<&'a str> {
@@ -199,23 +192,28 @@ pub struct SignedHeaders {
 }
 
 impl SignedHeaders {
-    /// The headers in the order the Python SDK emits them; optional ones only when set.
-    pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        let mut v = vec![
-            (H_TIMESTAMP, self.timestamp.clone()),
-            (H_NONCE, self.nonce.clone()),
-            (H_CONTENT_SHA256, self.content_sha256.clone()),
-            (H_SIGNATURE, self.signature.clone()),
-        ];
+    /// Calls `f` with each header in the order the Python SDK emits them; optional ones only when
+    /// set. The one place that order is written.
+    pub fn each(&self, mut f: impl FnMut(&'static str, &str)) {
+        f(H_TIMESTAMP, &self.timestamp);
+        f(H_NONCE, &self.nonce);
+        f(H_CONTENT_SHA256, &self.content_sha256);
+        f(H_SIGNATURE, &self.signature);
         if let Some(s) = &self.signature_v2 {
-            v.push((H_SIGNATURE_V2, s.clone()));
+            f(H_SIGNATURE_V2, s);
         }
         if let Some(s) = &self.scope_constraints {
-            v.push((H_SCOPE_CONSTRAINTS, s.clone()));
+            f(H_SCOPE_CONSTRAINTS, s);
         }
         if let Some(s) = &self.request_rule {
-            v.push((H_REQUEST_RULE, s.clone()));
+            f(H_REQUEST_RULE, s);
         }
+    }
+
+    /// The headers of [`SignedHeaders::each`] as pairs.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut v = Vec::with_capacity(7);
+        self.each(|k, val| v.push((k, val.to_string())));
         v
     }
 }

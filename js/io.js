@@ -359,3 +359,34 @@ function anySignal(controller, caller) {
   caller.addEventListener("abort", () => controller.abort(caller.reason), { once: true });
   return controller.signal;
 }
+
+/*
+ * The executor's side (src/exec.rs): an awaited promise reports back through one callback set
+ * once per instance, and a task's Promise is made here and settled by slot number. No closure
+ * crosses the boundary per await or per task.
+ */
+let SETTLE = null;
+const RESOLVE = [];
+const REJECT = [];
+
+export function setSettle(f) {
+  SETTLE = f;
+}
+
+export function watch(p, id) {
+  Promise.resolve(p).then((v) => SETTLE(id, true, v), (e) => SETTLE(id, false, e));
+}
+
+export function deferred(id) {
+  return new Promise((resolve, reject) => {
+    RESOLVE[id] = resolve;
+    REJECT[id] = reject;
+  });
+}
+
+export function finish(id, ok, value) {
+  const settle = ok ? RESOLVE[id] : REJECT[id];
+  RESOLVE[id] = undefined;
+  REJECT[id] = undefined;
+  if (settle !== undefined) settle(value);
+}

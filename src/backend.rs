@@ -11,7 +11,6 @@ use alter_protocol::{context, mapping, signing, HeaderList, ProtocolError, Resul
 use js_sys::{Object, Promise};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 /// The per-request actor headers to send (§8): `None` for the scope report.
@@ -365,7 +364,7 @@ pub fn start_call(
         Err(e) => return rejected(e.into()),
     };
     let inner = Rc::clone(inner);
-    future_to_promise(async move {
+    crate::exec::spawn_promise(async move {
         let call = prepared.call;
         let reply = if matches!(prepared.mapper, Mapper::Proxy) {
             send(&inner, call).await

@@ -14,7 +14,6 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 /// Public App/Agent default (§1.6): 30 s.
 const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
@@ -172,17 +171,22 @@ impl Inner {
         let id = self.next_task.get().wrapping_add(1);
         self.next_task.set(id);
         let inner = Rc::clone(self);
-        // wasm-bindgen-futures polls a new task from the microtask queue, never synchronously,
-        // so the entry below is registered before the task can remove it.
-        let promise = future_to_promise(async move {
+        // The task's first poll runs now (crate::exec), and a task that ends within it must not
+        // leave its entry behind: `finished` says so, and the entry is then not added.
+        let finished = Rc::new(Cell::new(false));
+        let task_finished = Rc::clone(&finished);
+        let promise = crate::exec::spawn_promise(async move {
             fut.await;
+            task_finished.set(true);
             if let Ok(mut p) = inner.pending.try_borrow_mut() {
                 p.retain(|(i, _)| *i != id);
             }
             Ok(JsValue::UNDEFINED)
         });
-        if let Ok(mut p) = self.pending.try_borrow_mut() {
-            p.push((id, promise.clone()));
+        if !finished.get() {
+            if let Ok(mut p) = self.pending.try_borrow_mut() {
+                p.push((id, promise.clone()));
+            }
         }
         let cb = self.on_audit.try_borrow().ok().and_then(|c| c.clone());
         if let Some(cb) = cb {

@@ -18,7 +18,6 @@ use js_sys::{Function, Promise};
 use serde_json::Value;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 const TOKEN_PATH: &str = "/sdk/token";
@@ -202,7 +201,7 @@ pub fn start(inner: &Rc<Inner>, call: &JsValue) -> Promise {
         Err(e) => return rejected(e.into()),
     };
     let inner = Rc::clone(inner);
-    future_to_promise(async move { run(&inner, prepared).await.map_err(JsValue::from) })
+    crate::exec::spawn_promise(async move { run(&inner, prepared).await.map_err(JsValue::from) })
 }
 
 async fn run(inner: &Rc<Inner>, p: Prepared) -> std::result::Result<JsValue, Failure> {

@@ -27,7 +27,6 @@ use alter_protocol::{mapping, retry, HeaderList};
 use js_sys::{Function, Promise};
 use serde_json::{Map, Value};
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 /// Default `maxRetries` of App / Agent.
@@ -178,7 +177,7 @@ pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), JsValue>
         }
         resolver = Some(resolve);
     });
-    let _ = JsFuture::from(promise).await;
+    let _ = crate::exec::wait(&promise).await;
     js::clear_timer(&timer);
     if let (Some(s), Some(r)) = (signal, &resolver) {
         if let Some(remove) = js::method(s, "removeEventListener") {

@@ -10,7 +10,6 @@ use crate::js;
 use crate::plan;
 use js_sys::{Array, Function, Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Response};
 
 /// How an exchange failed, before any protocol meaning is given to it.
@@ -104,7 +103,7 @@ async fn run(
         shadow_url,
     )
     .map_err(|_| TransportError::Network("fetch could not be called".into()))?;
-    let value = JsFuture::from(promise)
+    let value = crate::exec::wait(&promise)
         .await
         .map_err(|_| TransportError::Network("fetch failed".into()))?;
     let arr: Array = value
@@ -199,7 +198,7 @@ pub struct CappedBody {
 /// The result of a capture promise from [`provider`]: `None` when the clone could not be read
 /// completely within the time the capture was given.
 pub async fn capture(p: Promise) -> Option<CappedBody> {
-    let v = JsFuture::from(p).await.ok()?;
+    let v = crate::exec::wait(&p).await.ok()?;
     let arr = v.dyn_ref::<Array>()?;
     let head = bytes_of(&arr.get(0))?;
     let total = arr

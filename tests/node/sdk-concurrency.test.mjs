@@ -206,9 +206,9 @@ test("the core's log lines about a request reach the logger in that request's as
   };
   await vault.fault("/sdk/oauth/audit/api-call", { status: 403, body: { detail: { error: "forbidden", message: "no" } } }, N);
   // The audit answers are held and released together, in one callback: the wasm tasks of all the
-  // requests then wake in the same microtask checkpoint, and wasm-bindgen-futures runs them in one
-  // flush of its global queue, inside the async context of the first wake (the hazard the
-  // caller-bound log function exists for).
+  // requests then wake in the same microtask checkpoint, and a task may be polled by a run loop
+  // that another request's wake started (src/exec.rs; wasm-bindgen-futures before it ran them all in
+  // one flush of its global queue): the hazard the caller-bound log function exists for.
   const held = [];
   const fetchHeld = async (input, init) => {
     const res = await fetch(input, init);

@@ -390,3 +390,13 @@ export function finish(id, ok, value) {
   REJECT[id] = undefined;
   if (settle !== undefined) settle(value);
 }
+
+/** Bit i set when obj[names[i]] is neither undefined nor null (src/convert.rs `Opts`). */
+export function present(obj, names) {
+  let mask = 0;
+  for (let i = 0; i < names.length; i++) {
+    const v = obj[names[i]];
+    if (v !== undefined && v !== null) mask |= 1 << i;
+  }
+  return mask >>> 0;
+}

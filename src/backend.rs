@@ -50,9 +50,9 @@ pub struct Constraints {
 impl Constraints {
     /// Reads `scopeConstraints` / `requestRule` (strings) from a call or opts object. The JS layer
     /// passes values the encoders produced; anything that cannot travel in a header is refused.
-    pub fn from_js(obj: &JsValue) -> Result<Constraints> {
-        let scopes = convert::opt_string(obj, "scopeConstraints")?.unwrap_or_default();
-        let rule = convert::opt_string(obj, "requestRule")?.filter(|r| !r.is_empty());
+    pub fn from_opts(o: &convert::Opts<'_>) -> Result<Constraints> {
+        let scopes = o.string("scopeConstraints")?.unwrap_or_default();
+        let rule = o.string("requestRule")?.filter(|r| !r.is_empty());
         if !scopes.is_empty() && !plan::is_header_value(&scopes) {
             return Err(ProtocolError::value(
                 "scopeConstraints must be a header value",
@@ -320,7 +320,7 @@ fn prepare_call(
     let signal = convert::opt_signal(opts, "signal")?;
     let fetch = convert::opt_function(opts, "fetch")?;
     let log = convert::opt_function(opts, "log")?;
-    let constraints = Constraints::from_js(opts)?;
+    let constraints = Constraints::from_opts(&convert::Opts::unread(opts))?;
     let timeout_ms = match convert::opt_number(opts, "timeoutMs")? {
         None => inner.timeout_ms,
         Some(t) if t.is_finite() && t > 0.0 => t,

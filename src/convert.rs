@@ -9,7 +9,8 @@ use wasm_bindgen::{JsCast, JsValue};
 thread_local! {
     /// Option names already made into JS strings. A request reads about twenty options, most of
     /// them absent; making each name again (UTF-8 decoded into a new JS string) cost more than
-    /// the read itself. The names are the literals of this crate: a few dozen entries.
+    /// the read itself. The names are the literals of this crate: a few dozen entries, found by
+    /// address.
     static KEYS: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -18,7 +19,12 @@ fn key_value(key: &'static str) -> JsValue {
         let Ok(mut keys) = keys.try_borrow_mut() else {
             return JsValue::from_str(key);
         };
-        if let Some((_, v)) = keys.iter().find(|(k, _)| *k == key) {
+        // By address: every key is a literal of this crate, so the same literal is found without
+        // comparing bytes (a copy of a name at another address only adds an entry).
+        if let Some((_, v)) = keys
+            .iter()
+            .find(|(k, _)| k.as_ptr() == key.as_ptr() && k.len() == key.len())
+        {
             return v.clone();
         }
         let v = JsValue::from_str(key);
@@ -48,10 +54,6 @@ pub fn opt_string(obj: &JsValue, key: &'static str) -> Result<Option<String>> {
     v.as_string()
         .map(Some)
         .ok_or_else(|| ProtocolError::value(format!("{key} must be a string")))
-}
-
-pub fn req_string(obj: &JsValue, key: &'static str) -> Result<String> {
-    opt_string(obj, key)?.ok_or_else(|| ProtocolError::value(format!("{key} is required")))
 }
 
 pub fn opt_number(obj: &JsValue, key: &'static str) -> Result<Option<f64>> {
@@ -102,6 +104,136 @@ pub fn opt_signal(obj: &JsValue, key: &'static str) -> Result<Option<web_sys::Ab
     v.dyn_into::<web_sys::AbortSignal>()
         .map(Some)
         .map_err(|_| ProtocolError::value(format!("{key} must be an AbortSignal")))
+}
+
+/// The options `request()` reads (`crate::request::prepare`), in bit order for [`Opts`].
+pub const REQUEST_OPTIONS: &[&str] = &[
+    "grantId",
+    "provider",
+    "account",
+    "userToken",
+    "appUserId",
+    "label",
+    "json",
+    "body",
+    "method",
+    "url",
+    "pathParams",
+    "query",
+    "headers",
+    "caller",
+    "context",
+    "traceparent",
+    "signal",
+    "fetch",
+    "scopeConstraints",
+    "requestRule",
+    "log",
+    "reason",
+];
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/js/io.js")]
+extern "C" {
+    /// Bit `i` set when `obj[names[i]]` is neither undefined nor null.
+    #[wasm_bindgen(catch)]
+    fn present(obj: &JsValue, names: &Array) -> std::result::Result<u32, JsValue>;
+}
+
+thread_local! {
+    /// REQUEST_OPTIONS as a JS array, made once.
+    static REQUEST_NAMES: RefCell<Option<Array>> = const { RefCell::new(None) };
+}
+
+/// One options object whose present names were read in a single crossing: a read of an absent
+/// option (most of them, in a typical call) costs no crossing at all. A name outside the list, or
+/// an object whose presence could not be read, is read as before.
+pub struct Opts<'a> {
+    obj: &'a JsValue,
+    mask: u32,
+}
+
+impl<'a> Opts<'a> {
+    /// The presence of [`REQUEST_OPTIONS`] in `obj`.
+    pub fn request(obj: &'a JsValue) -> Opts<'a> {
+        let names = REQUEST_NAMES.with(|n| {
+            let mut n = n.try_borrow_mut().ok()?;
+            Some(
+                n.get_or_insert_with(|| {
+                    REQUEST_OPTIONS
+                        .iter()
+                        .map(|k| JsValue::from_str(k))
+                        .collect()
+                })
+                .clone(),
+            )
+        });
+        let mask = names
+            .and_then(|names| present(obj, &names).ok())
+            .unwrap_or(u32::MAX);
+        Opts { obj, mask }
+    }
+
+    /// Every name treated as present (each read crosses).
+    pub fn unread(obj: &'a JsValue) -> Opts<'a> {
+        Opts {
+            obj,
+            mask: u32::MAX,
+        }
+    }
+
+    fn absent(&self, key: &'static str) -> bool {
+        if self.mask == u32::MAX {
+            return false;
+        }
+        // By address first (literals are shared), then by text.
+        match REQUEST_OPTIONS
+            .iter()
+            .position(|n| (n.as_ptr() == key.as_ptr() && n.len() == key.len()) || *n == key)
+        {
+            Some(i) => self.mask & (1 << i) == 0,
+            None => false,
+        }
+    }
+
+    pub fn string(&self, key: &'static str) -> Result<Option<String>> {
+        if self.absent(key) {
+            return Ok(None);
+        }
+        opt_string(self.obj, key)
+    }
+
+    pub fn req_string(&self, key: &'static str) -> Result<String> {
+        self.string(key)?
+            .ok_or_else(|| ProtocolError::value(format!("{key} is required")))
+    }
+
+    pub fn bytes(&self, key: &'static str) -> Result<Option<Vec<u8>>> {
+        if self.absent(key) {
+            return Ok(None);
+        }
+        opt_bytes(self.obj, key)
+    }
+
+    pub fn pairs(&self, key: &'static str) -> Result<Option<Vec<(String, String)>>> {
+        if self.absent(key) {
+            return Ok(None);
+        }
+        opt_pairs(self.obj, key)
+    }
+
+    pub fn function(&self, key: &'static str) -> Result<Option<Function>> {
+        if self.absent(key) {
+            return Ok(None);
+        }
+        opt_function(self.obj, key)
+    }
+
+    pub fn signal(&self, key: &'static str) -> Result<Option<web_sys::AbortSignal>> {
+        if self.absent(key) {
+            return Ok(None);
+        }
+        opt_signal(self.obj, key)
+    }
 }
 
 /// `[string, string][]` (insertion order kept, repeated names allowed).

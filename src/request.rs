@@ -67,7 +67,8 @@ fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
     if !call.is_object() {
         return Err(ProtocolError::value("request options must be an object"));
     }
-    let s = |k: &'static str| convert::opt_string(call, k);
+    let o = convert::Opts::request(call);
+    let s = |k: &'static str| o.string(k);
     let grant_id = s("grantId")?.filter(|g| !g.is_empty());
     let provider = s("provider")?.filter(|p| !p.is_empty());
     let account = s("account")?.filter(|a| !a.is_empty());
@@ -113,7 +114,7 @@ fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
         },
     };
     let json_text = s("json")?;
-    let raw = convert::opt_bytes(call, "body")?;
+    let raw = o.bytes("body")?;
     if json_text.is_some() && raw.is_some() {
         return Err(ProtocolError::sdk(
             codes::INVALID_ARGUMENT,
@@ -136,13 +137,13 @@ fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
     inner.check_open()?;
     // 5. reset lastRetryInfo, normalise the method, the URL must be a string.
     inner.set_last_retry_info(None);
-    let method = plan::normalize_method(&convert::req_string(call, "method")?)?;
-    let raw_url = convert::req_string(call, "url")?;
+    let method = plan::normalize_method(&o.req_string("method")?)?;
+    let raw_url = o.req_string("url")?;
     // 6. path params, URL rules, length (before retrieval, so a bad URL never costs a credential).
-    let path_params = convert::opt_pairs(call, "pathParams")?.unwrap_or_default();
+    let path_params = o.pairs("pathParams")?.unwrap_or_default();
     let templated_url = url::apply_path_params(&raw_url, &path_params)?;
     url::validate_provider_url(&templated_url)?;
-    let query = convert::opt_pairs(call, "query")?.unwrap_or_default();
+    let query = o.pairs("query")?.unwrap_or_default();
     let url_with_query = if query.is_empty() {
         templated_url.clone()
     } else {
@@ -151,7 +152,7 @@ fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
     url::check_url_length(&url_with_query)?;
 
     // The remaining inputs, still before I/O.
-    let headers = convert::opt_pairs(call, "headers")?.unwrap_or_default();
+    let headers = o.pairs("headers")?.unwrap_or_default();
     plan::check_header_pairs(&headers)?;
     if (json.is_some() || raw.is_some()) && (method == "GET" || method == "HEAD") {
         return Err(ProtocolError::value(
@@ -162,17 +163,17 @@ fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
     if let Some(c) = &caller {
         context::validate_caller(c)?;
     }
-    let context_pairs = convert::opt_pairs(call, "context")?.filter(|c| !c.is_empty());
+    let context_pairs = o.pairs("context")?.filter(|c| !c.is_empty());
     let context_header = match &context_pairs {
         Some(c) => context::encode_context(c)?,
         None => None,
     };
     // The traceparent is ambient (chosen by JS); an invalid one means "no header" (§8.3).
     let traceparent = s("traceparent")?.filter(|t| context::validate_traceparent(t).is_ok());
-    let signal = convert::opt_signal(call, "signal")?;
-    let fetch = convert::opt_function(call, "fetch")?.or_else(|| inner.fetch.clone());
-    let constraints = Constraints::from_js(call)?;
-    let log = convert::opt_function(call, "log")?;
+    let signal = o.signal("signal")?;
+    let fetch = o.function("fetch")?.or_else(|| inner.fetch.clone());
+    let constraints = Constraints::from_opts(&o)?;
+    let log = o.function("log")?;
     Ok(Prepared {
         method,
         target,

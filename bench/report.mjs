@@ -47,7 +47,7 @@ out.push(`| Node | ${m.node} |`);
 out.push(`| Python | ${m.python ?? '–'} (alter-sdk 0.29.0, httpx from its dependencies) |`);
 out.push(`| Rust | ${m.rustc ?? '–'} |`);
 out.push(`| SDK under test | alter-edge ${req?.runs?.find((r) => r.sdkVersion && r.client === 'ours')?.sdkVersion ?? '?'} from the packed tarball (\`${req ? path.relative(ROOT, req.pkg) || req.pkg : '–'}\`) |`);
-out.push(`| git commit | ${m.gitCommit ?? '?'}${m.gitDirty ? ' (working tree had uncommitted changes of other helpers)' : ''} |`);
+out.push(`| git commit | ${m.gitCommit ?? '?'}${m.gitDirty ? ' (working tree had uncommitted changes: see the analysis for what they were)' : ''} |`);
 out.push(`| load average at start | ${m.loadavg} |`);
 if (coldWorkerd) out.push(`| workerd | ${coldWorkerd.runtime} (npm workerd@1.20261117.1) |`);
 out.push('');

@@ -2,9 +2,10 @@
 //! `JsFuture` on every path (`request()`, `call()`, the audit and scope-report tasks, retry
 //! sleeps).
 //!
-//! Why: measured on the request path, wasm-bindgen-futures costs about two JS closures per awaited
-//! promise and one per task (each registered in and removed from a `FinalizationRegistry`, each
-//! destroyed through the wasm boundary), plus a `queueMicrotask` hop before every poll. Here:
+//! Why: wasm-bindgen-futures makes two JS closures per awaited promise and one per task (each
+//! registered in and removed from a `FinalizationRegistry` and destroyed through the boundary),
+//! and hops through `queueMicrotask` before every poll. Replacing it gained a few percent of
+//! `request()` throughput and 3.5 KB of wasm (figures: bench/results/analysis.md). Here:
 //!
 //! * a task is polled at once when it is spawned or woken, in a run loop guarded against
 //!   re-entry (a JS callback that calls back into the SDK while a task runs only queues work:

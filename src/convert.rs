@@ -196,10 +196,7 @@ impl<'a> Opts<'a> {
     }
 
     pub fn string(&self, key: &'static str) -> Result<Option<String>> {
-        if self.absent(key) {
-            return Ok(None);
-        }
-        opt_string(self.obj, key)
+        self.read(key, opt_string)
     }
 
     pub fn req_string(&self, key: &'static str) -> Result<String> {
@@ -207,32 +204,16 @@ impl<'a> Opts<'a> {
             .ok_or_else(|| ProtocolError::value(format!("{key} is required")))
     }
 
-    pub fn bytes(&self, key: &'static str) -> Result<Option<Vec<u8>>> {
+    /// `read(obj, key)` (one of this module's `opt_*`), skipped when the option is absent.
+    pub fn read<T>(
+        &self,
+        key: &'static str,
+        read: fn(&JsValue, &'static str) -> Result<Option<T>>,
+    ) -> Result<Option<T>> {
         if self.absent(key) {
             return Ok(None);
         }
-        opt_bytes(self.obj, key)
-    }
-
-    pub fn pairs(&self, key: &'static str) -> Result<Option<Vec<(String, String)>>> {
-        if self.absent(key) {
-            return Ok(None);
-        }
-        opt_pairs(self.obj, key)
-    }
-
-    pub fn function(&self, key: &'static str) -> Result<Option<Function>> {
-        if self.absent(key) {
-            return Ok(None);
-        }
-        opt_function(self.obj, key)
-    }
-
-    pub fn signal(&self, key: &'static str) -> Result<Option<web_sys::AbortSignal>> {
-        if self.absent(key) {
-            return Ok(None);
-        }
-        opt_signal(self.obj, key)
+        read(self.obj, key)
     }
 }
 

@@ -114,7 +114,7 @@ fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
         },
     };
     let json_text = s("json")?;
-    let raw = o.bytes("body")?;
+    let raw = o.read("body", convert::opt_bytes)?;
     if json_text.is_some() && raw.is_some() {
         return Err(ProtocolError::sdk(
             codes::INVALID_ARGUMENT,
@@ -140,10 +140,12 @@ fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
     let method = plan::normalize_method(&o.req_string("method")?)?;
     let raw_url = o.req_string("url")?;
     // 6. path params, URL rules, length (before retrieval, so a bad URL never costs a credential).
-    let path_params = o.pairs("pathParams")?.unwrap_or_default();
+    let path_params = o
+        .read("pathParams", convert::opt_pairs)?
+        .unwrap_or_default();
     let templated_url = url::apply_path_params(&raw_url, &path_params)?;
     url::validate_provider_url(&templated_url)?;
-    let query = o.pairs("query")?.unwrap_or_default();
+    let query = o.read("query", convert::opt_pairs)?.unwrap_or_default();
     let url_with_query = if query.is_empty() {
         templated_url.clone()
     } else {
@@ -152,7 +154,7 @@ fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
     url::check_url_length(&url_with_query)?;
 
     // The remaining inputs, still before I/O.
-    let headers = o.pairs("headers")?.unwrap_or_default();
+    let headers = o.read("headers", convert::opt_pairs)?.unwrap_or_default();
     plan::check_header_pairs(&headers)?;
     if (json.is_some() || raw.is_some()) && (method == "GET" || method == "HEAD") {
         return Err(ProtocolError::value(
@@ -163,17 +165,21 @@ fn prepare(inner: &Inner, call: &JsValue) -> Result<Prepared> {
     if let Some(c) = &caller {
         context::validate_caller(c)?;
     }
-    let context_pairs = o.pairs("context")?.filter(|c| !c.is_empty());
+    let context_pairs = o
+        .read("context", convert::opt_pairs)?
+        .filter(|c| !c.is_empty());
     let context_header = match &context_pairs {
         Some(c) => context::encode_context(c)?,
         None => None,
     };
     // The traceparent is ambient (chosen by JS); an invalid one means "no header" (§8.3).
     let traceparent = s("traceparent")?.filter(|t| context::validate_traceparent(t).is_ok());
-    let signal = o.signal("signal")?;
-    let fetch = o.function("fetch")?.or_else(|| inner.fetch.clone());
+    let signal = o.read("signal", convert::opt_signal)?;
+    let fetch = o
+        .read("fetch", convert::opt_function)?
+        .or_else(|| inner.fetch.clone());
     let constraints = Constraints::from_opts(&o)?;
-    let log = o.function("log")?;
+    let log = o.read("log", convert::opt_function)?;
     Ok(Prepared {
         method,
         target,

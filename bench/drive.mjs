@@ -9,13 +9,14 @@
 // audit row, reset the vault (POST /admin/reset), then `n` requests by `c` workers pulling from one
 // counter; latency of each request() = call until the provider body is read. Then wait for the
 // fire-and-forget audits to land (that tail is reported, not counted in the throughput).
-// Both clients run through the same global fetch, wrapped to count `/sdk/token` calls (the dev
-// vault's admin API has no token counter); the wrapper is one string check per call.
+// Every client runs on Node's own global fetch (the SDK sends its vault calls over node:http in
+// Node, see js/io.js); `/sdk/token` calls are counted through diagnostics_channel for all of them
+// alike (the dev vault's admin API has no token counter).
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { arg, cpuSeconds, machineBusySeconds, percentile, reset, waitForAudits, ROOT, DEMO_KEY } from './lib.mjs';
+import { arg, cpuSeconds, machineBusySeconds, percentile, reset, waitForAudits, ROOT, DEMO_KEY, tokenCounter } from './lib.mjs';
 import { BaselineClient } from './baseline-client.mjs';
 
 const CLIENT = arg('client', 'ours');
@@ -30,12 +31,7 @@ const VAULT_PID = Number(arg('vault-pid', '0'));
 const CALLER = arg('caller', '');
 const API_KEY = arg('api-key', DEMO_KEY);
 
-let tokenCalls = 0;
-const realFetch = globalThis.fetch;
-globalThis.fetch = function countingFetch(input, init) {
-  if (typeof input === 'string' && input.endsWith('/sdk/token')) tokenCalls++;
-  return realFetch(input, init);
-};
+const tokens = await tokenCounter();
 
 let client; let call; let sdkVersion = null;
 if (CLIENT === 'ours') {
@@ -86,7 +82,7 @@ const w = await runBatch(WARMUP, C, null);
 if (w.errors) { console.log(JSON.stringify({ client: CLIENT, fatal: `warm-up: ${w.errors} errors, first: ${w.firstError}` })); process.exit(1); }
 await waitForAudits(BASE, WARMUP);
 await reset(BASE);
-tokenCalls = 0;
+tokens.reset();
 globalThis.gc?.();
 
 const lat = new Float64Array(N);
@@ -112,7 +108,7 @@ console.log(JSON.stringify({
   vaultCores: (v1 - v0) / secs,
   clientCores: ((cpu1.user + cpu1.system) / 1e6) / secs,
   otherCores: ((m1 - m0) - (v1 - v0) - (cpu1.user + cpu1.system) / 1e6) / secs,
-  tokenCalls, auditTailMs: t2 - t1, auditRowsSeen: landed.audit.length,
+  tokenCalls: tokens.count(), auditTailMs: t2 - t1, auditRowsSeen: landed.audit.length,
   actorId: client.actorId ?? null,
 }));
 process.exit(0);

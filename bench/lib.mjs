@@ -130,3 +130,19 @@ export function machineFacts() {
     loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
   };
 }
+
+/**
+ * Counts the `/sdk/token` exchanges of this process, whichever transport made them: the SDK sends
+ * its vault calls over node:http in Node (js/io.js nodeTransport), the reference clients over
+ * fetch. Read through diagnostics_channel, the same way for every client (a global fetch wrapper
+ * would not see node:http, and would turn the SDK's Node transport off). `count()` reads it,
+ * `reset()` zeroes it.
+ */
+export async function tokenCounter() {
+  const dc = (await import('node:diagnostics_channel')).default;
+  let n = 0;
+  const isToken = (path) => typeof path === 'string' && (path.endsWith('/sdk/token') || path.includes('/sdk/token?'));
+  dc.subscribe('http.client.request.start', ({ request }) => { if (isToken(request.path)) n++; });
+  dc.subscribe('undici:request:create', ({ request }) => { if (isToken(request.path)) n++; });
+  return { count: () => n, reset: () => { n = 0; } };
+}

@@ -20,7 +20,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, DEMO_KEY, DEMO_GRANT, MOCK_GRANT, arg, reset, startVault, stopVault, cpuSeconds } from './lib.mjs';
+import { ROOT, DEMO_KEY, DEMO_GRANT, MOCK_GRANT, arg, reset, startVault, stopVault, cpuSeconds, tokenCounter } from './lib.mjs';
 
 if (typeof globalThis.gc !== 'function') { console.error('soak: run with node --expose-gc'); process.exit(2); }
 const CACHE = process.env.CACHE || path.join(ROOT, '.cache');
@@ -34,12 +34,7 @@ const WARMUP = Number(arg('warmup', '2000'));
 const MAX_SECONDS = Number(arg('max-seconds', '1800'));
 const MB = 1e6; // decimal megabytes: the target is "at most 5 MB"
 
-let tokenCalls = 0;
-const realFetch = globalThis.fetch;
-globalThis.fetch = (input, init) => {
-  if (typeof input === 'string' && input.endsWith('/sdk/token')) tokenCalls++;
-  return realFetch(input, init);
-};
+const tokens = await tokenCounter();
 
 async function settle() {
   for (let i = 0; i < 4; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); }
@@ -101,12 +96,12 @@ try {
   while (done < TOTAL) {
     if ((performance.now() - t0) / 1000 > MAX_SECONDS) { stoppedEarly = `time bound ${MAX_SECONDS} s reached`; break; }
     const n = Math.min(CHUNK, TOTAL - done);
-    tokenCalls = 0;
+    tokens.reset();
     const r = await batch(n);
     const chk = await checkChunk(n); // also resets the vault
     const bad = [...chk.problems];
     if (r.errors) bad.push(`${r.errors} errors (${r.first})`);
-    if (tokenCalls !== n) bad.push(`token calls ${tokenCalls} != ${n}`);
+    if (tokens.count() !== n) bad.push(`token calls ${tokens.count()} != ${n}`);
     if (bad.length) problems.push(`chunk at ${done}: ${bad.join(', ')}`);
     done += n;
     const s = await settle();

@@ -213,6 +213,10 @@ function concat(chunks, length) {
  *   else (the runtime's message, which the core decides whether to show).
  */
 export function exchange(fetchFn, url, method, headers, bodyKind, bodyText, bodyBytes, timeoutMs, signal, mode, captureLimit, shadowUrl) {
+  if (mode === MODE_BACKEND && !fetchFn) {
+    const node = nodeTransport(url);
+    if (node !== null) return node(url, method, headers, bodyKind, bodyText, bodyBytes, timeoutMs, signal ?? null);
+  }
   const init = { method, headers: headerInit(headers), redirect: "manual" };
   if (bodyKind === 1) init.body = bodyText;
   else if (bodyKind === 2) init.body = bodyBytes.slice();
@@ -284,6 +288,183 @@ export function exchange(fetchFn, url, method, headers, bodyKind, bodyText, body
       return fail(err);
     }
   }, fail);
+}
+
+/*
+ * The backend exchanges in Node (the SDK's own calls to the vault: /sdk/token, the audit row, the
+ * other vault endpoints) go over node:http / node:https with one keep-alive Agent per scheme for the
+ * process, not over fetch. Measured on this project's machines (2 cores, Node 20, loopback): a
+ * POST exchange costs about 40 µs of CPU over node:http at concurrency 16 and about 380 µs over
+ * fetch with its AbortSignal (c=1: ~120 against ~530 µs); a request() makes two of them. The
+ * provider call stays on fetch: the caller gets a fetch Response.
+ *
+ * Taken only when nothing asks for fetch: Node itself (not Deno, Bun or workerd, whose `process`
+ * is a compatibility layer), no `fetch` option, the global fetch still Node's own (a wrapper or
+ * mock installed by the app is honoured), no undici global dispatcher other than the one Node's
+ * fetch made itself (a ProxyAgent or MockAgent is honoured), no NODE_USE_ENV_PROXY, and an http:
+ * or https: URL. The outcome arrays are those of `exchange`; the deadline destroys the request
+ * (socket included), and so does the caller's signal.
+ */
+let NODE = undefined;
+let seenFetch = null;
+let seenFetchIsNode = false;
+let firstDispatcher = undefined;
+const DISPATCHER = Symbol.for("undici.globalDispatcher.1");
+const NODE_FETCH_SOURCE = /internal\/deps\/undici\/undici|lazyUndici\(\)/;
+
+function nodeTransport(url) {
+  if (NODE === undefined) NODE = loadNode();
+  if (NODE === null) return null;
+  const g = globalThis;
+  const f = g.fetch;
+  if (f !== seenFetch) {
+    seenFetch = f;
+    try {
+      seenFetchIsNode = typeof f === "function" && f.name === "fetch" && NODE_FETCH_SOURCE.test(Function.prototype.toString.call(f));
+    } catch {
+      seenFetchIsNode = false;
+    }
+  }
+  if (!seenFetchIsNode) return null;
+  const d = g[DISPATCHER];
+  if (d !== undefined) {
+    // Node's fetch installs a plain Agent the first time it runs; any other dispatcher, or a
+    // later replacement of that one, is the app's choice.
+    if (firstDispatcher === undefined) firstDispatcher = d?.constructor?.name === "Agent" ? d : null;
+    if (d !== firstDispatcher) return null;
+  }
+  if (url.startsWith("https:")) return NODE.https;
+  if (url.startsWith("http:")) return NODE.http;
+  return null;
+}
+
+function loadNode() {
+  try {
+    const p = globalThis.process;
+    if (!poolingAllowed() || typeof p.getBuiltinModule !== "function" || p.env.NODE_USE_ENV_PROXY) return null;
+    const http = p.getBuiltinModule("node:http");
+    const https = p.getBuiltinModule("node:https");
+    const zlib = p.getBuiltinModule("node:zlib");
+    if (!http || !https || !zlib) return null;
+    // keepAlive like fetch; `timeout` closes a socket idle for 4 s (undici's keepAliveTimeout).
+    // An active request is not affected by it: its deadline is ours.
+    const opts = { keepAlive: true, timeout: 4000 };
+    const httpAgent = new http.Agent(opts);
+    const httpsAgent = new https.Agent(opts);
+    return {
+      http: (...a) => nodeExchange(http, httpAgent, zlib, ...a),
+      https: (...a) => nodeExchange(https, httpsAgent, zlib, ...a),
+    };
+  } catch {
+    return null;
+  }
+}
+
+function nodeExchange(mod, agent, zlib, url, method, block, bodyKind, bodyText, bodyBytes, ms, caller) {
+  if (caller !== null && caller.aborted) return Promise.resolve([ABORTED, caller.reason]);
+  return new Promise((resolve) => {
+    let req = null;
+    let settled = false;
+    let onAbort = null;
+    const timer = setTimeout(() => end([TIMEOUT]), ms);
+    function end(outcome) {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (onAbort !== null) caller.removeEventListener("abort", onAbort);
+      // An exchange that did not complete stops here, its socket with it.
+      if (outcome[0] !== OK && req !== null) req.destroy();
+      resolve(outcome);
+    }
+    try {
+      const headers = nodeHeaders(block);
+      let body = null;
+      if (bodyKind === 1) body = bodyText;
+      else if (bodyKind === 2) body = bodyBytes.slice();
+      if (body !== null) headers["content-length"] = String(typeof body === "string" ? Buffer.byteLength(body) : body.length);
+      if (caller !== null) {
+        onAbort = () => end([ABORTED, caller.reason]);
+        caller.addEventListener("abort", onAbort, { once: true });
+      }
+      req = mod.request(url, { method, headers, agent });
+      req.on("error", (err) => end([NETWORK, errorText(err)]));
+      req.on("response", (res) => {
+        const chunks = [];
+        let length = 0;
+        res.on("data", (c) => {
+          chunks.push(c);
+          length += c.length;
+        });
+        res.on("error", (err) => end([NETWORK, errorText(err)]));
+        res.on("aborted", () => end([NETWORK, "response aborted"]));
+        res.on("end", () => {
+          if (settled) return;
+          try {
+            const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+            const bytes = decode(zlib, res.headers["content-encoding"], method, res.statusCode, raw);
+            end([OK, res.statusCode, nodeHeaderBlock(res.headers), new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)]);
+          } catch (err) {
+            end([NETWORK, errorText(err)]);
+          }
+        });
+      });
+      if (!settled) req.end(body === null ? undefined : body);
+    } catch (err) {
+      end([NETWORK, errorText(err)]);
+    }
+  });
+}
+
+/** The header block as a node:http headers object (a repeated name becomes an array). */
+function nodeHeaders(block) {
+  const out = Object.create(null);
+  let accept = false;
+  const n = block.length;
+  let i = 0;
+  while (i < n) {
+    const a = block.indexOf(SEP, i);
+    const b = a < 0 ? -1 : block.indexOf(SEP, a + 1);
+    if (b < 0) break;
+    const k = block.slice(i, a);
+    const v = block.slice(a + 1, b);
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    if (!accept && k.length === 6 && k.toLowerCase() === "accept") accept = true;
+    i = b + 1;
+  }
+  // What fetch would send when none is given.
+  if (!accept) out.accept = "*/*";
+  return out;
+}
+
+/** node:http's headers object (names lower-cased, repeats joined) as a block. */
+function nodeHeaderBlock(h) {
+  let s = "";
+  for (const k in h) {
+    const v = h[k];
+    if (Array.isArray(v)) for (const x of v) s += k + SEP + x + SEP;
+    else if (v !== undefined) s += k + SEP + v + SEP;
+  }
+  return s;
+}
+
+/**
+ * The body as fetch would hand it over: a gzip, deflate or br coding removed (none is asked for,
+ * so a server rarely sends one). An unknown coding is an error, as fetch would fail to read it.
+ */
+function decode(zlib, coding, method, status, raw) {
+  if (coding === undefined || method === "HEAD" || NULL_BODY.has(status) || raw.length === 0) return raw;
+  let out = raw;
+  const codings = coding.toLowerCase().split(",");
+  for (let i = codings.length - 1; i >= 0; i--) {
+    const c = codings[i].trim();
+    if (c === "" || c === "identity") continue;
+    if (c === "gzip" || c === "x-gzip") out = zlib.gunzipSync(out, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    else if (c === "deflate") out = out[0] === 0x78 || (out[0] & 0x0f) === 8 ? zlib.inflateSync(out) : zlib.inflateRawSync(out);
+    else if (c === "br") out = zlib.brotliDecompressSync(out);
+    else throw new Error(`unsupported content-encoding: ${c}`);
+  }
+  return out;
 }
 
 /**

@@ -15,3 +15,6 @@ export ALTER_DEV_VAULT_BIN="$ROOT/target/release/alter-dev-vault"
 # dist/pkg, not the installed tarball: the helpers' default (tests/node/helpers/sdk.mjs).
 unset ALTER_EDGE_IMPORT
 node --test --test-reporter=spec --test-concurrency=1 "$ROOT/tests/hardening/"
+# The fault suite again with no `fetch` option: in Node the SDK's vault calls then take node:http
+# (js/io.js nodeTransport), observed through diagnostics_channel (tests/hardening/common.mjs).
+ALTER_TEST_TRANSPORT=node node --test --test-reporter=spec --test-concurrency=1 "$ROOT/tests/hardening/faults.test.mjs"

@@ -11,6 +11,11 @@
 // audit row, that is a Response rebuilt around the bytes, as the SDK does). It measures what any
 // client with the SDK's API and real timeouts costs here, with none of the SDK's own logic.
 //
+// `transport: 'http'` (the benchmark's "baseline-http" client) sends the two vault exchanges over
+// node:http / node:https with a keep-alive Agent instead of fetch, as the SDK does in Node
+// (js/io.js nodeTransport); the provider call stays on fetch. It shows what that transport choice
+// alone is worth for a minimal client.
+//
 // Per request (../shared/spec/protocol-core.md):
 //   1. POST /sdk/token signed per §2 (legacy form while no identity field is set, V2 once an actor
 //      id is cached or a caller is configured), body per §3.2;
@@ -20,6 +25,35 @@
 //   4. posts the full audit row (§5.3, 13 keys in order) signed, without awaiting it (§5.4).
 
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+
+const AGENTS = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+
+/** A POST over node:http(s): resolves to a fetch-like `{status, headers.get, json(), arrayBuffer()}`. */
+function nodePost(url, headers, body) {
+  const tls = url.startsWith('https:');
+  return new Promise((resolve, reject) => {
+    const req = (tls ? https : http).request(url, {
+      method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: tls ? AGENTS.https : AGENTS.http,
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+        resolve({
+          status: res.statusCode,
+          headers: { get: (n) => res.headers[n] ?? null },
+          json: async () => JSON.parse(buf.toString('utf8')),
+          arrayBuffer: async () => buf,
+        });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UUID_ANY_CASE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -37,12 +71,14 @@ const AUDIT_PATH = '/sdk/oauth/audit/api-call';
 const BODY_CAP = 10_000; // §5.3 response_body limit in bytes
 
 export class BaselineClient {
-  #apiKey; #key; #base; #caller; #callerType; #ua; #actorId = null; #obligations; #timeoutMs;
+  #apiKey; #key; #base; #caller; #callerType; #ua; #actorId = null; #obligations; #timeoutMs; #post;
   #decoder = new TextDecoder();
   /** Audit POSTs not finished yet (a caller awaits `flush()` before it stops). */
   pending = new Set();
 
-  constructor({ apiKey, baseUrl, caller = null, callerType = 'service', userAgent = 'alter-baseline/0', obligations = false, timeoutMs = 30_000 }) {
+  constructor({ apiKey, baseUrl, caller = null, callerType = 'service', userAgent = 'alter-baseline/0', obligations = false, timeoutMs = 30_000, transport = 'fetch' }) {
+    if (transport === 'http' && obligations) throw new Error('transport http: no obligations variant');
+    this.#post = transport === 'http' ? (url, init) => nodePost(url, init.headers, init.body) : (url, init) => fetch(url, init);
     this.#obligations = obligations;
     this.#timeoutMs = timeoutMs;
     this.#apiKey = apiKey;
@@ -104,7 +140,7 @@ export class BaselineClient {
     const tokenBody = JSON.stringify({ grant_id: grantId, reason, request: { method, url } }); // §3.2
     const tInit = { method: 'POST', headers: this.#headers('POST', TOKEN_PATH, tokenBody), body: tokenBody, redirect: 'manual' };
     const tDone = this.#deadline(tInit);
-    const tr = await fetch(this.#base + TOKEN_PATH, tInit);
+    const tr = await this.#post(this.#base + TOKEN_PATH, tInit);
     this.#cacheActor(tr);
     if (tr.status >= 400) { await tr.arrayBuffer(); tDone?.(); throw new Error(`vault answered ${tr.status}`); }
     const t = await tr.json();
@@ -154,7 +190,7 @@ export class BaselineClient {
     });
     const aInit = { method: 'POST', headers: this.#headers('POST', AUDIT_PATH, row), body: row, redirect: 'manual' };
     const aDone = this.#deadline(aInit);
-    const p = fetch(this.#base + AUDIT_PATH, aInit)
+    const p = this.#post(this.#base + AUDIT_PATH, aInit)
       .then(async (r) => { this.#cacheActor(r); await r.arrayBuffer(); if (r.status >= 300) this.auditFailures++; },
         () => { this.auditFailures++; })
       .finally(() => { aDone?.(); this.pending.delete(p); });

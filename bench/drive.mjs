@@ -2,7 +2,7 @@
 // One benchmark run of one Node client, in a fresh process (bench/run.mjs starts it; it can be
 // run by hand too). Prints one JSON line with the figures.
 //
-//   node bench/drive.mjs --client ours|baseline|floor --base URL --provider-url URL --grant ID
+//   node bench/drive.mjs --client ours|baseline|baseline-http|floor --base URL --provider-url URL --grant ID
 //        --c 16 --n 6000 --warmup 500 [--pkg DIR] [--vault-pid PID] [--caller NAME]
 //
 // Flow: warm up (`warmup` requests at concurrency c), wait until the vault holds every warm-up
@@ -45,6 +45,13 @@ if (CLIENT === 'ours') {
   };
 } else if (CLIENT === 'baseline') {
   client = new BaselineClient({ apiKey: API_KEY, baseUrl: BASE, ...(CALLER ? { caller: CALLER } : {}) });
+  call = async () => {
+    const r = await client.request('GET', PROVIDER_URL, { grantId: GRANT, queryParams: { maxResults: '10' } });
+    if (r.status !== 200) throw new Error(`provider status ${r.status}`);
+  };
+} else if (CLIENT === 'baseline-http') {
+  // The baseline with its two vault exchanges over node:http (as the SDK in Node): reference only.
+  client = new BaselineClient({ apiKey: API_KEY, baseUrl: BASE, transport: 'http', ...(CALLER ? { caller: CALLER } : {}) });
   call = async () => {
     const r = await client.request('GET', PROVIDER_URL, { grantId: GRANT, queryParams: { maxResults: '10' } });
     if (r.status !== 200) throw new Error(`provider status ${r.status}`);

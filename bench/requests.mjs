@@ -85,7 +85,7 @@ for (const kind of VAULTS) {
     for (const c of LEVELS) {
       const n = c === 1 ? N1 : NN;
       for (let r = 0; r < (kind === 'mock' ? MOCK_ROUNDS : ROUNDS); r++) {
-        const clients = ['ours', 'baseline', 'floor', ...(r < PY_ROUNDS ? ['python'] : [])];
+        const clients = ['ours', 'baseline', 'baseline-http', 'floor', ...(r < PY_ROUNDS ? ['python'] : [])];
         const order = clients.map((_, i) => clients[(i + r) % clients.length]);
         for (const client of order) {
           await reset(v.base);

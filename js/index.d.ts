@@ -94,7 +94,10 @@ interface ClientOptionsBase {
   userTokenGetter?: () => string | Promise<string>;
   /** Default: the global console. `null` silences the SDK. */
   logger?: AlterLogger | null;
-  /** fetch implementation for backend and provider calls (default: the global fetch). */
+  /**
+   * fetch implementation for backend and provider calls (default: the global fetch; in Node the
+   * vault calls then go over node:http, see the README's "Transport"). Given, it takes every call.
+   */
   fetch?: typeof fetch;
 }
 

@@ -417,24 +417,19 @@ function nodeExchange(mod, agent, zlib, url, method, block, bodyKind, bodyText, 
 
 /** The header block as a node:http headers object (a repeated name becomes an array). */
 function nodeHeaders(block) {
-  const out = Object.create(null);
-  let accept = false;
-  const n = block.length;
-  let i = 0;
-  while (i < n) {
-    const a = block.indexOf(SEP, i);
-    const b = a < 0 ? -1 : block.indexOf(SEP, a + 1);
-    if (b < 0) break;
-    const k = block.slice(i, a);
-    const v = block.slice(a + 1, b);
-    const prev = out[k];
-    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-    if (!accept && k.length === 6 && k.toLowerCase() === "accept") accept = true;
-    i = b + 1;
+  let h = headerInit(block);
+  if (Array.isArray(h)) {
+    const obj = Object.create(null);
+    for (const [k, v] of h) {
+      const prev = obj[k];
+      obj[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    h = obj;
   }
   // What fetch would send when none is given.
-  if (!accept) out.accept = "*/*";
-  return out;
+  for (const k in h) if (k.length === 6 && k.toLowerCase() === "accept") return h;
+  h.accept = "*/*";
+  return h;
 }
 
 /** node:http's headers object (names lower-cased, repeats joined) as a block. */

@@ -444,20 +444,21 @@ function nodeHeaderBlock(h) {
 }
 
 /**
- * The body as fetch would hand it over: a gzip, deflate or br coding removed (none is asked for,
- * so a server rarely sends one). An unknown coding is an error, as fetch would fail to read it.
+ * The body as Node's fetch hands it over: gzip, deflate and br codings removed, last applied first
+ * (none is asked for, so a server rarely sends one). A coding list with any other coding in it is
+ * left as it came, as fetch leaves it; a body that does not decode fails the exchange.
  */
 function decode(zlib, coding, method, status, raw) {
   if (coding === undefined || method === "HEAD" || NULL_BODY.has(status) || raw.length === 0) return raw;
+  const codings = coding.toLowerCase().split(",").map((c) => c.trim()).filter((c) => c !== "" && c !== "identity");
+  if (!codings.every((c) => c === "gzip" || c === "x-gzip" || c === "deflate" || c === "br")) return raw;
   let out = raw;
-  const codings = coding.toLowerCase().split(",");
   for (let i = codings.length - 1; i >= 0; i--) {
-    const c = codings[i].trim();
-    if (c === "" || c === "identity") continue;
-    if (c === "gzip" || c === "x-gzip") out = zlib.gunzipSync(out, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    else if (c === "deflate") out = out[0] === 0x78 || (out[0] & 0x0f) === 8 ? zlib.inflateSync(out) : zlib.inflateRawSync(out);
-    else if (c === "br") out = zlib.brotliDecompressSync(out);
-    else throw new Error(`unsupported content-encoding: ${c}`);
+    const c = codings[i];
+    if (c === "br") out = zlib.brotliDecompressSync(out);
+    // deflate: zlib-wrapped (CM = 8 in the low nibble of the first byte) or raw, as fetch accepts
+    else if (c === "deflate") out = (out[0] & 0x0f) === 8 ? zlib.inflateSync(out) : zlib.inflateRawSync(out);
+    else out = zlib.gunzipSync(out, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
   }
   return out;
 }

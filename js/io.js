@@ -195,7 +195,8 @@ function concat(chunks, length) {
 
 /**
  * One HTTP exchange: `fetch(url, {method, headers, body, redirect: "manual", signal})` with a
- * timer that really aborts it and the caller's AbortSignal, if any.
+ * timer that really aborts it and the caller's AbortSignal, if any. A backend exchange in Node
+ * with no `fetchFn` may take node:http instead (`nodeTransport`, below), with the same outcomes.
  *
  * - `headers`: "name\nvalue\n…" in order; the body: none (`bodyKind` 0), `bodyText` (1) or
  *   `bodyBytes` (2, a view into wasm memory, copied here);

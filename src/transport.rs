@@ -1,6 +1,8 @@
 //! One HTTP exchange over `fetch`, performed by `js/io.js` in a single call (the wasm core passes
-//! one header block and gets one back: see that file for why). Here: the request headers as a
-//! block, the outcome decoded into Rust values, and the audit capture of a clone.
+//! one header block and gets one back: see that file for why). In Node, a backend exchange goes
+//! over node:http instead when nothing asks for fetch (`js/io.js` `nodeTransport`; the same
+//! outcome arrays, no redirect followed either). Here: the request headers as a block, the
+//! outcome decoded into Rust values, and the audit capture of a clone.
 //!
 //! The rules are unchanged: `redirect: "manual"` so a credential never follows a redirect (§1.7),
 //! a timeout that really aborts the exchange (AbortController + setTimeout, combined with the

@@ -55,17 +55,15 @@ pub struct BackendRequestParts<'a> {
     pub request_rule: Option<&'a str>,
 }
 
-/// The full header set of a backend request, as the `js/io.js` header block ([`header_block`]),
-/// in the order of §3.1: client defaults, actor headers, traceparent, extra headers, the
-/// signature set, then `Content-Type` when a body is sent. Written straight into the block: this
-/// runs for every vault call.
-pub fn backend_header_block(
+/// The full header set of a backend request, in the order of §3.1: client defaults, actor headers, traceparent, extra headers, the
+/// signature set, then `Content-Type` when a body is sent.
+pub fn backend_headers(
     defaults: &ClientDefaults,
     key: &PreparedKey,
     parts: &BackendRequestParts,
     timestamp: u64,
     nonce: &str,
-) -> String {
+) -> Vec<(String, String)> {
     let actor = parts.actor.unwrap_or_default();
     let caller = actor
         .caller_override
@@ -78,8 +76,8 @@ pub fn backend_header_block(
     };
     let context = actor.context.filter(|c| !c.is_empty());
 
-    let mut b = String::with_capacity(512);
-    let mut put = |name: &str, value: &str| push_header(&mut b, name, value);
+    let mut b: Vec<(String, String)> = Vec::with_capacity(16);
+    let mut put = |name: &str, value: &str| b.push((name.to_string(), value.to_string()));
     put("x-api-key", &defaults.api_key);
     put("User-Agent", &defaults.user_agent);
     if let (Some(c), Some(t)) = (caller, caller_type) {
@@ -281,36 +279,6 @@ pub fn truncate_chars(s: &str, n: usize) -> &str {
     }
 }
 
-/// The header block separator of `js/io.js` (no header name or value contains a line feed).
-const SEP: char = '\n';
-
-/// "name\nvalue\n…" for `js/io.js`.
-pub fn header_block(headers: &[(String, String)]) -> String {
-    let mut s = String::with_capacity(headers.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
-    for (k, v) in headers {
-        push_header(&mut s, k, v);
-    }
-    s
-}
-
-/// Appends one header to a block.
-fn push_header(block: &mut String, name: &str, value: &str) {
-    block.push_str(name);
-    block.push(SEP);
-    block.push_str(value);
-    block.push(SEP);
-}
-
-/// The response headers from a block (lower-case names, as fetch gives them).
-pub fn parse_header_block(block: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut parts = block.split(SEP);
-    while let (Some(k), Some(v)) = (parts.next(), parts.next()) {
-        out.push((k.to_string(), v.to_string()));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,17 +286,6 @@ mod tests {
 
     fn derive_signing_key(api_key: &str) -> PreparedKey {
         PreparedKey::new(&keys::derive_signing_key(api_key))
-    }
-
-    /// The block as pairs, in order.
-    fn backend_headers(
-        d: &ClientDefaults,
-        key: &PreparedKey,
-        p: &BackendRequestParts,
-        timestamp: u64,
-        nonce: &str,
-    ) -> Vec<(String, String)> {
-        parse_header_block(&backend_header_block(d, key, p, timestamp, nonce))
     }
 
     const KEY: &str = "alter_rk_abcdefghijklmnopqrstuv_iwpykn";
@@ -568,16 +525,5 @@ mod tests {
     fn truncation_respects_chars() {
         assert_eq!(truncate_chars("añb", 2), "añ");
         assert_eq!(truncate_chars("ab", 5), "ab");
-    }
-
-    #[test]
-    fn header_blocks_round_trip() {
-        let h = vec![
-            ("a".to_string(), "1".to_string()),
-            ("b".to_string(), String::new()),
-        ];
-        assert_eq!(header_block(&h), "a\n1\nb\n\n");
-        assert_eq!(parse_header_block(&header_block(&h)), h);
-        assert!(parse_header_block("").is_empty());
     }
 }

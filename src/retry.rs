@@ -1,4 +1,4 @@
-//! Client-side retries of calls to the Alter vault (issue 7).
+//! Client-side retries of calls to the Alter vault.
 //!
 //! DELIBERATE DIVERGENCE from protocol-core §7.4, which says the official SDK retries nothing on
 //! its own. alter-edge retries calls *to the vault only*, a bounded number of times
@@ -18,16 +18,12 @@
 //! vault's `Retry-After` (delta-seconds) plus up to one base delay of jitter when it sent one. A
 //! `Retry-After` above [`MAX_RETRY_AFTER_S`] is not waited for (the error goes to the caller with
 //! its `retryAfter`). The call's timeout is one budget for all attempts and sleeps: a retry whose
-//! delay would end past it is not made. Sleeps use `setTimeout` and end early when the caller's
-//! AbortSignal fires.
+//! delay would end past it is not made. The driver sleeps, and ends a sleep early when the
+//! caller's AbortSignal fires.
 
-use crate::js;
 use alter_protocol::error::{codes, ErrorClass};
 use alter_protocol::{mapping, retry, HeaderList};
-use js_sys::{Function, Promise};
 use serde_json::{Map, Value};
-use wasm_bindgen::JsValue;
-use web_sys::AbortSignal;
 
 /// Default `maxRetries` of App / Agent.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
@@ -136,60 +132,17 @@ pub fn judge_error(code: &str, safe: bool) -> Verdict {
     }
 }
 
-/// A uniform fraction in [0, 1) from the platform CSPRNG (0.5 without one).
-fn unit_random() -> f64 {
-    match js::random16() {
-        Some(b) => f64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])) / 4_294_967_296.0,
-        None => 0.5,
-    }
-}
-
 /// The delay before retry number `retry` (1-based), or `None` when the vault asked for a wait
-/// longer than the SDK takes on by itself.
-pub fn delay_ms(retry: u32, retry_after_s: Option<u64>) -> Option<f64> {
+/// longer than the SDK takes on by itself. `jitter` is uniform in [0, 1).
+pub fn delay_ms(retry: u32, retry_after_s: Option<u64>, jitter: f64) -> Option<f64> {
     match retry_after_s {
         Some(s) if s > MAX_RETRY_AFTER_S => None,
-        Some(s) => Some(s as f64 * 1000.0 + unit_random() * BASE_DELAY_MS),
+        Some(s) => Some(s as f64 * 1000.0 + jitter * BASE_DELAY_MS),
         None => {
             let exp = BASE_DELAY_MS * 2f64.powi(retry.saturating_sub(1).min(16) as i32);
-            Some(unit_random() * exp.min(MAX_BACKOFF_MS))
+            Some(jitter * exp.min(MAX_BACKOFF_MS))
         }
     }
-}
-
-/// Waits `ms` on a `setTimeout`, or less when `signal` aborts (then `Err(reason)`). The timer and
-/// the listener are removed afterwards; no Rust closure is created (the promise's own `resolve`
-/// is the timer callback and the abort listener).
-pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), JsValue> {
-    if let Some(s) = signal {
-        if s.aborted() {
-            return Err(s.reason());
-        }
-    }
-    let mut timer = JsValue::UNDEFINED;
-    let mut resolver: Option<Function> = None;
-    let promise = Promise::new(&mut |resolve: Function, _reject: Function| {
-        timer = js::start_timer(&resolve, ms);
-        if let Some(s) = signal {
-            if let Some(add) = js::method(s, "addEventListener") {
-                let _ = add.call2(s, &JsValue::from_str("abort"), &resolve);
-            }
-        }
-        resolver = Some(resolve);
-    });
-    let _ = crate::exec::wait(&promise).await;
-    js::clear_timer(&timer);
-    if let (Some(s), Some(r)) = (signal, &resolver) {
-        if let Some(remove) = js::method(s, "removeEventListener") {
-            let _ = remove.call2(s, &JsValue::from_str("abort"), r);
-        }
-    }
-    if let Some(s) = signal {
-        if s.aborted() {
-            return Err(s.reason());
-        }
-    }
-    Ok(())
 }
 
 /// The `retryInfo` wire object (snake_case) of one `request()`: the backend's `retry_info` fields

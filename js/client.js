@@ -1,17 +1,17 @@
 // App and Agent (ts-api.md §3, §5.1, §9.1, §9.4): the JS side of every call.
 //
-// Flow of one request() (design.md): check JS-typed options; read the ambient trace context and
-// resolve the user's token IN THE CALLER'S async context (design rule 2: never inside a wasm task);
-// then hand plain values to the wasm core, which signs, fetches the credential, calls the provider,
-// schedules the audit row and returns the provider's own Response. Every in-flight call and every
-// audit promise is tracked so close() loses none of them.
+// Flow of one request() (design.md): check JS-typed options; read the ambient trace context in the
+// caller's async context; hand the call to the engine once; the driver (core/driver.js) performs
+// what the engine asks (the vault exchange, the userTokenGetter, the provider call, the audit row
+// in the background) and returns the provider's own Response. Every call in flight and every
+// audit row is tracked so close() loses none of them.
 
-import { WasmClient } from "./alter_edge.js";
+import { CoreClient } from "./core/client-core.js";
 import { AlterSDKError, AlterValueError } from "./errors.js";
 import { CallerType, HttpMethod, Provider, RetryErrorInfo, RetryInfo } from "./models.js";
 import { buildCall, isPlainObject } from "./options.js";
 import { activeTraceparent } from "./otel.js";
-import { asyncLocalStorageSync, asyncResourceSync, readEnv, randomUuid, runtimeTag } from "./runtime.js";
+import { readEnv, randomUuid, runtimeTag } from "./runtime.js";
 import { buildTraceContext, currentTraceContext, runInTraceContext } from "./trace.js";
 import { SDK_VERSION } from "./version.js";
 import installApi from "./ns/install.js";
@@ -147,17 +147,15 @@ function readOptions(options, kind) {
     timeoutMs,
     callerType: type,
     userAgent: `alter-edge/${SDK_VERSION} (${runtimeTag()})`,
-    // Given at construction too, so warnings the core emits while constructing reach it.
-    logger: safeLogger(log),
   };
   if (base !== undefined && base !== "") config.baseUrl = base;
   if (typeof caller === "string") config.caller = caller;
-  if (typeof fetch === "function") config.fetch = fetch;
   if (typeof maxRetries === "number") config.maxRetries = maxRetries;
   // The core re-raises GrantNotFoundError as AgentDelegationMissingError for agents (§7.2).
   if (kind === "Agent") config.agent = true;
   return {
     config,
+    safeLogger: safeLogger(log),
     getter: typeof userTokenGetter === "function" ? userTokenGetter : null,
     logger: log,
     fetch: typeof fetch === "function" ? fetch : undefined,
@@ -172,54 +170,21 @@ function wrapInternal(err) {
   return new AlterSDKError(`Internal SDK error (${kind})`, {}, { code: "internal_error" });
 }
 
-/**
- * `fn` bound to the current async context where the runtime can. An AsyncResource where there is
- * one: `AsyncLocalStorage.bind` does the same through `AsyncResource.bind`, which in Node 20 also
- * defines a deprecated accessor on every bound function and costs about 7 µs a call against 0.1.
- */
-function bindToCaller(fn) {
-  const Resource = asyncResourceSync();
-  if (Resource) {
-    try {
-      const resource = new Resource("alter-edge.request");
-      return (...args) => resource.runInAsyncScope(fn, undefined, ...args);
-    } catch {
-      // fall through
-    }
-  }
-  const Als = asyncLocalStorageSync();
-  if (Als && typeof Als.bind === "function") {
-    try {
-      return Als.bind(fn);
-    } catch {
-      // fall through
-    }
-  }
-  return fn;
-}
-
-function track(set, promise) {
-  set.add(promise);
-  const done = () => set.delete(promise);
-  promise.then(done, done);
-  return promise;
-}
-
 /** What App and Agent share: construction, request(), the getters, close(). */
 class ClientBase {
   constructor(options, kind) {
     const opts = readOptions(options, kind);
-    let wasm;
+    let core;
     try {
-      wasm = new WasmClient(opts.config);
+      core = new CoreClient(opts.config);
     } catch (e) {
       throw wrapInternal(e);
     }
+    const safe = opts.safeLogger;
     const state = {
-      wasm,
+      core,
       closed: false,
       getter: opts.getter,
-      inflight: new Set(),
       loggerOption: opts.logger,
       fetch: opts.fetch,
       timeoutMs: opts.config.timeoutMs,
@@ -227,24 +192,20 @@ class ClientBase {
       baseUrlOption: opts.config.baseUrl,
       // §8.2: a trace scope's `agent` is the pinned caller, else a process-local id.
       traceAgentId: opts.caller ?? `agent-local-${randomUuid()}`,
-      // What the core logs about one request (retries, audit failures, warnings read from its
-      // vault answers) goes through `emit` bound to that caller's async context, so a logger that
-      // reads AsyncLocalStorage sees the request's own store, never the one of whichever request
-      // the shared wasm task queue happens to run in. Only for an application's logger:
-      // console reads no store, and binding costs a few microseconds per request.
-      emit: null,
+      // What the engine logs about a call (retries, audit failures, warnings read from vault
+      // answers). The driver calls it in the caller's async context.
+      emit: safe
+        ? (level, message) => {
+            const f = safe[level];
+            if (f) f(message);
+          }
+        : null,
     };
-    const safe = opts.config.logger;
-    if (safe && opts.logger !== console) {
-      state.emit = (level, message) => {
-        const f = safe[level];
-        if (f) f(message);
-      };
-    }
     Object.defineProperty(this, STATE, { value: state });
     API_KEYS.set(this, opts.config.apiKey);
-    if (typeof wasm.setLogger === "function") wasm.setLogger(opts.config.logger);
-    // Audit rows are awaited through the core's pendingAudits() (flush, close).
+    if (safe && core.insecureLoopback()) {
+      safe.warn(`Alter backend ${core.baseUrl()} uses plain http: allowed for loopback development only`);
+    }
   }
 
   /**
@@ -264,46 +225,34 @@ class ClientBase {
     } else if (ambient && ambient.size) {
       call.context = [...ambient];
     }
-    // §4.2 runs the core's local checks (URL, path params, context limits) before the user token
-    // is resolved: when the getter is about to run, run the core's synchronous check first (the
-    // core repeats it inside request(), so it is skipped when no getter is called).
-    if (userToken === undefined && state.getter && typeof state.wasm.check === "function") {
-      try {
-        state.wasm.check(call);
-      } catch (e) {
-        throw wrapInternal(e);
-      }
-    }
-    // Identity: a per-call token wins; else the getter, awaited here in the caller's context.
-    const token = userToken ?? (state.getter ? await resolveUserToken(state.getter) : undefined);
-    if (token !== undefined) call.userToken = token;
-    // A user-supplied fetch runs later, inside a wasm task: bind it to this caller's async context
-    // (design rule 2) so code in it that reads AsyncLocalStorage sees this request's store.
-    if (state.fetch) call.fetch = bindToCaller(state.fetch);
-    if (state.emit && asyncLocalStorageSync()) call.log = bindToCaller(state.emit);
-    if (state.closed) throw closedError();
-    let pending;
+    if (state.constraints) Object.assign(call, state.constraints);
+    // Identity: a per-call token wins; else the engine asks for the getter's token once its local
+    // checks passed (a request that can never be sent does not call the getter).
+    if (userToken !== undefined) call.userToken = userToken;
+    else if (state.getter) call.getter = true;
+    const { signal, body } = call;
+    delete call.signal;
+    delete call.body;
+    const ctx = {
+      fetch: state.fetch,
+      signal,
+      body: call.json ?? body,
+      resolveToken: () => resolveUserToken(state.getter),
+      emit: state.emit,
+    };
+    let out;
     try {
-      pending = state.wasm.request(call);
-    } catch (e) {
-      throw wrapInternal(e);
-    }
-    track(state.inflight, Promise.resolve(pending));
-    let result;
-    try {
-      result = await pending;
+      out = await state.core.request(call, body, ctx);
     } catch (e) {
       // The caller's own AbortSignal: its reason passes through unchanged.
-      if (call.signal && call.signal.aborted && e === call.signal.reason) throw e;
+      if (signal && signal.aborted && e === signal.reason) throw e;
       throw wrapInternal(e);
     }
-    // [response, retryInfo JSON text | null, audit promise]; the audit promise is also in the
-    // core's pendingAudits() until it settles.
-    const response = Array.isArray(result) ? result[0] : null;
+    const response = out.response;
     if (response === null || typeof response !== "object") {
       throw wrapInternal(new TypeError("core returned no response"));
     }
-    const retryInfo = typeof result[1] === "string" ? JSON.parse(result[1]) : null;
+    const retryInfo = typeof out.result.retryInfo === "string" ? JSON.parse(out.result.retryInfo) : null;
     Object.defineProperty(response, "retryInfo", {
       value: RetryInfo.from(retryInfo), enumerable: true, configurable: true, writable: false,
     });
@@ -312,17 +261,17 @@ class ClientBase {
 
   /** Backend-resolved actor id, cached after the first call that returned one (§8.4). */
   get actorId() {
-    return this[STATE].wasm.actorId() ?? null;
+    return this[STATE].core.actorId();
   }
 
   /** Retry metadata of the most recent request() (§7.7). */
   get lastRetryInfo() {
-    return RetryInfo.from(this[STATE].wasm.lastRetryInfo());
+    return RetryInfo.from(this[STATE].core.lastRetryInfo());
   }
 
   /** The backend endpoint in use (diagnostic). */
   get baseUrl() {
-    return this[STATE].wasm.baseUrl();
+    return this[STATE].core.baseUrl();
   }
 
   /** True after close(). */
@@ -336,47 +285,31 @@ class ClientBase {
    * `ctx.waitUntil(app.flush())` keeps the isolate alive until the rows are written (§5.4).
    */
   async flush() {
-    const state = this[STATE];
-    await Promise.allSettled([...state.inflight]);
-    let core = [];
-    try {
-      core = typeof state.wasm.pendingAudits === "function" ? Array.from(state.wasm.pendingAudits() ?? []) : [];
-    } catch {
-      core = [];
-    }
-    await Promise.allSettled(core);
+    const { core } = this[STATE];
+    await Promise.allSettled([...core.calls]);
+    await Promise.allSettled([...core.jobs]);
   }
 
   /**
    * Stop accepting calls, then wait for every call in flight and every queued audit row (§10).
-   * Idempotent. Later calls reject with AlterSDKError code `client_closed`.
+   * Calls in flight run to their end (none is aborted), and each provider call still gets its
+   * audit row. Idempotent. Later calls reject with AlterSDKError code `client_closed`.
    */
   async close() {
     const state = this[STATE];
     if (!state.closed) {
       state.closed = true;
       API_KEYS.delete(this); // §10: a closed App drops its key (getAgent needs it)
-      try {
-        state.wasm.close();
-      } catch {
-        // already closed
-      }
     }
+    const { core } = state;
     const waited = new WeakSet();
     for (;;) {
       const fresh = [];
-      const add = (p) => {
-        if (p && typeof p.then === "function" && !waited.has(p)) {
+      for (const p of [...core.calls, ...core.jobs]) {
+        if (!waited.has(p)) {
           waited.add(p);
           fresh.push(p);
         }
-      };
-      state.inflight.forEach(add);
-      try {
-        const core = typeof state.wasm.pendingAudits === "function" ? state.wasm.pendingAudits() : [];
-        for (const p of Array.from(core ?? [])) add(p);
-      } catch {
-        // nothing more to wait for from the core
       }
       if (fresh.length === 0) break;
       await Promise.allSettled(fresh);
@@ -441,4 +374,4 @@ export class Agent extends ClientBase {
 
 // Issue 5 (helper J): proxy/approvals, grants, connect, agents, keys, scopes, oauthProviders,
 // withConstraints, verifyUserToken on App / Agent (js/ns/install.js).
-installApi({ App, Agent, STATE, RUN, resolveUserToken, wrapInternal, closedError, bindToCaller });
+installApi({ App, Agent, STATE, RUN, resolveUserToken, wrapInternal, closedError });

@@ -73,7 +73,7 @@ pub enum Job {
         headers: Vec<(String, String)>,
     },
     /// The row or report is being sent; `what` names it in warnings.
-    Sending { run: VaultRun, what: Sent },
+    Sending { run: Box<VaultRun>, what: Sent },
 }
 
 pub enum Sent {
@@ -156,7 +156,7 @@ fn send_row(client: &Client, job: AuditJob, outcome: AuditOutcome, now_ms: f64) 
         retries: false,
     };
     let (run, action) = VaultRun::start(client, call, now_ms);
-    (Job::Sending { run, what }, action)
+    (Job::Sending { run: Box::new(run), what }, action)
 }
 
 /// §6.1: the scope-mismatch report, or `None` when the grant id cannot be put in a path.
@@ -188,7 +188,7 @@ pub fn start_scope_report(
     let (run, action) = VaultRun::start(client, call, now_ms);
     Some((
         Job::Sending {
-            run,
+            run: Box::new(run),
             what: Sent::ScopeReport,
         },
         action,

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 enum Machine {
     Request(Box<RequestRun>),
-    Call(CallRun),
+    Call(Box<CallRun>),
     Job(Job),
 }
 
@@ -84,7 +84,7 @@ impl Engine {
         let id = self.new_id();
         let (run, action) = CallRun::start(&self.client, input, now_ms);
         if let Some(run) = run {
-            self.put(id, Machine::Call(run));
+            self.put(id, Machine::Call(Box::new(run)));
         }
         Step::new(id, action)
     }
@@ -112,7 +112,7 @@ impl Engine {
             Machine::Call(run) => {
                 let (next, action) = run.on(c, outcome, now_ms, &mut log);
                 if let Some(next) = next {
-                    self.put(id, Machine::Call(next));
+                    self.put(id, Machine::Call(Box::new(next)));
                 }
                 (action, Vec::new())
             }

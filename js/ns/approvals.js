@@ -1,6 +1,6 @@
 // proxyRequest, getApprovalStatus, awaitApproval (api-surface.md §2.1, §2.2; ts-api.md §5.3, §6).
 
-import * as core from "../alter_edge.js";
+import * as core from "../core/engine.js";
 import {
   AgentDelegationMissingError, AlterSDKError, AlterValueError, ApprovalDeniedError, ApprovalExecutionFailedError,
   ApprovalExpiredError, ApprovalTimeoutError, BackendError, GrantNotFoundError, NetworkError,

@@ -1,10 +1,10 @@
 // `withConstraints({ scopes, rule })` (api-surface.md §1.9; ts-api.md §9.5): a sibling client whose
 // every backend request carries the attenuation headers X-Alter-Scope-Constraints /
 // X-Alter-Request-Rule (encoded and bound into the signature by the wasm core, protocol::context).
-// The sibling shares the parent's wasm core (actor cache, rate-limit snapshot, signing key):
+// The sibling shares the parent's engine (actor cache, rate-limit snapshot, signing key):
 // closing the parent makes it fail closed; closing the sibling only marks the sibling.
 
-import * as core from "../alter_edge.js";
+import * as core from "../core/engine.js";
 import { AlterSDKError, AlterValueError } from "../errors.js";
 import { serializeJson } from "../options.js";
 import { internals, isPlainObject, stateOf, typeName } from "./util.js";
@@ -32,26 +32,6 @@ function encodeRule(rule) {
   return core.encodeRequestRule(ruleType, text);
 }
 
-/** The parent's core with the constraint values added to every request / call. */
-function constrainedCore(wasm, enc) {
-  const out = {
-    request: (call) => wasm.request({ ...call, ...enc }),
-    call: (m, p, b, o) => wasm.call(m, p, b, { ...(o ?? {}), ...enc }),
-    pendingAudits: () => (typeof wasm.pendingAudits === "function" ? wasm.pendingAudits() : []),
-    actorId: () => wasm.actorId(),
-    lastRetryInfo: () => wasm.lastRetryInfo(),
-    lastRateLimit: () => (typeof wasm.lastRateLimit === "function" ? wasm.lastRateLimit() : null),
-    baseUrl: () => wasm.baseUrl(),
-    isClosed: () => wasm.isClosed(),
-    // The sibling never closes the shared core; it only marks itself closed.
-    close: () => {},
-    setLogger: () => {},
-    onAudit: () => {},
-  };
-  if (typeof wasm.check === "function") out.check = (call) => wasm.check({ ...call, ...enc });
-  return out;
-}
-
 export function withConstraints(options) {
   const st = stateOf(this);
   if (st.closed) throw new AlterSDKError("withConstraints: the client has been closed", {}, { code: "client_closed" });
@@ -67,7 +47,8 @@ export function withConstraints(options) {
   if (hasRule) enc.requestRule = encodeRule(options.rule);
   const parent = st;
   let ownClosed = false;
-  const sibState = Object.assign(Object.create(null), st, { wasm: constrainedCore(st.wasm, enc), constraints: Object.freeze({ ...enc }) });
+  // The sibling shares the parent's engine and in-flight set; its calls carry the constraints.
+  const sibState = Object.assign(Object.create(null), st, { constraints: Object.freeze({ ...enc }) });
   Object.defineProperty(sibState, "closed", {
     get: () => ownClosed || parent.closed,
     set: (v) => {

@@ -1,6 +1,6 @@
 // Public names of the tier-1/tier-2 surface, re-exported from the package root (via client.js).
 
-import * as core from "../alter_edge.js";
+import * as core from "../core/engine.js";
 
 export { CONTENT_MATCH_LIMITS, contentMatchRule } from "./constraints.js";
 export { EmitSpansResult, SPAN_LIMITS } from "./spans.js";
@@ -19,6 +19,5 @@ export {
  * a checksummed `alter_{rk,ak,dk,pk}_…` key); the rule lives in the protocol crate (wasm core).
  */
 export function isValidKey(key) {
-  if (typeof key !== "string") return false;
-  return typeof core.isValidKey === "function" ? core.isValidKey(key) === true : false;
+  return core.isValidKey(key);
 }

@@ -52,12 +52,11 @@ function defineNamespace(proto, name, Cls) {
   });
 }
 
-export default function installApi({ App, Agent, STATE, RUN, resolveUserToken, wrapInternal, closedError, bindToCaller }) {
+export default function installApi({ App, Agent, STATE, RUN, resolveUserToken, wrapInternal, closedError }) {
   Object.assign(internals, { App, Agent, STATE, RUN: RUN ?? null });
   if (resolveUserToken) internals.resolveUserToken = resolveUserToken;
   if (wrapInternal) internals.wrapInternal = wrapInternal;
   if (closedError) internals.closedError = closedError;
-  if (bindToCaller) internals.bindToCaller = bindToCaller;
   for (const proto of [App.prototype, Agent.prototype]) {
     defineMethods(proto, SHARED);
     defineNamespace(proto, "keys", KeysNamespace);
@@ -71,8 +70,7 @@ export default function installApi({ App, Agent, STATE, RUN, resolveUserToken, w
       Object.defineProperty(proto, "lastRateLimit", {
         configurable: true,
         get() {
-          const wasm = stateOf(this).wasm;
-          const v = typeof wasm.lastRateLimit === "function" ? wasm.lastRateLimit() : null;
+          const v = stateOf(this).core.lastRateLimit();
           return v && typeof v === "object" ? new RateLimitSnapshot(v) : null;
         },
       });

@@ -1,6 +1,6 @@
-// Shared plumbing of the tier-1/tier-2 surface (issue 5): the signed backend call through the wasm
-// core (`WasmClient.call`, which signs, sends and maps non-2xx to the Alter error classes), argument
-// checks, and the client internals handed over by client.js (`installApi`).
+// Shared plumbing of the namespaces: the signed vault call through the engine (which signs, sends,
+// retries and maps non-2xx answers to the Alter error classes), argument checks, and the client
+// internals handed over by client.js (`installApi`).
 //
 // Choice recorded for the report: request/response shapes of these endpoints are built in JS (here
 // and in the sibling modules), not in protocol/. Signing, error mapping, key grammar, the
@@ -10,6 +10,8 @@ import { AlterSDKError, AlterValueError, BackendError } from "../errors.js";
 import { activeTraceparent } from "../otel.js";
 import { currentTraceContext } from "../trace.js";
 
+const encoder = new TextEncoder();
+
 /** Filled once by install.js with what client.js keeps private. */
 export const internals = {
   STATE: null,
@@ -17,7 +19,6 @@ export const internals = {
   resolveUserToken: null,
   wrapInternal: (e) => e,
   closedError: () => new AlterSDKError("SDK instance has been closed.", {}, { code: "client_closed" }),
-  bindToCaller: (fn) => fn,
   App: null,
   Agent: null,
 };
@@ -137,12 +138,6 @@ export async function userTokenFor(client, explicit, useGetter) {
   return undefined;
 }
 
-function track(set, promise) {
-  set.add(promise);
-  const done = () => set.delete(promise);
-  promise.then(done, done);
-}
-
 /**
  * One signed backend call: `{status, headers, json}` for 2xx; rejects with the mapped Alter error.
  * `opts`: mapper ("canonical" | "agents" | "proxy"), actorHeaders, context (pairs), caller,
@@ -154,34 +149,25 @@ export async function backendCall(client, method, path, body, opts = {}) {
   if (st.closed) throw internals.closedError();
   const signal = opts.signal ?? undefined;
   if (signal && signal.aborted) throw signal.reason;
-  const o = { mapper: opts.mapper ?? "canonical" };
-  if (signal) o.signal = signal;
-  if (opts.actorHeaders === false) o.actorHeaders = false;
-  if (opts.context && opts.context.length) o.context = opts.context;
-  if (opts.caller !== undefined) o.caller = opts.caller;
-  if (opts.extraHeaders && opts.extraHeaders.length) o.extraHeaders = opts.extraHeaders;
-  if (opts.timeoutMs !== undefined) o.timeoutMs = opts.timeoutMs;
+  const input = { method, path, mapper: opts.mapper ?? "canonical" };
+  if (opts.actorHeaders === false) input.actorHeaders = false;
+  if (opts.context && opts.context.length) input.context = opts.context;
+  if (opts.caller !== undefined) input.caller = opts.caller;
+  if (opts.extraHeaders && opts.extraHeaders.length) input.extraHeaders = opts.extraHeaders;
+  if (opts.timeoutMs !== undefined) input.timeoutMs = opts.timeoutMs;
+  if (st.constraints) Object.assign(input, st.constraints);
   const tp = activeTraceparent();
-  if (tp) o.traceparent = tp;
-  if (st.fetch) o.fetch = internals.bindToCaller(st.fetch);
-  // What the core logs about this call reaches an application logger in the caller's context.
-  if (st.emit) o.log = internals.bindToCaller(st.emit);
-  const text = body === undefined || body === null ? null : JSON.stringify(body);
-  let pending;
+  if (tp) input.traceparent = tp;
+  const text = body === undefined || body === null ? undefined : encoder.encode(JSON.stringify(body));
+  let out;
   try {
-    pending = st.wasm.call(method, path, text, o);
-  } catch (e) {
-    throw internals.wrapInternal(e);
-  }
-  track(st.inflight, Promise.resolve(pending).then(() => {}, () => {}));
-  let reply;
-  try {
-    reply = await pending;
+    out = await st.core.call(input, text, { fetch: st.fetch, signal, emit: st.emit });
   } catch (e) {
     // The caller's own AbortSignal: its reason passes through unchanged.
     if (signal && signal.aborted && e === signal.reason) throw e;
     throw internals.wrapInternal(e);
   }
+  const reply = out.result;
   let json = {};
   const raw = typeof reply?.body === "string" ? reply.body : "";
   if (raw.trim() !== "") {

@@ -1,7 +1,8 @@
 // Cloudflare Workers (workerd, wrangler, miniflare) entry: a .wasm import is a WebAssembly.Module.
 import wasmModule from './alter_edge_bg.wasm';
 import { initSync } from './alter_edge.js';
+import { bindWasm } from './core/wasm.js';
 
-initSync({ module: wasmModule });
+bindWasm(initSync({ module: wasmModule }));
 
 export * from './api.js';

@@ -237,7 +237,12 @@ class ClientBase {
       fetch: state.fetch,
       signal,
       body: call.json ?? body,
-      resolveToken: () => resolveUserToken(state.getter),
+      // A client closed while the getter ran sends nothing.
+      resolveToken: async () => {
+        const token = await resolveUserToken(state.getter);
+        if (state.closed) throw closedError();
+        return token;
+      },
       emit: state.emit,
     };
     let out;

@@ -1,9 +1,15 @@
-// A stand-in for the wasm glue (`alter_edge.js`) with the WasmClient interface of the boundary doc,
-// used by the JS-layer unit tests only. It keeps every call it receives and answers with a Response
-// whose body echoes the call (without userToken), after an optional random delay; it schedules an
-// audit promise per provider attempt like the real core. Copied next to the js/ sources by
-// helpers/js-under-test.mjs.
-import { createAlterError } from "./errors.js";
+// A stand-in for the wasm glue (`alter_edge.js`) that speaks the engine's boundary (src/wasm.rs):
+// input JSON and body bytes in a buffer, each answer a JSON step written back to "memory". Used by
+// the JS-layer unit tests only. It records every call it receives; a call then sleeps a random
+// delay, "sends" the provider call to an echo URL (served by the fetch the loader installs) and
+// schedules an audit job per provider attempt, like the real engine. Copied next to the js/
+// sources by helpers/js-under-test.mjs.
+
+export const memory = { buffer: new ArrayBuffer(1 << 20) };
+const IN = 0;
+const OUT = 1 << 19;
+const enc = new TextEncoder();
+const dec = new TextDecoder();
 
 export const fake = {
   calls: [],
@@ -23,95 +29,153 @@ export const fake = {
   },
 };
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Where the fake provider call goes; the loader's fetch answers it with the echoed call. */
+export const ECHO_URL = "https://fake-provider.invalid/echo";
 
-export class WasmClient {
-  constructor(config) {
+export function ioBuffer() {
+  return IN;
+}
+
+function readInput(jl, bl) {
+  const view = new Uint8Array(memory.buffer);
+  const json = JSON.parse(dec.decode(view.subarray(IN, IN + jl)));
+  const body = bl > 0 ? view.slice(IN + jl, IN + jl + bl) : undefined;
+  return { json, body };
+}
+
+function out(step) {
+  const bytes = enc.encode(JSON.stringify(step));
+  new Uint8Array(memory.buffer).set(bytes, OUT);
+  return OUT * 4294967296 + bytes.length;
+}
+
+const errorText = (cls, code, message) => JSON.stringify({ class: cls, code, message, status: null, details: {}, fields: {} });
+
+export function isValidKey(key) {
+  return key.startsWith("alter_");
+}
+export function encodeScopeConstraints(scopes) {
+  return scopes.join(" ");
+}
+export function encodeRequestRule() {
+  return "rule";
+}
+export function applyPathParams(url) {
+  return url;
+}
+
+export class WasmEngine {
+  constructor(configJson) {
+    const config = JSON.parse(configJson);
     if (typeof config.apiKey !== "string" || !config.apiKey.startsWith("alter_")) {
-      throw createAlterError({ class: "AlterSDKError", code: "invalid_api_key_format", message: "Invalid API key format", status: null, details: {}, fields: {} });
+      throw errorText("AlterSDKError", "invalid_api_key_format", "Invalid API key format");
     }
     this.config = { ...config };
     delete this.config.apiKey;
-    this._closed = false;
-    this._pending = new Set();
-    this._onAudit = null;
-    this._logger = undefined;
-    this._lastRetry = null;
+    this.runs = new Map();
+    this.nextId = 0;
+    this.lastRetry = null;
     this.auditsScheduled = 0;
     this.auditsDone = 0;
     fake.instances.push(this);
   }
 
-  setLogger(l) {
-    this._logger = l;
+  request(jl, bl) {
+    const { json, body } = readInput(jl, bl);
+    const id = ++this.nextId;
+    if (String(json.url).includes("bad-check")) {
+      return out({ id, a: "fail", error: JSON.parse(errorText("AlterValueError", "invalid_argument", "bad url")) });
+    }
+    const run = { call: { ...json, body }, state: "start" };
+    this.runs.set(id, run);
+    if (json.getter && json.userToken === undefined) {
+      run.state = "token";
+      return out({ id, a: "token" });
+    }
+    return out(this.begin(id, run));
   }
 
-  onAudit(cb) {
-    this._onAudit = cb;
+  begin(id, run) {
+    const call = run.call;
+    delete call.getter;
+    fake.calls.push(call);
+    this.lastRetry = null;
+    run.state = "delay";
+    return { id, a: "sleep", ms: fake.maxDelayMs ? Math.random() * fake.maxDelayMs : 0 };
   }
 
-  pendingAudits() {
-    return [...this._pending];
-  }
-
-  _scheduleAudit() {
+  audit() {
     fake.audits++;
     this.auditsScheduled++;
-    const p = sleep(fake.auditDelayMs).then(() => {
+    const id = ++this.nextId;
+    this.runs.set(id, { state: "audit" });
+    return { id, a: "sleep", ms: fake.auditDelayMs };
+  }
+
+  step(id, kind, detail, jl, bl) {
+    const run = this.runs.get(id);
+    const input = jl > 0 ? readInput(jl, bl) : { json: null };
+    if (!run) return out({ id, a: "fail", error: JSON.parse(errorText("AlterSDKError", "internal_error", "no run")) });
+    if (run.state === "token") {
+      run.call.userToken = input.json.token;
+      return out(this.begin(id, run));
+    }
+    if (run.state === "audit") {
+      this.runs.delete(id);
       fake.auditsDone++;
       this.auditsDone++;
-      this._pending.delete(p);
-    });
-    this._pending.add(p);
-    if (this._onAudit) this._onAudit(p);
-    return p;
+      return out({ id, a: "end" });
+    }
+    if (run.state === "delay") {
+      if (fake.failWith) {
+        this.runs.delete(id);
+        return out({ id, a: "fail", error: fake.failWith, spawn: [this.audit()] });
+      }
+      run.state = "provider";
+      const { userToken, ...echo } = run.call;
+      echo.hasUserToken = userToken !== undefined;
+      if (echo.body) echo.body = Array.from(echo.body);
+      return out({
+        id, a: "send", to: "provider", method: "POST", url: ECHO_URL, headers: [["x-echo", JSON.stringify(echo)]],
+        ms: 30000, capture: 10000,
+      });
+    }
+    // The provider answered.
+    this.runs.delete(id);
+    const retryInfo = String(run.call.url).includes("retry")
+      ? { total_attempts: 2, successful_attempt: 2, errors: [{ attempt: 1, error: "x", error_type: "T", delay_s: 0.5 }] }
+      : null;
+    this.lastRetry = retryInfo === null ? null : JSON.stringify(retryInfo);
+    const log = String(run.call.url).includes("log") ? [["warn", "a warning from the engine"]] : undefined;
+    return out({ id, a: "done", result: { retryInfo: this.lastRetry }, log, spawn: [this.audit()] });
   }
 
-  /** Synchronous local checks (the optional `check` export): rejects URLs containing "bad-check". */
-  check(call) {
-    if (String(call.url).includes("bad-check")) {
-      throw createAlterError({ class: "AlterValueError", code: "invalid_argument", message: "bad url", status: null, details: {}, fields: {} });
-    }
+  call() {
+    const id = ++this.nextId;
+    return out({ id, a: "done", result: { status: 200, headers: [], body: "{}" } });
   }
 
-  async request(call) {
-    if (this._closed) {
-      throw createAlterError({ class: "AlterSDKError", code: "client_closed", message: "closed", status: null, details: {}, fields: {} });
-    }
-    const record = { ...call, client: this.config };
-    fake.calls.push(record);
-    if (fake.maxDelayMs) await sleep(Math.random() * fake.maxDelayMs);
-    this._lastRetry = null;
-    if (fake.failWith) {
-      this._scheduleAudit();
-      throw createAlterError(fake.failWith);
-    }
-    const audit = this._scheduleAudit();
-    const echo = { ...call, body: call.body ? Array.from(call.body) : undefined, hasUserToken: call.userToken !== undefined, userToken: undefined };
-    const response = new Response(JSON.stringify(echo), { status: 200, headers: { "content-type": "application/json" } });
-    const retryInfo = call.url.includes("retry") ? { total_attempts: 2, successful_attempt: 2, errors: [{ attempt: 1, error: "x", error_type: "T", delay_s: 0.5 }] } : null;
-    this._lastRetry = retryInfo;
-    // The core's result shape: [response, retryInfo JSON text | null, audit promise].
-    return [response, retryInfo === null ? null : JSON.stringify(retryInfo), audit];
+  forget(id) {
+    this.runs.delete(id);
   }
 
   actorId() {
-    return null;
+    return undefined;
   }
 
   lastRetryInfo() {
-    return this._lastRetry;
+    return this.lastRetry ?? undefined;
+  }
+
+  lastRateLimit() {
+    return undefined;
   }
 
   baseUrl() {
     return this.config.baseUrl ?? "https://backend.alterauth.com";
   }
 
-  close() {
-    this._closed = true;
-  }
-
-  isClosed() {
-    return this._closed;
+  insecureLoopback() {
+    return false;
   }
 }

@@ -13,7 +13,7 @@
 //
 // `transport: 'http'` (the benchmark's "baseline-http" client) sends the two vault exchanges over
 // node:http / node:https with a keep-alive Agent instead of fetch, as the SDK does in Node
-// (js/io.js nodeTransport); the provider call stays on fetch. It shows what that transport choice
+// (js/core/node.js); the provider call stays on fetch. It shows what that transport choice
 // alone is worth for a minimal client.
 //
 // Per request (../shared/spec/protocol-core.md):

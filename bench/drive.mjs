@@ -10,7 +10,7 @@
 // counter; latency of each request() = call until the provider body is read. Then wait for the
 // fire-and-forget audits to land (that tail is reported, not counted in the throughput).
 // Every client runs on Node's own global fetch (the SDK sends its vault calls over node:http in
-// Node, see js/io.js); `/sdk/token` calls are counted through diagnostics_channel for all of them
+// Node, see js/core/node.js); `/sdk/token` calls are counted through diagnostics_channel for all of them
 // alike (the dev vault's admin API has no token counter).
 
 import { readFileSync } from 'node:fs';

@@ -133,7 +133,7 @@ export function machineFacts() {
 
 /**
  * Counts the `/sdk/token` exchanges of this process, whichever transport made them: the SDK sends
- * its vault calls over node:http in Node (js/io.js nodeTransport), the reference clients over
+ * its vault calls over node:http in Node (js/core/node.js), the reference clients over
  * fetch. Read through diagnostics_channel, the same way for every client (a global fetch wrapper
  * would not see node:http, and would turn the SDK's Node transport off). `count()` reads it,
  * `reset()` zeroes it.

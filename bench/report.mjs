@@ -115,7 +115,7 @@ if (!req) {
       'machine throughput follows it. "floor" is the baseline doing the two things the SDK must and the baseline',
       'skips, at their cost in Node\'s fetch: a timeout per exchange that really aborts it, and a Response as the',
       'result (bench/baseline-client.mjs, `obligations`). It is shown for comparison; the target stays against the baseline.',
-      'In Node the SDK sends its vault exchanges over node:http (js/io.js nodeTransport), the baseline over fetch as',
+      'In Node the SDK sends its vault exchanges over node:http (js/core/node.js), the baseline over fetch as',
       'the issue defines it; "baseline-http" is the baseline on the SDK\'s transport, the same-transport reference.', '');
     const failures = runs.filter((r) => !r.check?.ok);
     if (failures.length) {

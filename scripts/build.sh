@@ -30,8 +30,7 @@ if ! rustup target list --installed 2>/dev/null | grep -qx "$TARGET"; then
   step "installing rust target $TARGET"
   rustup target add "$TARGET"
 fi
-if ! wasm-bindgen --version 2>/dev/null | grep -q " $WB_VERSION\b" ||
-   ! wasm-bindgen-test-runner --version 2>/dev/null | grep -q " $WB_VERSION\b"; then
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $WB_VERSION\b"; then
   step "installing wasm-bindgen-cli $WB_VERSION into $CACHE/tools (takes ~2 min once)"
   t=$(now)
   # No --locked: the index served here lacks a version the CLI's lockfile pins (toolchain.md).

@@ -1,7 +1,8 @@
 //! The engine of one App or Agent: synchronous and I/O-free. A call goes in once; each answer is a
 //! [`Step`] with the next action; the driver reports each outcome back with the call's id. The
 //! calls in flight live in a table keyed by id, taken out while they advance, so no borrow is
-//! ever held outside a method.
+//! ever held outside a method. The table is a plain vector: a lookup scans the calls in flight,
+//! a few hundred words even under heavy load, and a hash map costs several KB of wasm.
 
 use crate::action::{Action, Level, Outcome, Step};
 use crate::audit::Job;
@@ -10,7 +11,6 @@ use crate::client::{Client, ClientConfig, RateLimit};
 use crate::request::{RequestInput, RequestRun};
 use alter_protocol::{ProtocolError, Result};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 enum Machine {
     Request(Box<RequestRun>),
@@ -20,7 +20,7 @@ enum Machine {
 
 pub struct Engine {
     client: Client,
-    machines: RefCell<HashMap<u32, Machine>>,
+    machines: RefCell<Vec<(u32, Machine)>>,
     next_id: Cell<u32>,
 }
 
@@ -28,7 +28,7 @@ impl Engine {
     pub fn new(config: ClientConfig) -> Result<Engine> {
         Ok(Engine {
             client: Client::new(config)?,
-            machines: RefCell::new(HashMap::new()),
+            machines: RefCell::new(Vec::new()),
             next_id: Cell::new(0),
         })
     }
@@ -46,12 +46,14 @@ impl Engine {
 
     fn put(&self, id: u32, m: Machine) {
         if let Ok(mut t) = self.machines.try_borrow_mut() {
-            t.insert(id, m);
+            t.push((id, m));
         }
     }
 
     fn take(&self, id: u32) -> Option<Machine> {
-        self.machines.try_borrow_mut().ok()?.remove(&id)
+        let mut t = self.machines.try_borrow_mut().ok()?;
+        let at = t.iter().position(|(i, _)| *i == id)?;
+        Some(t.swap_remove(at).1)
     }
 
     /// Background jobs get their ids and their place in the table.

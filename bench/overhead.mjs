@@ -45,12 +45,13 @@ async function child(which, n, c, pkg) {
   const counts = { token: 0, provider: 0, audit: 0 };
   const fetch = memoryFetch(counts);
   let call; let flush;
-  // Every client calls the global fetch, as in the request benchmark (the SDK's `fetch` option
-  // would add the binding of that function to each caller's async context).
+  // Every client calls the memory fetch: the baselines through the global, ours through its
+  // `fetch` option (in Node the SDK would otherwise send its vault calls over node:http, which
+  // the global fetch it found at import does not replace).
   globalThis.fetch = fetch;
   if (which === 'ours') {
     const mod = await import(pathToFileURL(path.join(pkg, 'dist/index.node.js')).href);
-    const app = new mod.App({ apiKey: DEMO_KEY, baseUrl: 'https://vault.example', logger: null });
+    const app = new mod.App({ apiKey: DEMO_KEY, baseUrl: 'https://vault.example', logger: null, fetch });
     call = async () => {
       const r = await app.request('GET', PROVIDER_URL, { grantId: MOCK_GRANT, queryParams: { maxResults: 10 } });
       await r.text();
@@ -77,14 +78,19 @@ async function child(which, n, c, pkg) {
   // A package built with the alloc-stats feature (bench/allocs.sh) counts wasm heap allocations.
   const glue = which === 'ours' ? await import(pathToFileURL(path.join(pkg, 'dist/alter_edge.js')).href) : {};
   const allocs0 = glue.allocStats?.();
+  // JS↔wasm crossings (engine calls; the engine imports nothing from JS).
+  const engineCrossings = which === 'ours' ? (await import(pathToFileURL(path.join(pkg, 'dist/core/engine.js')).href)).crossings : null;
+  const crossings0 = engineCrossings?.count;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await batch(n);
   const cpu = process.cpuUsage(cpu0);
   const wall = performance.now() - t0;
   const allocs1 = glue.allocStats?.();
+  const crossings1 = engineCrossings?.count;
   const ok = counts.token === n && counts.provider === n && counts.audit === n;
   const res = { client: which, n, c, cpuUsPerReq: (cpu.user + cpu.system) / n, wallUsPerReq: (wall * 1000) / n, counts, ok };
+  if (engineCrossings) res.crossingsPerReq = (crossings1 - crossings0) / n;
   if (allocs0 && allocs1) {
     res.allocsPerReq = (allocs1[0] - allocs0[0]) / n;
     res.allocBytesPerReq = (allocs1[1] - allocs0[1]) / n;

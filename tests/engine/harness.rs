@@ -209,8 +209,10 @@ pub struct World {
     pub reads: Vec<u32>,
     pending_body: Option<Captured>,
     nonces: HashSet<String>,
-    /// Ids of every background job spawned, with how each ended.
+    /// Ids of every background job spawned.
     pub jobs: Vec<u32>,
+    /// Every step the driver received, as the JSON the wasm boundary hands to JS.
+    pub steps_json: Vec<Value>,
 }
 
 impl World {
@@ -228,6 +230,7 @@ impl World {
             pending_body: None,
             nonces: HashSet::new(),
             jobs: Vec::new(),
+            steps_json: Vec::new(),
         };
         // Defaults, overridden by routes added later (first match wins, newest first).
         w.route(Peer::Vault, "/sdk/", vec![Resp::json(200, "{}")]);
@@ -423,7 +426,10 @@ impl World {
         }
     }
 
-    fn absorb(&mut self, step: &mut Step, jobs: &mut VecDeque<Step>) {
+    /// Takes a step's log lines and spawned jobs (queued in `jobs`).
+    pub fn absorb(&mut self, step: &mut Step, jobs: &mut VecDeque<Step>) {
+        self.steps_json
+            .push(serde_json::from_str(&step.to_json()).expect("a step is JSON"));
         self.logs.append(&mut step.log);
         for s in step.spawned.drain(..) {
             self.jobs.push(s.id);

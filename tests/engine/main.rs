@@ -5,6 +5,8 @@
 
 mod harness;
 
+mod boundary;
+mod concurrency;
 mod getter;
 mod local_checks;
 mod namespace;

@@ -297,10 +297,17 @@ impl World {
             ExchangeBody::None => b"",
             ExchangeBody::Caller => panic!("a vault exchange with the caller's body"),
         };
+        // What a server reads: HTTP parsers (httparse, fetch's Headers) drop leading and trailing
+        // whitespace of a field value.
+        let headers: Vec<(String, String)> = x
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.trim_matches([' ', '\t']).to_string()))
+            .collect();
         let req = IncomingRequest {
             method: &x.method,
             path_and_query: path,
-            headers: &x.headers,
+            headers: &headers,
             body,
         };
         let now = (self.now / 1000.0) as u64;

@@ -14,3 +14,4 @@ mod props;
 mod provider;
 mod retries;
 mod round_trip;
+mod signing;

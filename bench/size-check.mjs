@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Size budget of the shipped WebAssembly module (issue 7): the .wasm in the built package
+// Size budget of the shipped WebAssembly module: the .wasm in the built package
 // (dist/pkg/dist/alter_edge_bg.wasm, i.e. after wasm-opt -Oz in scripts/build.sh) must be at most
 // 300 KB = 300,000 bytes. Prints the raw and gzip -9 sizes; exits 1 over budget, 2 if missing.
 //

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Soak: 100,000 request() calls through our SDK (the built package) on loopback, then the growth
 // of the V8 heap and of the process RSS, each measured after forced GC (needs --expose-gc).
-// Target (issue 7): growth at most 5 MB.
+// Target: growth at most 5 MB.
 //
 //   node --expose-gc bench/soak.mjs [--vault rust|mock] [--total 100000] [--c 16] [--chunk 10000]
 //        [--warmup 2000] [--max-seconds 1800] [--pkg DIR]

@@ -2,7 +2,7 @@
 // Cold start in workerd: time from spawning `workerd serve` to the first HTTP response of a minimal
 // Worker that imports the built package and constructs an App per request, against the same
 // Worker without the package (the runtime's own start). Fresh workerd process per run, runs
-// interleaved. The capnp config comes from tests/runtimes/workerd/gen-capnp.mjs (helper H's
+// interleaved. The capnp config comes from tests/runtimes/workerd/gen-capnp.mjs (the runtime tests'
 // generator: node_modules resolution with the Workers conditions, .wasm as a wasm module).
 // Writes bench/results/raw/cold-workerd.json.
 //

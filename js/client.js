@@ -17,7 +17,7 @@ import { SDK_VERSION } from "./version.js";
 import installApi from "./ns/install.js";
 
 export { CallerType, HttpMethod, Provider, RetryErrorInfo, RetryInfo };
-// Tier-1/tier-2 surface (issue 5, js/ns/): models, isValidKey; methods installed at the end.
+// The namespaces' public names (js/ns/): models, isValidKey; their methods are installed at the end.
 export * from "./ns/index.js";
 
 /** §10: the message of every call on a closed client. */
@@ -377,6 +377,6 @@ export class Agent extends ClientBase {
   }
 }
 
-// Issue 5 (helper J): proxy/approvals, grants, connect, agents, keys, scopes, oauthProviders,
+// proxy/approvals, grants, connect, agents, keys, scopes, oauthProviders,
 // withConstraints, verifyUserToken on App / Agent (js/ns/install.js).
 installApi({ App, Agent, STATE, RUN, resolveUserToken, wrapInternal, closedError });

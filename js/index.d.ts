@@ -1,5 +1,5 @@
 // Type declarations of the alter-edge package (ts-api.md §2, §3, §5, §9.4, §11–§14).
-export * from "./ns/index.js"; // issue 5 (helper J): proxy, approvals, grants, connect, agents, keys, models
+export * from "./ns/index.js"; // proxy, approvals, grants, connect, agents, keys, models
 
 // ---------------------------------------------------------------------------------------------
 // Enums and models

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark of issue 7 and writes bench/results/RESULTS.md (raw figures in
+# Runs every benchmark and writes bench/results/RESULTS.md (raw figures in
 # bench/results/raw/*.json). Loopback only. Takes about 20-30 minutes on 2 cores.
 #
 #   scripts/bench.sh                      # everything

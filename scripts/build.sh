@@ -47,7 +47,11 @@ fi
 
 # 2. compile
 t=$(now)
-cargo build --profile "$PROFILE" --target "$TARGET" -p alter-edge --locked
+# The source paths of dependency crates end up in the wasm (panic locations, which can never be
+# shown: the profile aborts on panic); mapping the registry folder away shortens each one.
+remap=""
+for d in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do remap="$remap --remap-path-prefix=$d="; done
+RUSTFLAGS="${RUSTFLAGS:-}$remap" cargo build --profile "$PROFILE" --target "$TARGET" -p alter-edge --locked
 step "cargo build: $(elapsed "$t")"
 WASM="$ROOT/target/$TARGET/$PROFILE/$CRATE.wasm"
 
@@ -85,6 +89,7 @@ node -e '
   const fs = require("fs"); const p = process.argv[1];
   const j = JSON.parse(fs.readFileSync(p, "utf8")); j.version = process.argv[2];
   fs.writeFileSync(p, JSON.stringify(j, null, 2) + "\n");' "$PKG/package.json" "$version"
+printf '// Written by scripts/build.sh from Cargo.toml.\nexport const SDK_VERSION = "%s";\n' "$version" > "$PKG/dist/version.js"
 
 # 6. size report
 raw=$(wc -c < "$PKG/dist/${CRATE}_bg.wasm")

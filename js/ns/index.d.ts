@@ -1,4 +1,4 @@
-// Declarations of the tier-1/tier-2 surface (issue 5; names ts-api.md §4–§11, api-surface.md §4, §6).
+// Declarations of the tier-1/tier-2 surface (names ts-api.md §4–§11, api-surface.md §4, §6).
 // Re-exported from the package root by js/index.d.ts; the methods are merged into App / Agent below
 // with the availability of api-surface.md §1.4 (absent methods do not compile).
 

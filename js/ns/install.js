@@ -1,4 +1,4 @@
-// The one hook client.js calls (issue 5): puts the tier-1/tier-2 methods and namespaces on
+// The one hook client.js calls: puts the tier-1/tier-2 methods and namespaces on
 // App.prototype / Agent.prototype, with the availability of api-surface.md §1.4 (methods absent
 // from a class are absent on purpose) and hands this package the client internals it needs.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Size budget of the shipped .wasm (issue 7): at most 300,000 bytes after wasm-opt -Oz, checked on
+# Size budget of the shipped .wasm: at most 280,000 bytes after wasm-opt -Oz, checked on
 # the package scripts/build.sh produces (incremental: seconds when nothing changed).
 set -euo pipefail
 ROOT="${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Issue 5 parity run: every scenario of tests/conformance/scenarios.json through our SDK in Node
+# Parity run: every scenario of tests/conformance/scenarios.json through our SDK in Node
 # against the dev vault (tests/parity/run.mjs), compared with the outcomes the official Python SDK
-# (alter-sdk 0.29.0) observed in helper E's suite, run here first with a small pytest plugin that
+# (alter-sdk 0.29.0) observed in the conformance suite, run here first with a small pytest plugin that
 # records them (tests/parity/py_observed.py → $CACHE/conformance/python-observed.json). When the
 # Python side cannot run, the comparison falls back to the expected outcomes of scenarios.json and
 # the table says so. Prints the parity table; fails on any difference.

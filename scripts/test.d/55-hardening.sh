@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hardening suite (issue 7, tests/hardening, node --test) against the BUILT package in dist/pkg:
+# Hardening suite (tests/hardening, node --test) against the BUILT package in dist/pkg:
 # fault injection through a dev vault each test file starts (client-side retries of vault calls,
 # timeouts, aborts, close() under load, one audit row per provider call), the bad-input table
 # (typed errors before any I/O) and the security checks (no credential in errors / logs / audit

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 6: the packed tarball in every runtime. Installs the runtimes (npm deno, npm workerd) into
+# The packed tarball in every runtime. Installs the runtimes (npm deno, npm workerd) into
 # $CACHE/runtimes, builds the package when the tarball is missing or older than its sources, builds
 # the dev vault, then tests/runtimes/run.mjs installs the tarball into fresh consumer projects under
 # $CACHE/consumers/ and runs the shared conformance script in Node ESM, Node CJS, Deno and workerd

@@ -297,12 +297,10 @@ impl World {
             ExchangeBody::None => b"",
             ExchangeBody::Caller => panic!("a vault exchange with the caller's body"),
         };
-        // What a server reads: HTTP parsers (httparse, fetch's Headers) drop leading and trailing
-        // whitespace of a field value.
         let headers: Vec<(String, String)> = x
             .headers
             .iter()
-            .map(|(k, v)| (k.clone(), v.trim_matches([' ', '\t']).to_string()))
+            .map(|(k, v)| (k.clone(), wire_value(v)))
             .collect();
         let req = IncomingRequest {
             method: &x.method,
@@ -587,4 +585,15 @@ pub fn retry_info(a: &Action) -> Value {
         Value::Null => Value::Null,
         other => panic!("retryInfo {other}"),
     }
+}
+
+/// A header value as a server reads it after the driver sent it: fetch (a ByteString) and
+/// node:http (latin1) put one byte per character (all are <= U+00FF, checked before); the server
+/// decodes the bytes as UTF-8 (the dev vault: `from_utf8_lossy`); HTTP parsers (fetch's Headers
+/// normalisation, httparse) drop leading and trailing whitespace.
+pub fn wire_value(v: &str) -> String {
+    let bytes: Vec<u8> = v.chars().map(|c| u32::from(c).min(0xFF) as u8).collect();
+    String::from_utf8_lossy(&bytes)
+        .trim_matches([' ', '\t'])
+        .to_string()
 }

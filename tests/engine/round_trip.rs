@@ -620,3 +620,122 @@ fn provider_mode_error_details() {
         assert_eq!(row["grant_id"], GRANT);
     }
 }
+
+/// §3.5 / §4.5: the injected header replaces the caller's (any case) so exactly one goes out;
+/// header injections from additional credentials never reach the row; the caller's own
+/// Content-Type and User-Agent are kept, once.
+#[test]
+fn injection_rules() {
+    let mut w = World::with(config());
+    w.vault(
+        "/sdk/token",
+        vec![Resp::token(json!({
+            "additional_credentials": {"api_key": "K-123-SECRET"},
+            "additional_injections": [
+                {"target": "header", "key": "X-Key", "value_source": "additional_credentials.api_key"},
+                {"target": "header", "key": "X-Missing", "value_source": "additional_credentials.nope"}
+            ]
+        }))],
+    );
+    done(&w.request(RequestInput {
+        method: "PUT".into(),
+        json: Some("{\"a\":1}".into()),
+        headers: pairs(&[
+            ("authorization", "mine"),
+            ("AUTHORIZATION", "also mine"),
+            ("x-key", "caller"),
+            ("Content-Type", "application/merge-patch+json"),
+            ("User-Agent", "caller-ua/1"),
+        ]),
+        ..get("https://api.example.com/x")
+    }));
+    let p = &w.provider_calls()[0];
+    let all = |name: &str| -> Vec<&str> {
+        p.x.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    assert_eq!(all("authorization"), [format!("Bearer {SECRET}").as_str()]);
+    assert_eq!(all("x-key"), ["K-123-SECRET"]);
+    assert!(
+        all("x-missing").is_empty(),
+        "a rule whose source is missing is skipped"
+    );
+    assert_eq!(all("content-type"), ["application/merge-patch+json"]);
+    assert_eq!(all("user-agent"), ["caller-ua/1"]);
+    let row = &w.audit_rows()[0];
+    let text = row.to_string();
+    assert!(!text.contains("K-123") && !text.contains("SECRET"), "{row}");
+    assert!(row["request_headers"].get("x-key").is_none());
+    assert_eq!(row["request_headers"]["User-Agent"], "caller-ua/1");
+    for s in w.sent.iter().filter(|s| s.x.to == Peer::Vault) {
+        assert!(
+            !s.dump().contains("K-123"),
+            "an additional credential reached the vault"
+        );
+    }
+}
+
+/// §3.5 SigV4 is not supported: it fails closed before anything is sent to the provider.
+#[test]
+fn sigv4_grant_fails_closed() {
+    let mut w = World::with(config());
+    w.vault(
+        "/sdk/token",
+        vec![Resp::token(json!({
+            "injection_format": "AWS4-HMAC-SHA256 Credential={token}",
+            "additional_credentials": {"secret_access_key": "AWS-SECRET"}
+        }))],
+    );
+    let e = assert_err(
+        &w.request(get("https://api.example.com/x")),
+        C::BackendError,
+        "unsupported",
+    );
+    assert!(!format!("{e:?}").contains("AWS-SECRET"));
+    assert_eq!(w.sent.len(), 1);
+    assert!(w.jobs.is_empty());
+}
+
+/// §7.6 draft-11 fallback: reset = the clock when the answer arrived + t. §8.4: an upper-case
+/// actor id is stored and sent back as received (and bound in V2: the fake vault verifies it).
+#[test]
+fn rate_limit_fallback_and_actor_case() {
+    let upper = "7A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D";
+    let mut w = World::with(ClientConfig {
+        timeout_ms: Some(10_000.0),
+        ..config()
+    });
+    w.vault(
+        "/sdk/token",
+        vec![Resp::json(200, &token_json(json!({})))
+            .header("x-alter-actor-id", upper)
+            .header("RateLimit-Policy", "\"default\";q=100;w=60")
+            .header("RateLimit", "\"default\";r=5;t=30")
+            .delay(5000.0 - 1.0)],
+    );
+    let w_timeout = ClientConfig {
+        timeout_ms: Some(10_000.0),
+        ..config()
+    };
+    let mut w2 = World::with(w_timeout);
+    std::mem::swap(&mut w.engine, &mut w2.engine);
+    done(&w.request(get("https://api.example.com/x")));
+    let answered_s = ((T0_MS + 4999.0) / 1000.0) as u64;
+    assert_eq!(
+        w.engine.last_rate_limit(),
+        Some(RateLimit {
+            limit: 100,
+            remaining: 5,
+            reset_at: answered_s + 30
+        })
+    );
+    assert_eq!(w.engine.client().actor_id().as_deref(), Some(upper));
+    done(&w.request(get("https://api.example.com/x")));
+    assert_eq!(
+        w.sent_to("/sdk/token")[1].h("x-alter-actor-id"),
+        Some(upper)
+    );
+}

@@ -455,3 +455,23 @@ fn audit_rows_scope_reports_and_provider_calls_are_never_retried() {
     assert_eq!(w.provider_calls().len(), 1);
     assert!(w.sleeps.is_empty());
 }
+
+/// The retry log line names the path without its query.
+#[test]
+fn retry_log_line_has_no_query() {
+    let mut w = World::with(config());
+    w.vault(
+        "/sdk/grants",
+        vec![Resp::status(503), Resp::json(200, "{}")],
+    );
+    done(&w.call(call_input("GET", "/sdk/grants?app_user_id=user-7")));
+    assert_eq!(
+        w.debugs(),
+        ["Retrying Alter Vault GET /sdk/grants (attempt 2)"]
+    );
+    assert_eq!(w.sent.len(), 2);
+    assert_eq!(
+        w.sent[1].x.url,
+        format!("{BASE}/sdk/grants?app_user_id=user-7")
+    );
+}

@@ -1,8 +1,8 @@
 //! What the engine asks the JS driver to do next ([`Action`]) and what the driver reports back
 //! ([`Outcome`]). Every answer of the engine is one [`Step`], handed to JS as one JSON text.
 
-use alter_protocol::ProtocolError;
-use serde_json::{Map, Value};
+use alter_protocol::{json, ProtocolError};
+use serde_json::Value;
 
 /// Who an exchange goes to: the driver picks the transport by it (in Node, vault calls may go
 /// over `node:http`; the provider call always takes fetch, because the caller gets its Response).
@@ -93,97 +93,102 @@ impl Step {
         }
     }
 
-    /// The JSON text handed to JS: `{id, a, ...fields of the action, log?, spawn?}`.
+    /// The JSON text handed to JS: `{id, a, ...fields of the action, log?, spawn?}`. Written
+    /// straight to text: this runs on every crossing.
     pub fn to_json(&self) -> String {
-        self.to_value().to_string()
+        let mut out = String::with_capacity(256);
+        self.write(&mut out);
+        out
     }
 
-    fn to_value(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("id".into(), Value::from(self.id));
+    fn write(&self, out: &mut String) {
+        let str_field = |out: &mut String, k: &str, v: &str| {
+            out.push_str(",\"");
+            out.push_str(k);
+            out.push_str("\":");
+            json::write_string(out, v, false);
+        };
+        out.push_str("{\"id\":");
+        out.push_str(&self.id.to_string());
         match &self.action {
             Action::Send(x) => {
-                m.insert("a".into(), "send".into());
-                let to = match x.to {
-                    Peer::Vault => "vault",
-                    Peer::Provider => "provider",
-                };
-                m.insert("to".into(), to.into());
-                m.insert("method".into(), Value::from(x.method.as_str()));
-                m.insert("url".into(), Value::from(x.url.as_str()));
-                let headers = x
-                    .headers
-                    .iter()
-                    .map(|(k, v)| Value::Array(vec![Value::from(k.as_str()), Value::from(v.as_str())]))
-                    .collect();
-                m.insert("headers".into(), Value::Array(headers));
+                out.push_str(",\"a\":\"send\",\"to\":");
+                out.push_str(match x.to {
+                    Peer::Vault => "\"vault\"",
+                    Peer::Provider => "\"provider\"",
+                });
+                str_field(out, "method", &x.method);
+                str_field(out, "url", &x.url);
+                out.push_str(",\"headers\":[");
+                for (i, (k, v)) in x.headers.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push('[');
+                    json::write_string(out, k, false);
+                    out.push(',');
+                    json::write_string(out, v, false);
+                    out.push(']');
+                }
+                out.push(']');
                 match &x.body {
                     ExchangeBody::None => {}
-                    ExchangeBody::Text(t) => {
-                        m.insert("body".into(), Value::from(t.as_str()));
-                    }
-                    ExchangeBody::Caller => {
-                        m.insert("callerBody".into(), Value::Bool(true));
-                    }
+                    ExchangeBody::Text(t) => str_field(out, "body", t),
+                    ExchangeBody::Caller => out.push_str(",\"callerBody\":true"),
                 }
-                m.insert("ms".into(), Value::from(x.timeout_ms));
+                out.push_str(",\"ms\":");
+                json::write_value(out, &Value::from(x.timeout_ms), false);
                 if x.to == Peer::Provider {
-                    m.insert(
-                        "capture".into(),
-                        Value::from(alter_protocol::audit::AUDIT_BODY_CAPTURE_LIMIT),
-                    );
+                    out.push_str(",\"capture\":");
+                    out.push_str(&alter_protocol::audit::AUDIT_BODY_CAPTURE_LIMIT.to_string());
                 }
-                if let Some(s) = &x.shadow_url {
-                    m.insert("shadowUrl".into(), Value::from(s.as_str()));
+                if let Some(u) = &x.shadow_url {
+                    str_field(out, "shadowUrl", u);
                 }
             }
             Action::Sleep { ms } => {
-                m.insert("a".into(), "sleep".into());
-                m.insert("ms".into(), Value::from(*ms));
+                out.push_str(",\"a\":\"sleep\",\"ms\":");
+                json::write_value(out, &Value::from(*ms), false);
             }
-            Action::ResolveToken => {
-                m.insert("a".into(), "token".into());
-            }
-            Action::ReadBody => {
-                m.insert("a".into(), "read".into());
-            }
+            Action::ResolveToken => out.push_str(",\"a\":\"token\""),
+            Action::ReadBody => out.push_str(",\"a\":\"read\""),
             Action::Done { result } => {
-                m.insert("a".into(), "done".into());
-                m.insert("result".into(), result.clone());
+                out.push_str(",\"a\":\"done\",\"result\":");
+                json::write_value(out, result, false);
             }
             Action::Fail(Failure::Error(e)) => {
-                m.insert("a".into(), "fail".into());
-                m.insert("error".into(), e.to_json());
+                out.push_str(",\"a\":\"fail\",\"error\":");
+                json::write_value(out, &e.to_json(), false);
             }
-            Action::Fail(Failure::Aborted) => {
-                m.insert("a".into(), "fail".into());
-                m.insert("aborted".into(), Value::Bool(true));
-            }
-            Action::End => {
-                m.insert("a".into(), "end".into());
-            }
+            Action::Fail(Failure::Aborted) => out.push_str(",\"a\":\"fail\",\"aborted\":true"),
+            Action::End => out.push_str(",\"a\":\"end\""),
         }
         if !self.log.is_empty() {
-            let lines = self
-                .log
-                .iter()
-                .map(|(level, text)| {
-                    let level = match level {
-                        Level::Debug => "debug",
-                        Level::Warn => "warn",
-                    };
-                    Value::Array(vec![level.into(), Value::from(text.as_str())])
-                })
-                .collect();
-            m.insert("log".into(), Value::Array(lines));
+            out.push_str(",\"log\":[");
+            for (i, (level, text)) in self.log.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(match level {
+                    Level::Debug => "[\"debug\",",
+                    Level::Warn => "[\"warn\",",
+                });
+                json::write_string(out, text, false);
+                out.push(']');
+            }
+            out.push(']');
         }
         if !self.spawned.is_empty() {
-            m.insert(
-                "spawn".into(),
-                Value::Array(self.spawned.iter().map(Step::to_value).collect()),
-            );
+            out.push_str(",\"spawn\":[");
+            for (i, s) in self.spawned.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                s.write(out);
+            }
+            out.push(']');
         }
-        Value::Object(m)
+        out.push('}');
     }
 }
 
@@ -227,4 +232,60 @@ pub enum Outcome {
     Woke,
     Token(String),
     Body(Captured),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_are_valid_json_with_every_field() {
+        let mut step = Step::new(
+            7,
+            Action::Send(Exchange {
+                to: Peer::Provider,
+                method: "POST".into(),
+                url: "https://api.test/a?q=\"x\"".into(),
+                headers: vec![("X-A".into(), "1\t\\2".into()), ("__proto__".into(), "é".into())],
+                body: ExchangeBody::Caller,
+                timeout_ms: 1500.5,
+                shadow_url: Some("https://api.test/a".into()),
+            }),
+        );
+        step.log.push((Level::Warn, "line \"one\"\n".into()));
+        step.spawned.push(Step::new(8, Action::Sleep { ms: 12.0 }));
+        step.spawned.push(Step::new(
+            9,
+            Action::Fail(ProtocolError::value("bad \u{1}").into()),
+        ));
+        let v: Value = serde_json::from_str(&step.to_json()).expect("valid JSON");
+        assert_eq!(v["id"], 7);
+        assert_eq!(v["a"], "send");
+        assert_eq!(v["to"], "provider");
+        assert_eq!(v["url"], "https://api.test/a?q=\"x\"");
+        assert_eq!(v["headers"][0][1], "1\t\\2");
+        assert_eq!(v["headers"][1][0], "__proto__");
+        assert_eq!(v["headers"][1][1], "é");
+        assert_eq!(v["callerBody"], true);
+        assert_eq!(v["ms"], 1500.5);
+        assert_eq!(v["capture"], 10_000);
+        assert_eq!(v["shadowUrl"], "https://api.test/a");
+        assert_eq!(v["log"][0][0], "warn");
+        assert_eq!(v["log"][0][1], "line \"one\"\n");
+        assert_eq!(v["spawn"][0]["a"], "sleep");
+        assert_eq!(v["spawn"][0]["ms"], 12.0);
+        assert_eq!(v["spawn"][1]["error"]["class"], "AlterValueError");
+        assert_eq!(v["spawn"][1]["error"]["message"], "bad \u{1}");
+
+        let done = Step::new(3, Action::Done { result: serde_json::json!({"retryInfo": null}) });
+        let v: Value = serde_json::from_str(&done.to_json()).expect("valid JSON");
+        assert_eq!(v, serde_json::json!({"id": 3, "a": "done", "result": {"retryInfo": null}}));
+        let aborted = Step::new(4, Action::Fail(Failure::Aborted));
+        let v: Value = serde_json::from_str(&aborted.to_json()).expect("valid JSON");
+        assert_eq!(v, serde_json::json!({"id": 4, "a": "fail", "aborted": true}));
+        for (action, a) in [(Action::ResolveToken, "token"), (Action::ReadBody, "read"), (Action::End, "end")] {
+            let v: Value = serde_json::from_str(&Step::new(1, action).to_json()).expect("valid JSON");
+            assert_eq!(v["a"], a);
+        }
+    }
 }

@@ -23,9 +23,10 @@ impl Constraints {
     pub fn new(scopes: Option<String>, rule: Option<String>) -> Result<Constraints> {
         let scopes = scopes.unwrap_or_default();
         let rule = rule.filter(|r| !r.is_empty());
-        if !scopes.is_empty() && !plan::is_header_value(&scopes) {
+        // Signed headers must arrive as signed: visible ASCII, no edge spaces.
+        if !scopes.is_empty() && !scopes.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
             return Err(ProtocolError::value(
-                "scopeConstraints must be a header value",
+                "scopeConstraints must be the visible-ASCII value of encodeScopeConstraints",
             ));
         }
         if let Some(r) = &rule {

@@ -109,6 +109,13 @@ pub fn validate_caller(caller: &str) -> Result<()> {
             "caller contains invalid characters (only printable ASCII allowed)",
         ));
     }
+    // HTTP drops spaces at either end of a header value, so such a caller is signed as given but
+    // received without them: the signature could never verify.
+    if caller.starts_with(' ') || caller.ends_with(' ') {
+        return Err(ProtocolError::value(
+            "caller must not start or end with a space",
+        ));
+    }
     Ok(())
 }
 
@@ -165,6 +172,13 @@ pub fn scope_constraints_header(scopes: &[String]) -> Result<String> {
         if s.is_empty() || s.chars().any(|c| c.is_control()) {
             return Err(ProtocolError::value(format!(
                 "with_constraints: scope entries must be non-empty strings; got {s:?}"
+            )));
+        }
+        // The value travels in a header and is signed: only visible ASCII arrives as it was
+        // signed (HTTP drops edge spaces; a non-ASCII character travels as other bytes).
+        if !s.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+            return Err(ProtocolError::value(format!(
+                "with_constraints: scope entries must be visible ASCII without spaces; got {s:?}"
             )));
         }
         if s == "*" {

@@ -137,7 +137,7 @@ impl Step {
                     ExchangeBody::Caller => out.push_str(",\"callerBody\":true"),
                 }
                 out.push_str(",\"ms\":");
-                json::write_value(out, &Value::from(x.timeout_ms), false);
+                out.push_str(&whole_ms(x.timeout_ms).to_string());
                 if x.to == Peer::Provider {
                     out.push_str(",\"capture\":");
                     out.push_str(&alter_protocol::audit::AUDIT_BODY_CAPTURE_LIMIT.to_string());
@@ -148,7 +148,7 @@ impl Step {
             }
             Action::Sleep { ms } => {
                 out.push_str(",\"a\":\"sleep\",\"ms\":");
-                json::write_value(out, &Value::from(*ms), false);
+                out.push_str(&whole_ms(*ms).to_string());
             }
             Action::ResolveToken => out.push_str(",\"a\":\"token\""),
             Action::ReadBody => out.push_str(",\"a\":\"read\""),
@@ -189,6 +189,15 @@ impl Step {
             out.push(']');
         }
         out.push('}');
+    }
+}
+
+/// Milliseconds as a whole number for JS timers (rounded up, so a deadline never comes early).
+fn whole_ms(ms: f64) -> u64 {
+    if ms.is_finite() && ms > 0.0 {
+        ms.ceil() as u64
+    } else {
+        0
     }
 }
 
@@ -267,13 +276,13 @@ mod tests {
         assert_eq!(v["headers"][1][0], "__proto__");
         assert_eq!(v["headers"][1][1], "é");
         assert_eq!(v["callerBody"], true);
-        assert_eq!(v["ms"], 1500.5);
+        assert_eq!(v["ms"], 1501);
         assert_eq!(v["capture"], 10_000);
         assert_eq!(v["shadowUrl"], "https://api.test/a");
         assert_eq!(v["log"][0][0], "warn");
         assert_eq!(v["log"][0][1], "line \"one\"\n");
         assert_eq!(v["spawn"][0]["a"], "sleep");
-        assert_eq!(v["spawn"][0]["ms"], 12.0);
+        assert_eq!(v["spawn"][0]["ms"], 12);
         assert_eq!(v["spawn"][1]["error"]["class"], "AlterValueError");
         assert_eq!(v["spawn"][1]["error"]["message"], "bad \u{1}");
 

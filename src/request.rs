@@ -131,7 +131,7 @@ fn prepare(client: &Client, i: RequestInput) -> Result<Prepared> {
     }
     // 3. the JSON body (serialised by JS; parsed here once for the audit row).
     let json = match &i.json {
-        Some(t) => match serde_json::from_str::<Value>(t) {
+        Some(t) => match serde_json::from_slice::<Value>(t.as_bytes()) {
             Ok(v) => Some(v),
             Err(_) => {
                 return Err(ProtocolError::value(

@@ -22,7 +22,7 @@
 //! caller's AbortSignal fires.
 
 use alter_protocol::error::{codes, ErrorClass};
-use alter_protocol::{mapping, retry, HeaderList};
+use alter_protocol::{json, mapping, retry, HeaderList};
 use serde_json::{Map, Value};
 
 /// Default `maxRetries` of App / Agent.
@@ -152,7 +152,7 @@ pub fn delay_ms(retry: u32, retry_after_s: Option<u64>, jitter: f64) -> Option<f
 /// that was retried). `None` when there is neither.
 pub fn report(backend: Option<Value>, attempts: u32, retries: &[ClientRetry]) -> Option<String> {
     if retries.is_empty() {
-        return backend.map(|b| b.to_string());
+        return backend.map(|b| json::to_json_utf8(&b));
     }
     let mut m = match backend {
         Some(Value::Object(o)) => o,
@@ -177,5 +177,5 @@ pub fn report(backend: Option<Value>, attempts: u32, retries: &[ClientRetry]) ->
         })
         .collect();
     m.insert("client_retries".into(), Value::Array(list));
-    Some(Value::Object(m).to_string())
+    Some(json::to_json_utf8(&Value::Object(m)))
 }

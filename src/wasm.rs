@@ -64,7 +64,7 @@ fn write_output(text: &str) -> f64 {
 
 /// An error as the JSON text the JS layer turns into its class (`createAlterError`).
 fn error_value(e: &ProtocolError) -> JsValue {
-    JsValue::from_str(&e.to_json().to_string())
+    JsValue::from_str(&alter_protocol::json::to_json_utf8(&e.to_json()))
 }
 
 fn bad_input() -> ProtocolError {
@@ -210,7 +210,7 @@ impl WasmEngine {
     #[wasm_bindgen(constructor)]
     pub fn new(config: &str, seed: &[u8]) -> std::result::Result<WasmEngine, JsValue> {
         let build = || -> Result<Engine> {
-            let v: Value = serde_json::from_str(config)
+            let v: Value = serde_json::from_slice(config.as_bytes())
                 .map_err(|_| ProtocolError::value("client options must be an object"))?;
             Engine::new(ClientConfig {
                 api_key: string(&v, "apiKey")?.unwrap_or_default(),
@@ -334,7 +334,7 @@ pub fn encode_request_rule(
     rule_type: &str,
     rule_body_json: &str,
 ) -> std::result::Result<String, JsValue> {
-    let body: Value = serde_json::from_str(rule_body_json).map_err(|_| {
+    let body: Value = serde_json::from_slice(rule_body_json.as_bytes()).map_err(|_| {
         error_value(&ProtocolError::value(
             "with_constraints: rule_body must be a JSON object",
         ))
@@ -346,7 +346,7 @@ pub fn encode_request_rule(
 /// percent-encoded (protocol-core §4.3), for `proxyRequest`.
 #[wasm_bindgen(js_name = applyPathParams)]
 pub fn apply_path_params(url: &str, pairs_json: &str) -> std::result::Result<String, JsValue> {
-    let v: Value = serde_json::from_str(pairs_json).unwrap_or(Value::Null);
+    let v: Value = serde_json::from_slice(pairs_json.as_bytes()).unwrap_or(Value::Null);
     let holder = serde_json::json!({ "p": v });
     let params = pairs(&holder, "p").map_err(|e| error_value(&e))?;
     alter_protocol::url::apply_path_params(url, &params).map_err(|e| error_value(&e))

@@ -1,8 +1,9 @@
 //! The JS↔wasm boundary, and the only module that knows about it. The engine imports nothing
 //! from JS: it is handed values and answers with values.
 //!
-//! One crossing per engine call. The driver writes a call's input (a JSON text, then any body
-//! bytes) into a buffer in wasm memory ([`io_buffer`]) and calls one method with the lengths; the
+//! One crossing per engine call. The driver writes a call's input (a JSON text, or for an outcome
+//! a plain text, then any body bytes) into a buffer in wasm memory ([`io_buffer`]) and calls one
+//! method with the lengths; the
 //! method writes its [`Step`] as JSON into an output buffer and returns where it is as one number
 //! (`ptr · 2^32 + len`), which the driver decodes before its next call. No glue allocation or
 //! string conversion per call.
@@ -48,6 +49,29 @@ fn read_input(json_len: u32, body_len: u32) -> Option<(Value, Option<Vec<u8>>)> 
         let body = (body_len > 0).then(|| b.get(j..end).map(<[u8]>::to_vec)).flatten();
         Some((json, body))
     })
+}
+
+/// The raw input of an outcome: `text_len` bytes of UTF-8 text, then `body_len` bytes of body.
+fn read_raw(text_len: u32, body_len: u32) -> Option<(String, Option<Vec<u8>>)> {
+    INPUT.with(|b| {
+        let b = b.try_borrow().ok()?;
+        let t = text_len as usize;
+        let end = t.checked_add(body_len as usize)?;
+        let text = std::str::from_utf8(b.get(..t)?).ok()?.to_string();
+        let body = (body_len > 0).then(|| b.get(t..end).map(<[u8]>::to_vec)).flatten();
+        Some((text, body))
+    })
+}
+
+/// Response headers as the driver writes them: `name\nvalue\n…` (a received header can hold no
+/// line feed).
+fn header_block(block: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut parts = block.split('\n');
+    while let (Some(k), Some(v)) = (parts.next(), parts.next()) {
+        out.push((k.to_string(), v.to_string()));
+    }
+    out
 }
 
 /// Writes `text` to the output buffer; returns `ptr · 2^32 + len`.
@@ -168,14 +192,12 @@ const BODY_PENDING: u32 = 2;
 const CAPTURE_WHOLE: u32 = 0;
 const CAPTURE_OVER: u32 = 1;
 
-fn outcome(kind: u32, detail: u32, input: Option<(Value, Option<Vec<u8>>)>) -> Option<Outcome> {
-    let (json, body) = input.unwrap_or((Value::Null, None));
+fn outcome(kind: u32, detail: u32, status: u32, text: String, body: Option<Vec<u8>>) -> Option<Outcome> {
     Some(match kind {
         RECEIVED => {
-            let status = json.get("status").and_then(Value::as_u64).unwrap_or(0);
             Outcome::Received {
                 status: u16::try_from(status).ok().filter(|s| *s <= 999)?,
-                headers: pairs(&json, "headers").ok()?,
+                headers: header_block(&text),
                 body: match detail {
                     BODY_COMPLETE => BodyState::Complete(body.unwrap_or_default()),
                     BODY_NOT_READ => BodyState::NotRead,
@@ -186,9 +208,9 @@ fn outcome(kind: u32, detail: u32, input: Option<(Value, Option<Vec<u8>>)>) -> O
         }
         TIMED_OUT => Outcome::TimedOut,
         ABORTED => Outcome::Aborted,
-        NETWORK_ERROR => Outcome::NetworkError(string(&json, "text").ok()?.unwrap_or_default()),
+        NETWORK_ERROR => Outcome::NetworkError(text),
         WOKE => Outcome::Woke,
-        TOKEN => Outcome::Token(string(&json, "token").ok()?.unwrap_or_default()),
+        TOKEN => Outcome::Token(text),
         BODY => Outcome::Body(match detail {
             CAPTURE_WHOLE => Captured::Whole(body.unwrap_or_default()),
             CAPTURE_OVER => Captured::Over,
@@ -253,15 +275,23 @@ impl WasmEngine {
         write_output(&step.to_json())
     }
 
-    /// Reports an outcome of call `id` (`kind`, `detail` as above; the input buffer holds its
-    /// JSON and body when `json_len` > 0).
-    pub fn step(&self, id: u32, kind: u32, detail: u32, json_len: u32, body_len: u32, now_ms: f64) -> f64 {
-        let input = if json_len > 0 {
-            read_input(json_len, body_len)
-        } else {
-            None
-        };
-        let step = match outcome(kind, detail, input) {
+    /// Reports an outcome of call `id` (`kind`, `detail` as above, the HTTP status of a received
+    /// answer); the input buffer holds its text (a header block, the user token or an error
+    /// text) and then its body.
+    #[allow(clippy::too_many_arguments)]
+    pub fn step(
+        &self,
+        id: u32,
+        kind: u32,
+        detail: u32,
+        status: u32,
+        text_len: u32,
+        body_len: u32,
+        now_ms: f64,
+    ) -> f64 {
+        let parsed = read_raw(text_len, body_len)
+            .and_then(|(text, body)| outcome(kind, detail, status, text, body));
+        let step = match parsed {
             Some(o) => self.engine.step(id, o, now_ms),
             None => {
                 self.engine.forget(id);

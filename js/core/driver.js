@@ -37,7 +37,7 @@ export async function drive(engine, first, ctx) {
           response = out.response;
           capture = out.capture ?? null;
         }
-        step = engine.step(step.id, out.kind, out.detail ?? 0, out.json ?? null, out.body);
+        step = engine.step(step.id, out.kind, out.detail ?? 0, out.status ?? 0, out.text ?? "", out.body);
         break;
       }
       case "sleep":
@@ -57,13 +57,13 @@ export async function drive(engine, first, ctx) {
           engine.forget(step.id);
           throw e;
         }
-        step = engine.step(step.id, TOKEN, 0, { token });
+        step = engine.step(step.id, TOKEN, 0, 0, token);
         break;
       }
       case "read": {
         const [detail, bytes] = await (capture ?? Promise.resolve([CAPTURE_UNAVAILABLE]));
         capture = null;
-        step = engine.step(step.id, BODY, detail, {}, bytes);
+        step = engine.step(step.id, BODY, detail, 0, "", bytes);
         break;
       }
       case "done":

@@ -39,6 +39,22 @@ function writeInput(json, body) {
   return [written, bodyLen];
 }
 
+/** Writes a plain text and `body` (bytes or undefined) to the input buffer. */
+function writeRaw(text, body) {
+  const bodyLen = body === undefined || body === null ? 0 : body.length;
+  const need = text.length * 3 + bodyLen;
+  if (need > inCap) {
+    const cap = Math.max(need, 16384);
+    crossings.count++;
+    inPtr = ioBuffer(cap);
+    inCap = cap;
+  }
+  const mem = new Uint8Array(memory().buffer, inPtr, inCap);
+  const { written } = text.length === 0 ? { written: 0 } : encoder.encodeInto(text, mem);
+  if (bodyLen > 0) mem.set(body, written);
+  return [written, bodyLen];
+}
+
 /** The engine's answer: `ptr · 2^32 + len` of a JSON text in wasm memory. */
 function readOutput(where) {
   const ptr = Math.floor(where / TWO_32);
@@ -81,13 +97,14 @@ export class Engine {
     return readOutput(this.wasm.call(j, b, Date.now()));
   }
 
-  /** Reports outcome `kind` of call `id` (src/wasm.rs lists the kinds). */
-  step(id, kind, detail = 0, json = null, body = undefined) {
-    let j = 0;
-    let b = 0;
-    if (json !== null) [j, b] = writeInput(json, body);
+  /**
+   * Reports outcome `kind` of call `id` (./outcome.js): `text` is the header block of a received
+   * answer, the user token or an error text; `body` the bytes read.
+   */
+  step(id, kind, detail = 0, status = 0, text = "", body = undefined) {
+    const [t, b] = writeRaw(text, body);
     crossings.count++;
-    return readOutput(this.wasm.step(id, kind, detail, j, b, Date.now()));
+    return readOutput(this.wasm.step(id, kind, detail, status, t, b, Date.now()));
   }
 
   forget(id) {

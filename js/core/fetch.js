@@ -24,10 +24,11 @@ export function headersInit(pairs) {
   return obj;
 }
 
-export function headerPairs(headers) {
-  const out = [];
-  for (const [k, v] of headers) out.push([k, v]);
-  return out;
+/** Response headers as the engine reads them: `name\nvalue\n…` (no header holds a line feed). */
+export function headerBlock(headers) {
+  let s = "";
+  for (const [k, v] of headers) s += k + "\n" + v + "\n";
+  return s;
 }
 
 /** One exchange's deadline: an AbortController aborted by a timer, joined with the caller's signal. */
@@ -62,7 +63,7 @@ export async function vaultExchange(step, fetchFn, caller) {
       return failure(new Error("fetch did not return a Response"), caller, false);
     }
     const bytes = new Uint8Array(await r.arrayBuffer());
-    return { kind: RECEIVED, detail: BODY_COMPLETE, json: { status: r.status, headers: headerPairs(r.headers) }, body: bytes };
+    return { kind: RECEIVED, detail: BODY_COMPLETE, status: r.status, text: headerBlock(r.headers), body: bytes };
   } catch (err) {
     return failure(err, caller, d.expired());
   } finally {
@@ -202,7 +203,7 @@ export async function providerExchange(step, fetchFn, caller, body) {
       return failure(new Error("fetch did not return a Response"), caller, false);
     }
     const status = response.status;
-    const json = { status, headers: headerPairs(response.headers) };
+    const text = headerBlock(response.headers);
     const shadow = step.shadowUrl;
     const declared = declaredLength(response, step.method, status);
     if (declared >= 0 && declared <= step.capture && status >= 200 && status <= 599) {
@@ -215,7 +216,7 @@ export async function providerExchange(step, fetchFn, caller, body) {
         d.done();
       }
       const rebuilt = reframe(response, bytes, shadow ?? response.url);
-      return { kind: RECEIVED, detail: BODY_COMPLETE, json, body: bytes, response: rebuilt ?? response };
+      return { kind: RECEIVED, detail: BODY_COMPLETE, status, text, body: bytes, response: rebuilt ?? response };
     }
     d.done();
     let capture = null;
@@ -235,7 +236,7 @@ export async function providerExchange(step, fetchFn, caller, body) {
       }
     }
     return {
-      kind: RECEIVED, detail: capture === null ? BODY_NOT_READ : BODY_PENDING, json, response: forCaller, capture,
+      kind: RECEIVED, detail: capture === null ? BODY_NOT_READ : BODY_PENDING, status, text, response: forCaller, capture,
     };
   } catch (err) {
     d.done();

@@ -56,7 +56,7 @@ function exchange(mod, agent, step, caller) {
       if (outcome.kind !== RECEIVED && req !== null) req.destroy();
       resolve(outcome);
     }
-    const netError = (err) => end({ kind: NETWORK_ERROR, json: { text: errorText(err) } });
+    const netError = (err) => end({ kind: NETWORK_ERROR, text: errorText(err) });
     try {
       const headers = nodeHeaders(step.headers);
       const body = step.body ?? null;
@@ -75,7 +75,7 @@ function exchange(mod, agent, step, caller) {
           length += c.length;
         });
         res.on("error", netError);
-        res.on("aborted", () => end({ kind: NETWORK_ERROR, json: { text: "response aborted" } }));
+        res.on("aborted", () => end({ kind: NETWORK_ERROR, text: "response aborted" }));
         res.on("end", () => {
           if (settled) return;
           try {
@@ -83,7 +83,7 @@ function exchange(mod, agent, step, caller) {
             const bytes = decode(res.headers["content-encoding"], step.method, res.statusCode, raw);
             end({
               kind: RECEIVED, detail: BODY_COMPLETE,
-              json: { status: res.statusCode, headers: headerPairs(res.headers) },
+              status: res.statusCode, text: headerBlock(res.headers),
               body: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length),
             });
           } catch (err) {
@@ -112,15 +112,15 @@ function nodeHeaders(pairs) {
   return h;
 }
 
-/** node:http's headers object (names lower-cased, repeats joined) as pairs. */
-function headerPairs(h) {
-  const out = [];
+/** node:http's headers object (names lower-cased, repeats as arrays) as the engine's block. */
+function headerBlock(h) {
+  let s = "";
   for (const k in h) {
     const v = h[k];
-    if (Array.isArray(v)) for (const x of v) out.push([k, x]);
-    else if (v !== undefined) out.push([k, v]);
+    if (Array.isArray(v)) for (const x of v) s += k + "\n" + x + "\n";
+    else if (v !== undefined) s += k + "\n" + v + "\n";
   }
-  return out;
+  return s;
 }
 
 /**

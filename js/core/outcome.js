@@ -44,5 +44,5 @@ export function errorText(err) {
 export function failure(err, caller, expired) {
   if (caller && caller.aborted) return { kind: ABORTED };
   if (expired) return { kind: TIMED_OUT };
-  return { kind: NETWORK_ERROR, json: { text: errorText(err) } };
+  return { kind: NETWORK_ERROR, text: errorText(err) };
 }

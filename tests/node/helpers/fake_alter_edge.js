@@ -112,12 +112,12 @@ export class WasmEngine {
     return { id, a: "sleep", ms: fake.auditDelayMs };
   }
 
-  step(id, kind, detail, jl, bl) {
+  step(id, kind, detail, status, tl) {
     const run = this.runs.get(id);
-    const input = jl > 0 ? readInput(jl, bl) : { json: null };
+    const text = dec.decode(new Uint8Array(memory.buffer).subarray(IN, IN + tl));
     if (!run) return out({ id, a: "fail", error: JSON.parse(errorText("AlterSDKError", "internal_error", "no run")) });
     if (run.state === "token") {
-      run.call.userToken = input.json.token;
+      run.call.userToken = text;
       return out(this.begin(id, run));
     }
     if (run.state === "audit") {

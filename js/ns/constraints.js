@@ -7,6 +7,7 @@
 import * as core from "../alter_edge.js";
 import { AlterSDKError, AlterValueError } from "../errors.js";
 import { serializeJson } from "../options.js";
+import { checkOptionKeys } from "../strict.js";
 import { internals, isPlainObject, stateOf, typeName } from "./util.js";
 
 function encodeScopes(scopes) {
@@ -59,6 +60,7 @@ export function withConstraints(options) {
     throw new AlterValueError("withConstraints: this client is already constrained; compose the constraints on the original client");
   }
   if (!isPlainObject(options)) throw new AlterValueError("withConstraints({ scopes, rule }): options must be an object");
+  checkOptionKeys("withConstraints", options);
   const hasScopes = options.scopes !== undefined && options.scopes !== null;
   const hasRule = options.rule !== undefined && options.rule !== null;
   if (!hasScopes && !hasRule) throw new AlterValueError("withConstraints: give scopes, rule or both");
@@ -167,6 +169,7 @@ function paramCondition(p) {
 export function contentMatchRule(options) {
   const L = CONTENT_MATCH_LIMITS;
   if (!isPlainObject(options)) throw new AlterValueError("contentMatchRule(options): options must be an object");
+  checkOptionKeys("contentMatchRule", options);
   const { operations, families, params, effect = "deny", redactFields, maxSessionAgeSeconds } = options;
   const match = {};
   if (operations !== undefined && operations !== null) match.operations = strList("operations", operations, L.maxMatchEntries, L.maxOperationIdChars);

@@ -2,6 +2,7 @@
 // (api-surface.md §2.3; ts-api.md §7).
 
 import { AlterValueError, SiblingLabelConflictError } from "../errors.js";
+import { checkOptionKeys } from "../strict.js";
 import {
   CreateGrantResult, DelegationResult, GrantInfo, RevokeGrantResult, UnifiedGrantListResult,
 } from "./models.js";
@@ -196,6 +197,7 @@ export async function delegate(grantId, toAgentId, options) {
 /** App: `revokeDelegation(grantId, agentId)` (or `{ agentId }`); resolves to undefined (204). */
 export async function revokeDelegationApp(grantId, agentId) {
   const g = canonicalUuid("grantId", grantId);
+  checkOptionKeys("revokeDelegation", agentId);
   const raw = isPlainObject(agentId) ? agentId.agentId : agentId;
   const a = canonicalUuid("agentId", raw);
   await backendCall(this, "DELETE", `/sdk/grants/${seg(g)}/delegations/${seg(a)}`, null);

@@ -55,6 +55,11 @@ export const OPTION_KEYS = Object.freeze({
   "oauthProviders.list": ["forceRefresh", ...CALL],
   withConstraints: ["scopes", "rule"],
   contentMatchRule: ["operations", "families", "params", "effect", "redactFields", "maxSessionAgeSeconds"],
+  // alter-edge/express and alter-edge/hono
+  "express.bearerAuth": ["optional", "header"],
+  "express.alterErrorHandler": ["onError"],
+  "hono.alter": ["app", "optional", "header"],
+  "hono.alterErrorHandler": ["onError", "fallback"],
 });
 
 /** Units of the names that carry one, shown next to a suggestion. */
@@ -95,6 +100,7 @@ const ALIASES = {
   waitSeconds: ["wait"], ttl: ["ttlSeconds", "requestedTtlSeconds", "expiresIn"],
   policy: ["grantPolicy"], tags: ["grantTags"], refresh: ["forceRefresh"], includeDeleted: ["includeRevoked"],
   version: ["expectedVersion"], id: ["keyId", "agentId"],
+  headerName: ["header"], required: ["optional"], client: ["app"], onErr: ["onError"],
 };
 
 const REQUEST_HINTS = {
@@ -201,6 +207,10 @@ export function suggestOption(method, key, known = OPTION_KEYS[method] ?? []) {
       if (hit) return hit;
     }
   }
+  // Singular for plural and back (family → families, scope → scopes, reasons → reason).
+  const forms = [`${n}s`, `${n}es`, n.replace(/y$/, "ies"), n.replace(/ies$/, "y"), n.replace(/e?s$/, "")];
+  const plural = known.find((k) => forms.includes(norm(k)));
+  if (plural) return { to: plural, note: null };
   // A near spelling: the closest known name, if it is close for its length and the only one.
   const limit = n.length <= 4 ? 1 : n.length <= 9 ? 2 : 3;
   let best = null;

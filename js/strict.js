@@ -192,9 +192,9 @@ export function suggestOption(method, key, known = OPTION_KEYS[method] ?? []) {
   const hints = HINTS[method];
   const c = camel(key);
   for (const k of c === key ? [key] : [key, c]) {
+    if (k !== key && known.includes(k)) return { to: k, note: null };
     const hit = fromTable(hints, k, known) ?? fromTable(ALIASES, k, known);
     if (hit) return hit;
-    if (k !== key && known.includes(k)) return { to: k, note: null };
   }
   const n = norm(key);
   const same = known.find((k) => norm(k) === n);

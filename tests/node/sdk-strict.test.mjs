@@ -6,7 +6,9 @@
 // timeout that looks like seconds, grantId on an App.getAgent() agent) through the client's logger.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { loadSdk } from "./helpers/sdk.mjs";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { loadSdk, sdkEntry } from "./helpers/sdk.mjs";
 import { startVault } from "./helpers/vault.mjs";
 import { AGENTS, GRANTS, KEYS } from "./helpers/demo.mjs";
 import { SLIPS } from "./helpers/slips.mjs";
@@ -140,4 +142,18 @@ test("await using: Symbol.asyncDispose closes the client", async () => {
   assert.equal(typeof app[Symbol.asyncDispose], "function");
   await app[Symbol.asyncDispose]();
   assert.equal(app.closed, true);
+});
+
+test("the Express and Hono helpers refuse unknown option names too", async () => {
+  const dist = dirname(sdkEntry()); // <package>/dist
+  const express = await import(pathToFileURL(join(dist, "adapters/express.js")).href);
+  const hono = await import(pathToFileURL(join(dist, "adapters/hono.js")).href);
+  const refuses = (run, right) => assert.throws(run, (e) => e instanceof sdk.AlterValueError && e.code === "unknown_option" && e.message.includes(`"${right}"`));
+  refuses(() => express.bearerAuth({ headerName: "x-token" }), "header");
+  refuses(() => express.bearerAuth({ optinal: true }), "optional");
+  refuses(() => express.alterErrorHandler({ onerror: () => {} }), "onError");
+  refuses(() => hono.alter({ client: {} }), "app");
+  refuses(() => hono.alterErrorHandler({ fallBack: () => {} }), "fallback");
+  assert.equal(typeof express.bearerAuth({ header: "x-token", optional: true }), "function");
+  assert.equal(typeof hono.alterErrorHandler({ onError: () => {}, fallback: () => new Response() }), "function");
 });

@@ -37,6 +37,7 @@ test("suggestOption: aliases, snake_case, case variants, near spellings, per-met
   assert.equal(s("request", "app-user-id"), "appUserId");
   assert.equal(s("new App", "API_KEY"), "apiKey");
   assert.equal(s("agents.update", "expected_version"), "expectedVersion");
+  assert.equal(s("listGrants", "end_user_token"), "endUserToken");
   // near spellings (edit distance, adjacent swaps)
   assert.equal(s("new App", "userTokenGeter"), "userTokenGetter");
   assert.equal(s("new App", "userTokenGtter"), "userTokenGetter");

@@ -245,6 +245,10 @@ export type RequestBody =
 /** Options of request(): exactly one of `grantId` / `provider`, and `json` or `body` (not both). */
 export type RequestOptions = (RequestByGrant | RequestByProvider) & RequestBody;
 
+/**
+ * trace() options. Metadata keys are free-form, but spellings of runId / threadId / parent (runID,
+ * thread_id, Parent) are refused rather than recorded as metadata.
+ */
 export interface TraceOptions {
   runId?: string | null;
   threadId?: string | null;

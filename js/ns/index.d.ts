@@ -823,7 +823,7 @@ export interface ContentMatchRuleOptions {
   effect?: "deny" | "redact" | "step_up";
   /** Required with effect "redact". */
   redactFields?: string[];
-  /** Required with effect "step_up" (1..86400). */
+  /** Required with effect "step_up": the longest accepted session age, in seconds (1..86400). */
   maxSessionAgeSeconds?: number;
 }
 

@@ -54,6 +54,11 @@ export const OPTION_KEYS = Object.freeze({
   "keys.revoke": ["keyId", "force"],
   "oauthProviders.list": ["forceRefresh", ...CALL],
   withConstraints: ["scopes", "rule"],
+  // each span of spans.emit([...]); the snake_case wire names are accepted too
+  "spans.emit": [
+    "traceId", "trace_id", "name", "startTime", "start_time", "spanId", "span_id", "parentSpanId", "parent_span_id",
+    "endTime", "end_time", "attributes",
+  ],
   contentMatchRule: ["operations", "families", "params", "effect", "redactFields", "maxSessionAgeSeconds"],
   // alter-edge/express and alter-edge/hono
   "express.bearerAuth": ["optional", "header"],
@@ -211,6 +216,11 @@ export function suggestOption(method, key, known = OPTION_KEYS[method] ?? []) {
   const forms = [`${n}s`, `${n}es`, n.replace(/y$/, "ies"), n.replace(/ies$/, "y"), n.replace(/e?s$/, "")];
   const plural = known.find((k) => forms.includes(norm(k)));
   if (plural) return { to: plural, note: null };
+  // A known name that starts or ends with this one (maxTtl → maxTtlSeconds, type → ruleType).
+  if (n.length >= 4) {
+    const part = [...new Set(known.filter((k) => norm(k).startsWith(n) || norm(k).endsWith(n)).map(norm))];
+    if (part.length === 1) return { to: known.find((k) => norm(k) === part[0]), note: null };
+  }
   // A near spelling: the closest known name, if it is close for its length and the only one.
   const limit = n.length <= 4 ? 1 : n.length <= 9 ? 2 : 3;
   let best = null;
@@ -222,9 +232,18 @@ export function suggestOption(method, key, known = OPTION_KEYS[method] ?? []) {
       best = k;
       bestD = d;
       tie = false;
-    } else if (d === bestD) tie = true;
+    } else if (best !== null && d === bestD && norm(k) !== norm(best)) tie = true; // user_token and userToken are one name
   }
   return best && !tie ? { to: best, note: null } : null;
+}
+
+/**
+ * For the nested objects that check their own keys (grantPolicy, principal, requestedGrant, rule):
+ * `; did you mean "x"?` when a right name is found, else "".
+ */
+export function didYouMean(key, known) {
+  const s = suggestOption("", key, known);
+  return s?.to ? `; did you mean ${JSON.stringify(s.to)}?` : "";
 }
 
 function describe(method, key, value, known) {

@@ -7,7 +7,7 @@
 import * as core from "../alter_edge.js";
 import { AlterSDKError, AlterValueError } from "../errors.js";
 import { serializeJson } from "../options.js";
-import { checkOptionKeys } from "../strict.js";
+import { checkOptionKeys, didYouMean } from "../strict.js";
 import { internals, isPlainObject, stateOf, typeName } from "./util.js";
 
 function encodeScopes(scopes) {
@@ -22,8 +22,9 @@ function encodeRule(rule) {
   const keys = Object.keys(rule);
   const ruleType = rule.ruleType ?? rule.rule_type;
   const ruleBody = rule.ruleBody ?? rule.rule_body;
-  if (keys.some((k) => !["ruleType", "ruleBody", "rule_type", "rule_body"].includes(k))) {
-    throw new AlterValueError("withConstraints: rule takes only ruleType and ruleBody");
+  const extra = keys.find((k) => !["ruleType", "ruleBody", "rule_type", "rule_body"].includes(k));
+  if (extra !== undefined) {
+    throw new AlterValueError(`withConstraints: rule takes only ruleType and ruleBody${didYouMean(extra, ["ruleType", "ruleBody"])}`);
   }
   if (typeof ruleType !== "string" || ruleType === "" || !isPlainObject(ruleBody)) {
     throw new AlterValueError("withConstraints: rule needs a non-empty ruleType string and a plain ruleBody object");

@@ -52,6 +52,12 @@ test("suggestOption: aliases, snake_case, case variants, near spellings, per-met
   assert.equal(s("awaitApproval", "pollInterval"), "pollIntervalMs");
   assert.equal(s("getApprovalStatus", "timeout"), "wait");
   assert.equal(s("createConnectSession", "agentId"), "agent");
+  // a known name that starts or ends with it; one name in two spellings is no tie
+  assert.equal(s("keys.derive", "expires"), "expiresIn");
+  assert.equal(s("request", "token"), "userToken");
+  assert.equal(strict.suggestOption("", "user_tokn", ["type", "userToken", "user_token", "label"])?.to, "userToken");
+  assert.equal(strict.didYouMean("maxTtl", ["expiresAt", "maxTtlSeconds", "defaultTtlSeconds"]), '; did you mean "maxTtlSeconds"?');
+  assert.equal(strict.didYouMean("zzz", ["label"]), "");
   // nothing close: no guess
   assert.equal(strict.suggestOption("request", "xyz"), null);
   assert.equal(strict.suggestOption("request", "colour"), null);
@@ -83,7 +89,7 @@ test("checkOptionKeys: every unknown key named; undefined values count; non-obje
 
 test("the key table covers every options-taking method and lists only names the methods read", async () => {
   const { readFileSync } = await import("node:fs");
-  const src = ["ns/approvals.js", "ns/grants.js", "ns/connect.js", "ns/agents.js", "ns/keys.js", "ns/providers.js", "ns/constraints.js", "client.js", "options.js", "adapters/express.js", "adapters/hono.js"]
+  const src = ["ns/approvals.js", "ns/grants.js", "ns/connect.js", "ns/agents.js", "ns/keys.js", "ns/providers.js", "ns/constraints.js", "ns/spans.js", "client.js", "options.js", "adapters/express.js", "adapters/hono.js"]
     .map((f) => readFileSync(join(ROOT, "js", f), "utf8")).join("\n");
   // Every optionsOf("name", ...) call has a table entry.
   for (const m of src.matchAll(/optionsOf\("([\w.]+)"/g)) assert.ok(strict.OPTION_KEYS[m[1]], `table entry for ${m[1]}`);
@@ -131,6 +137,7 @@ test("strict before I/O: constructors, request, namespaces, nested helpers refus
     () => app.withConstraints({ scope: ["a:b"] }),
     () => api.contentMatchRule({ family: ["read"] }),
     () => agent.trace({ runID: "r" }, () => 1),
+    () => agent.spans.emit([{ traceId: "t", name: "n", startTime: new Date(), attribute: { a: "b" } }]),
   ];
   for (const run of cases) {
     await assert.rejects(Promise.resolve().then(run), (e) => e instanceof api.AlterValueError && e.code === "unknown_option" && /did you mean/.test(e.message), String(run));
@@ -140,6 +147,19 @@ test("strict before I/O: constructors, request, namespaces, nested helpers refus
   assert.equal(await agent.trace({ runId: "r", role: "writer", step: "2" }, () => 7), 7);
   await app.close();
   await agent.close();
+});
+
+test("nested objects that check their own keys name the right one too", async () => {
+  const app = new api.App({ apiKey: KEY, baseUrl: NOWHERE, logger: null, fetch: async () => { throw new Error("no I/O expected"); } });
+  const cases = [
+    [() => app.mintGrant("g", { label: "l", grantPolicy: { maxTtl: 5 } }), /unknown key "maxTtl"; did you mean "maxTtlSeconds"\?/],
+    [() => app.createManagedSecretGrant("m", { principal: { type: "user", user_tokn: "x", label: "l" } }), /did you mean "userToken"\?/],
+    [() => app.createConnectSession({ requestedGrant: { lable: "x" } }), /did you mean "label"\?/],
+    [() => app.createConnectSession({ metadata: { ipAdress: "1" } }), /did you mean "ipAddress"\?/],
+    [() => app.withConstraints({ rule: { type: "content_match", ruleBody: {} } }), /did you mean "ruleType"\?/],
+  ];
+  for (const [run, re] of cases) await assert.rejects(Promise.resolve().then(run), (e) => e instanceof api.AlterValueError && re.test(e.message));
+  await app.close();
 });
 
 test("one-time warnings: a constructor timeout below 100 ms (once per process); never from a throwing logger", () => {

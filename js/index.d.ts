@@ -408,8 +408,13 @@ export declare class ServerFeatureUnsupportedError extends BackendError {}
 export declare class SiblingLabelConflictError extends BackendError {
   readonly label: string | null;
 }
+/** One credential a CredentialIdRequiredError offers to choose from. */
+export interface CredentialChoice {
+  credentialId: string;
+  label: string | null;
+}
 export declare class CredentialIdRequiredError extends BackendError {
-  readonly credentials: Array<{ credentialId: string; label: string | null }>;
+  readonly credentials: CredentialChoice[];
 }
 export declare class EndUserCredentialNotAssignableError extends BackendError {}
 export declare class InsufficientScopeError extends BackendError {
@@ -495,6 +500,8 @@ export declare class ApprovalExecutionFailedError extends ApprovalError {}
 export declare const ERROR_CLASSES: Readonly<Record<string, typeof AlterSDKError>>;
 export declare const RATE_LIMIT_SCOPE_VALUES: ReadonlyArray<string>;
 export declare const MEMORY_ISOLATION_CODES: ReadonlyArray<string>;
+/** One of MEMORY_ISOLATION_CODES (the `code` of a MemoryIsolationError). */
+export type MemoryIsolationCode = string;
 /** Turns the core's structured error into the right class (the package's one choke point). */
 export declare function createAlterError(plain: unknown): AlterSDKError;
 /** True for any error made by the SDK, also across realms. */

@@ -299,12 +299,15 @@ const WARNED = (() => {
   }
 })();
 
-/** Logs `message` through `logger.warn` the first time `id` is seen in this process. */
+/**
+ * Logs `message` through `logger.warn` the first time `id` is seen in this process. A client
+ * without a logger (`logger: null`) neither logs nor uses up the one time.
+ */
 export function warnOnce(logger, id, message) {
-  if (WARNED.has(id)) return false;
+  if (WARNED.has(id) || !logger || typeof logger.warn !== "function") return false;
   WARNED.add(id); // latched first: a throwing logger never makes the warning repeat
   try {
-    if (logger && typeof logger.warn === "function") logger.warn(message);
+    logger.warn(message);
   } catch {
     // an advisory never breaks the call it annotates
   }

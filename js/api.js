@@ -3,3 +3,4 @@
 export * from "./errors.js";
 export * from "./client.js";
 export { RESERVED_TRACE_KEYS, TRACE_METADATA_LIMITS } from "./trace.js";
+export { AlterVault } from "./alter-vault.js";

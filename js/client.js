@@ -14,6 +14,7 @@ import { activeTraceparent } from "./otel.js";
 import { readEnv, randomUuid, runtimeTag } from "./runtime.js";
 import { buildTraceContext, currentTraceContext, runInTraceContext } from "./trace.js";
 import { SDK_VERSION } from "./version.js";
+import { checkClientOptions, checkRequestOptions } from "./strict.js";
 import installApi from "./ns/install.js";
 
 export { CallerType, HttpMethod, Provider, RetryErrorInfo, RetryInfo };
@@ -91,6 +92,7 @@ function normalizeAgentId(agentId) {
 
 /** Validate constructor options (JS types) and build the wasm core's config. */
 function readOptions(options, kind) {
+  checkClientOptions(kind, options); // unknown names, a timeout that looks like seconds (strict.js)
   if (!isPlainObject(options)) {
     throw new AlterValueError(`new ${kind}(options): options must be an object with an apiKey`);
   }
@@ -213,6 +215,7 @@ class ClientBase {
    * to the provider's own Response with `retryInfo` added; rejects with an AlterSDKError subclass.
    */
   async request(method, url, options) {
+    checkRequestOptions(this[STATE], method, url, options); // unknown names; getAgent + grantId warning
     const state = this[STATE];
     // Ambient context first, synchronously, in the caller's async context (design rule 2).
     const ambient = currentTraceContext() ?? this[RUN];
@@ -347,7 +350,9 @@ export class App extends ClientBase {
     const opts = { apiKey: API_KEYS.get(this), caller: id, timeout: state.timeoutMs, logger: state.loggerOption, maxRetries: state.maxRetries };
     opts.baseUrl = this.baseUrl;
     if (state.fetch) opts.fetch = state.fetch;
-    return new Agent(opts);
+    const agent = new Agent(opts);
+    agent[STATE].impersonating = true; // request({ grantId }) warns once (strict.js)
+    return agent;
   }
 }
 

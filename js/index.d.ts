@@ -19,17 +19,80 @@ export type HttpMethod = (typeof HttpMethod)[keyof typeof HttpMethod];
 export declare const CallerType: { readonly AGENT: "agent"; readonly SERVICE: "service" };
 export type CallerType = (typeof CallerType)[keyof typeof CallerType];
 
+/** OAuth provider ids (the Python SDK 0.29.0's list, plus AWS and SHOPIFY); plain strings work too. */
 export declare const Provider: {
-  readonly GOOGLE: "google";
-  readonly GITHUB: "github";
-  readonly SLACK: "slack";
-  readonly STRIPE: "stripe";
+  readonly ACUITY_SCHEDULING: "acuity-scheduling";
+  readonly ADOBE: "adobe";
+  readonly AIRCALL: "aircall";
+  readonly AIRTABLE: "airtable";
+  readonly APOLLO: "apollo";
+  readonly ASANA: "asana";
+  readonly ATLASSIAN: "atlassian";
+  readonly ATTIO: "attio";
+  readonly AUTODESK: "autodesk";
   readonly AWS: "aws";
-  readonly MICROSOFT: "microsoft";
-  readonly NOTION: "notion";
+  readonly BASECAMP: "basecamp";
+  readonly BITBUCKET: "bitbucket";
+  readonly BITLY: "bitly";
+  readonly BOX: "box";
+  readonly BREX: "brex";
+  readonly CALENDLY: "calendly";
+  readonly CAL_COM: "cal-com";
+  readonly CANVA: "canva";
+  readonly CLICKUP: "clickup";
+  readonly CLOSE: "close";
+  readonly CONSTANT_CONTACT: "constant-contact";
+  readonly CONTENTFUL: "contentful";
+  readonly DEEL: "deel";
+  readonly DIALPAD: "dialpad";
+  readonly DIGITALOCEAN: "digitalocean";
+  readonly DISCORD: "discord";
+  readonly DOCUSIGN: "docusign";
+  readonly DROPBOX: "dropbox";
+  readonly EBAY: "ebay";
+  readonly EVENTBRITE: "eventbrite";
+  readonly FACEBOOK: "facebook";
+  readonly FIGMA: "figma";
+  readonly GITHUB: "github";
+  readonly GITLAB: "gitlab";
+  readonly GOOGLE: "google";
   readonly HUBSPOT: "hubspot";
+  readonly INSTAGRAM: "instagram";
+  readonly KLAVIYO: "klaviyo";
+  readonly LINEAR: "linear";
+  readonly LINKEDIN: "linkedin";
+  readonly MAILCHIMP: "mailchimp";
+  readonly MERCURY: "mercury";
+  readonly MICROSOFT: "microsoft";
+  readonly MIRO: "miro";
+  readonly MONDAY: "monday";
+  readonly NOTION: "notion";
+  readonly OUTREACH: "outreach";
+  readonly PAGERDUTY: "pagerduty";
+  readonly PAYPAL: "paypal";
+  readonly PINTEREST: "pinterest";
+  readonly PIPEDRIVE: "pipedrive";
+  readonly QUICKBOOKS: "quickbooks";
+  readonly RAMP: "ramp";
+  readonly REDDIT: "reddit";
+  readonly RINGCENTRAL: "ringcentral";
+  readonly RIPPLING: "rippling";
   readonly SALESFORCE: "salesforce";
+  readonly SENTRY: "sentry";
   readonly SHOPIFY: "shopify";
+  readonly SLACK: "slack";
+  readonly SNAPCHAT: "snapchat";
+  readonly SPOTIFY: "spotify";
+  readonly SQUARE: "square";
+  readonly SQUARESPACE: "squarespace";
+  readonly STRIPE: "stripe";
+  readonly TIKTOK: "tiktok";
+  readonly TODOIST: "todoist";
+  readonly TWITTER: "twitter";
+  readonly TYPEFORM: "typeform";
+  readonly WEBEX: "webex";
+  readonly WEBFLOW: "webflow";
+  readonly XERO: "xero";
   readonly ZOOM: "zoom";
 };
 export type Provider = (typeof Provider)[keyof typeof Provider];
@@ -76,16 +139,25 @@ export interface AlterLogger {
 // Clients
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Constructor options. Every options object of this package is strict: an unknown name (a typo, a
+ * Python snake_case name, `headers` for `extraHeaders`, …) throws AlterValueError naming the right
+ * one, before any network call.
+ */
 interface ClientOptionsBase {
   /** App key (`alter_rk_…`, `alter_key_…`) or agent key (`alter_ak_…`). */
   apiKey: string;
   /** Backend URL; default `process.env.ALTER_BASE_URL` where readable, else https://backend.alterauth.com. */
   baseUrl?: string;
-  /** HTTP timeout in milliseconds (default 30000). */
+  /**
+   * HTTP timeout in **milliseconds** (default 30000; the Python SDK's `timeout` is in seconds). A
+   * value below 100 logs a one-time warning about the unit.
+   */
   timeout?: number;
   /**
    * alter-edge: retries of transient vault answers (409 token_refresh_in_progress, 429 rate limit,
-   * 502/503/504, network errors) within `timeout`; never the provider call. Default 2, 0 disables.
+   * 502/503/504, network errors) within `timeout`; never the provider call. A count of retries
+   * (0..10): default 2, 0 disables.
    */
   maxRetries?: number;
   /** Audit attribution label, or a managed-agent UUID. */
@@ -111,21 +183,10 @@ export interface AgentOptions extends ClientOptionsBase {
   callerType?: "agent";
 }
 
-export interface RequestOptions {
-  /** Explicit grant (UUID). Exactly one of grantId / provider. */
-  grantId?: string;
-  /** Resolve the grant from the user's identity (userToken / userTokenGetter). */
-  provider?: string;
+/** Options of every request() (see RequestOptions: exactly one of grantId / provider). */
+export interface RequestOptionsBase {
   /** Picks one account when the user has several for the provider. */
   account?: string;
-  /** Sibling grant label (with provider). */
-  label?: string;
-  /** Application user id (with provider). */
-  appUserId?: string;
-  /** Body serialised as JSON (finite numbers only; no BigInt, cycles or non-plain objects). */
-  json?: unknown;
-  /** Raw body; a string is sent as UTF-8. */
-  body?: Uint8Array | ArrayBuffer | string;
   /** Extra provider headers; the injected credential always wins. */
   extraHeaders?: Record<string, string>;
   /** Appended to the URL's query; arrays repeat the key, booleans are "true"/"false", null is "". */
@@ -140,10 +201,54 @@ export interface RequestOptions {
   userToken?: string;
   /** Per-call caller override. */
   caller?: string;
-  /** Aborts the call (vault exchange, retry wait, provider call); rejects with the signal's reason. */
+  /**
+   * Aborts the call (vault exchange, retry wait, provider call); rejects with the signal's reason.
+   * A call has no timeout option of its own: the client's `timeout` applies, or pass
+   * `AbortSignal.timeout(ms)` here.
+   */
   signal?: AbortSignal;
 }
 
+/** request() by explicit grant. */
+export interface RequestByGrant extends RequestOptionsBase {
+  /** Explicit grant (UUID). */
+  grantId: string;
+  provider?: never;
+  label?: never;
+  appUserId?: never;
+}
+
+/** request() resolving the grant from the end user's identity (userToken / userTokenGetter). */
+export interface RequestByProvider extends RequestOptionsBase {
+  /** Provider id, e.g. Provider.GOOGLE or "google". */
+  provider: Provider | (string & {});
+  grantId?: never;
+  /** Sibling grant label. */
+  label?: string;
+  /** Application user id. */
+  appUserId?: string;
+}
+
+/** A JSON body or a raw body, not both. */
+export type RequestBody =
+  | {
+      /** Body serialised as JSON (finite numbers only; no BigInt, cycles or non-plain objects). */
+      json?: unknown;
+      body?: never;
+    }
+  | {
+      json?: never;
+      /** Raw body; a string is sent as UTF-8. */
+      body?: Uint8Array | ArrayBuffer | string;
+    };
+
+/** Options of request(): exactly one of `grantId` / `provider`, and `json` or `body` (not both). */
+export type RequestOptions = (RequestByGrant | RequestByProvider) & RequestBody;
+
+/**
+ * trace() options. Metadata keys are free-form, but spellings of runId / threadId / parent (runID,
+ * thread_id, Parent) are refused rather than recorded as metadata.
+ */
 export interface TraceOptions {
   runId?: string | null;
   threadId?: string | null;
@@ -171,8 +276,15 @@ declare abstract class AlterClient {
   flush(): Promise<void>;
   /** Waits for calls in flight and queued audit rows; later calls reject (code `client_closed`). */
   close(): Promise<void>;
-  // Also `[Symbol.asyncDispose]()` (= close) at runtime where the symbol exists; not declared here
-  // so the types compile without the esnext.disposable lib.
+  /** `await using app = new App(...)`: close() at the end of the scope (where the runtime has the symbol). */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+// Symbol.asyncDispose without the esnext.disposable lib (the same declaration as @types/node's).
+declare global {
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
 }
 
 export declare class App extends AlterClient {
@@ -189,6 +301,19 @@ export declare class Agent extends AlterClient {
    */
   trace<T>(options: TraceOptions, fn: (scoped: Agent) => T | Promise<T>): Promise<T>;
   trace<T>(fn: (scoped: Agent) => T | Promise<T>): Promise<T>;
+}
+
+/**
+ * The client of the SDKs before 0.29, split into App (operator code, app key) and Agent (a workload,
+ * agent key). Constructing it throws AlterSDKError (code `alter_vault_removed`) saying what to write.
+ * @deprecated use `new App({ apiKey })` or `new Agent({ apiKey })`.
+ */
+export declare class AlterVault {
+  /**
+   * @deprecated always throws: use App or Agent. The parameter type makes a call fail to compile
+   * with this advice as the error text.
+   */
+  constructor(options: { "AlterVault was split into App and Agent: new App({ apiKey }) or new Agent({ apiKey })": never });
 }
 
 export declare const DEFAULT_TIMEOUT_MS: 30000;
@@ -283,8 +408,13 @@ export declare class ServerFeatureUnsupportedError extends BackendError {}
 export declare class SiblingLabelConflictError extends BackendError {
   readonly label: string | null;
 }
+/** One credential a CredentialIdRequiredError offers to choose from. */
+export interface CredentialChoice {
+  credentialId: string;
+  label: string | null;
+}
 export declare class CredentialIdRequiredError extends BackendError {
-  readonly credentials: Array<{ credentialId: string; label: string | null }>;
+  readonly credentials: CredentialChoice[];
 }
 export declare class EndUserCredentialNotAssignableError extends BackendError {}
 export declare class InsufficientScopeError extends BackendError {
@@ -370,6 +500,8 @@ export declare class ApprovalExecutionFailedError extends ApprovalError {}
 export declare const ERROR_CLASSES: Readonly<Record<string, typeof AlterSDKError>>;
 export declare const RATE_LIMIT_SCOPE_VALUES: ReadonlyArray<string>;
 export declare const MEMORY_ISOLATION_CODES: ReadonlyArray<string>;
+/** One of MEMORY_ISOLATION_CODES (the `code` of a MemoryIsolationError). */
+export type MemoryIsolationCode = string;
 /** Turns the core's structured error into the right class (the package's one choke point). */
 export declare function createAlterError(plain: unknown): AlterSDKError;
 /** True for any error made by the SDK, also across realms. */

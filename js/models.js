@@ -9,11 +9,27 @@ export const HttpMethod = Object.freeze({
 /** Caller types (§1.5): App defaults to SERVICE, Agent is always AGENT. */
 export const CallerType = Object.freeze({ AGENT: "agent", SERVICE: "service" });
 
-/** Provider ids named by the docs (the full list is a GAP, ts-api.md §2.2); plain strings work. */
+/**
+ * OAuth provider ids: every member of the Python SDK 0.29.0's Provider enum (71), plus AWS and
+ * SHOPIFY, which the TypeScript docs name (ts-api.md §2.2). Each value is the provider's slug;
+ * plain strings are accepted everywhere, so a provider missing here still works.
+ */
 export const Provider = Object.freeze({
-  GOOGLE: "google", GITHUB: "github", SLACK: "slack", STRIPE: "stripe", AWS: "aws",
-  MICROSOFT: "microsoft", NOTION: "notion", HUBSPOT: "hubspot", SALESFORCE: "salesforce",
-  SHOPIFY: "shopify", ZOOM: "zoom",
+  ACUITY_SCHEDULING: "acuity-scheduling", ADOBE: "adobe", AIRCALL: "aircall", AIRTABLE: "airtable",
+  APOLLO: "apollo", ASANA: "asana", ATLASSIAN: "atlassian", ATTIO: "attio", AUTODESK: "autodesk",
+  AWS: "aws", BASECAMP: "basecamp", BITBUCKET: "bitbucket", BITLY: "bitly", BOX: "box", BREX: "brex",
+  CALENDLY: "calendly", CAL_COM: "cal-com", CANVA: "canva", CLICKUP: "clickup", CLOSE: "close",
+  CONSTANT_CONTACT: "constant-contact", CONTENTFUL: "contentful", DEEL: "deel", DIALPAD: "dialpad",
+  DIGITALOCEAN: "digitalocean", DISCORD: "discord", DOCUSIGN: "docusign", DROPBOX: "dropbox", EBAY: "ebay",
+  EVENTBRITE: "eventbrite", FACEBOOK: "facebook", FIGMA: "figma", GITHUB: "github", GITLAB: "gitlab",
+  GOOGLE: "google", HUBSPOT: "hubspot", INSTAGRAM: "instagram", KLAVIYO: "klaviyo", LINEAR: "linear",
+  LINKEDIN: "linkedin", MAILCHIMP: "mailchimp", MERCURY: "mercury", MICROSOFT: "microsoft", MIRO: "miro",
+  MONDAY: "monday", NOTION: "notion", OUTREACH: "outreach", PAGERDUTY: "pagerduty", PAYPAL: "paypal",
+  PINTEREST: "pinterest", PIPEDRIVE: "pipedrive", QUICKBOOKS: "quickbooks", RAMP: "ramp", REDDIT: "reddit",
+  RINGCENTRAL: "ringcentral", RIPPLING: "rippling", SALESFORCE: "salesforce", SENTRY: "sentry",
+  SHOPIFY: "shopify", SLACK: "slack", SNAPCHAT: "snapchat", SPOTIFY: "spotify", SQUARE: "square",
+  SQUARESPACE: "squarespace", STRIPE: "stripe", TIKTOK: "tiktok", TODOIST: "todoist", TWITTER: "twitter",
+  TYPEFORM: "typeform", WEBEX: "webex", WEBFLOW: "webflow", XERO: "xero", ZOOM: "zoom",
 });
 
 function pick(obj, snake, camel) {

@@ -158,7 +158,7 @@ export function buildCall(method, url, options) {
   if (options !== undefined && options !== null && !isPlainObject(options)) {
     throw new AlterValueError(`request options must be an object, got ${typeName(options)}`);
   }
-  // Unknown option names are ignored, as the TypeScript SDK does (its types catch typos).
+  // Unknown option names were refused before this (strict.js, design rule 11).
   const o = options ?? {};
   // Step 1: identity-shaped options.
   const userToken = optString(o, "userToken", { nonEmpty: true });

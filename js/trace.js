@@ -8,6 +8,7 @@
 
 import { AlterValueError } from "./errors.js";
 import { asyncLocalStorageSync, loadAsyncLocalStorage } from "./runtime.js";
+import { checkTraceOptions } from "./strict.js";
 
 /** Keys the SDK owns; trace metadata may not set them (§8.2). */
 export const RESERVED_TRACE_KEYS = Object.freeze([
@@ -114,6 +115,7 @@ export function buildTraceContext(outer, agentId, options) {
   if (options !== undefined && (options === null || typeof options !== "object" || Array.isArray(options))) {
     throw new AlterValueError("trace() options must be an object");
   }
+  checkTraceOptions(options); // metadata is free-form, but runID / thread-id are slips (strict.js)
   const { runId, threadId, parent, ...metadata } = options ?? {};
   const hasParent = options !== undefined && Object.prototype.hasOwnProperty.call(options, "parent") && parent !== undefined;
   if (hasParent && parent !== null && typeof parent !== "string") {

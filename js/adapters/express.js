@@ -12,6 +12,7 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { AlterSDKError } from "../errors.js";
+import { checkOptionKeys } from "../strict.js";
 import { MISSING_BEARER, bearerToken, httpErrorOf } from "./http-map.js";
 
 export { bearerToken, httpErrorOf };
@@ -45,6 +46,7 @@ export function userTokenGetter() {
  * @param {{ optional?: boolean, header?: string }} [options]
  */
 export function bearerAuth(options = {}) {
+  checkOptionKeys("express.bearerAuth", options);
   const optional = options.optional === true;
   const header = typeof options.header === "string" ? options.header.toLowerCase() : "authorization";
   return function alterBearerAuth(req, res, next) {
@@ -65,6 +67,7 @@ export function bearerAuth(options = {}) {
  * @param {{ onError?: (err: unknown, req: any) => void }} [options]
  */
 export function alterErrorHandler(options = {}) {
+  checkOptionKeys("express.alterErrorHandler", options);
   const onError = typeof options.onError === "function" ? options.onError : null;
   // Four parameters: Express recognises error middleware by its arity.
   return function alterErrors(err, req, res, next) {

@@ -21,6 +21,7 @@
 // Nothing here imports a Node builtin statically: the module loads in workerd without flags.
 
 import { AlterSDKError } from "../errors.js";
+import { checkOptionKeys } from "../strict.js";
 import { asyncLocalStorageSync, loadAsyncLocalStorage } from "../runtime.js";
 import { MISSING_BEARER, bearerToken, httpErrorOf } from "./http-map.js";
 
@@ -104,6 +105,7 @@ function scopedClient(app, userToken) {
  * @param {{ app?: object | ((c: any) => object), optional?: boolean, header?: string }} [options]
  */
 export function alter(options = {}) {
+  checkOptionKeys("hono.alter", options);
   const optional = options.optional === true;
   const header = typeof options.header === "string" ? options.header : "authorization";
   const appOption = options.app;
@@ -135,6 +137,7 @@ export function alter(options = {}) {
  * @param {{ onError?: (err: unknown, c: any) => void, fallback?: (err: unknown, c: any) => Response }} [options]
  */
 export function alterErrorHandler(options = {}) {
+  checkOptionKeys("hono.alterErrorHandler", options);
   const onError = typeof options.onError === "function" ? options.onError : null;
   const fallback = typeof options.fallback === "function" ? options.fallback : defaultFallback;
   return function alterErrors(err, c) {

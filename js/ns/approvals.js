@@ -204,9 +204,9 @@ function approvalError(Cls, approvalId, message, code) {
 export async function awaitApproval(approvalId, options) {
   checkApprovalId(approvalId);
   const o = optionsOf("awaitApproval", options);
-  // The Python names (seconds) are accepted too when the ms names are absent.
-  let timeoutMs = o.timeoutMs ?? (o.timeout !== undefined ? o.timeout : undefined);
-  let pollMs = o.pollIntervalMs ?? o.pollInterval;
+  // Milliseconds; the Python names (timeout, poll_interval: seconds) are refused by strict.js.
+  let timeoutMs = o.timeoutMs;
+  let pollMs = o.pollIntervalMs;
   if (timeoutMs === undefined || timeoutMs === null) timeoutMs = DEFAULT_APPROVAL_TIMEOUT_MS;
   if (pollMs === undefined || pollMs === null) pollMs = DEFAULT_APPROVAL_POLL_INTERVAL_MS;
   if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs)) throw new AlterValueError("timeoutMs must be a finite number");

@@ -5,6 +5,7 @@ import {
   ConnectTimeoutError, CredentialRevokedError, GrantNotFoundError, NoDelegatedGrantError, RateLimitError,
   ServerFeatureUnsupportedError,
 } from "../errors.js";
+import { didYouMean } from "../strict.js";
 import { grantPolicyWire, scopeConstraintWire } from "./grants.js";
 import { AuthResult, AuthSession, ConnectResult, ConnectSession, ManagedSecretConnectSession } from "./models.js";
 import {
@@ -39,13 +40,13 @@ function requestedGrantWire(v, { restrictions }) {
       const rw = {};
       for (const rk of Object.keys(r)) {
         const key = { allowedMethods: "allowed_methods", allowed_methods: "allowed_methods", allowedEndpoints: "allowed_endpoints", allowed_endpoints: "allowed_endpoints" }[rk];
-        if (!key) throw new AlterValueError(`requestedGrant.restrictions: unknown key ${JSON.stringify(rk)}`);
+        if (!key) throw new AlterValueError(`requestedGrant.restrictions: unknown key ${JSON.stringify(rk)}${didYouMean(rk, ["allowedMethods", "allowedEndpoints"])}`);
         if (!Array.isArray(r[rk]) || r[rk].some((s) => typeof s !== "string")) throw new AlterValueError(`requestedGrant.restrictions.${rk} must be an array of strings`);
         rw[key] = [...r[rk]];
       }
       out.restrictions = rw;
     } else {
-      throw new AlterValueError(`requestedGrant: unknown key ${JSON.stringify(k)}`);
+      throw new AlterValueError(`requestedGrant: unknown key ${JSON.stringify(k)}${didYouMean(k, restrictions ? ["label", "restrictions"] : ["label"])}`);
     }
   }
   if (out.label === undefined) throw new AlterValueError("requestedGrant.label is required");
@@ -58,7 +59,7 @@ function metadataWire(m) {
   const out = {};
   for (const k of Object.keys(m)) {
     const key = { ipAddress: "ip_address", ip_address: "ip_address", userAgent: "user_agent", user_agent: "user_agent" }[k];
-    if (!key) throw new AlterValueError(`metadata: unknown key ${JSON.stringify(k)} (ipAddress, userAgent)`);
+    if (!key) throw new AlterValueError(`metadata: unknown key ${JSON.stringify(k)} (ipAddress, userAgent)${didYouMean(k, ["ipAddress", "userAgent"])}`);
     if (m[k] === null || m[k] === undefined) continue;
     if (typeof m[k] !== "string") throw new AlterValueError(`metadata.${k} must be a string`);
     out[key] = m[k];

@@ -7,6 +7,7 @@
 import * as core from "../core/engine.js";
 import { AlterSDKError, AlterValueError } from "../errors.js";
 import { serializeJson } from "../options.js";
+import { checkOptionKeys, didYouMean } from "../strict.js";
 import { internals, isPlainObject, stateOf, typeName } from "./util.js";
 
 function encodeScopes(scopes) {
@@ -21,8 +22,9 @@ function encodeRule(rule) {
   const keys = Object.keys(rule);
   const ruleType = rule.ruleType ?? rule.rule_type;
   const ruleBody = rule.ruleBody ?? rule.rule_body;
-  if (keys.some((k) => !["ruleType", "ruleBody", "rule_type", "rule_body"].includes(k))) {
-    throw new AlterValueError("withConstraints: rule takes only ruleType and ruleBody");
+  const extra = keys.find((k) => !["ruleType", "ruleBody", "rule_type", "rule_body"].includes(k));
+  if (extra !== undefined) {
+    throw new AlterValueError(`withConstraints: rule takes only ruleType and ruleBody${didYouMean(extra, ["ruleType", "ruleBody"])}`);
   }
   if (typeof ruleType !== "string" || ruleType === "" || !isPlainObject(ruleBody)) {
     throw new AlterValueError("withConstraints: rule needs a non-empty ruleType string and a plain ruleBody object");
@@ -39,6 +41,7 @@ export function withConstraints(options) {
     throw new AlterValueError("withConstraints: this client is already constrained; compose the constraints on the original client");
   }
   if (!isPlainObject(options)) throw new AlterValueError("withConstraints({ scopes, rule }): options must be an object");
+  checkOptionKeys("withConstraints", options);
   const hasScopes = options.scopes !== undefined && options.scopes !== null;
   const hasRule = options.rule !== undefined && options.rule !== null;
   if (!hasScopes && !hasRule) throw new AlterValueError("withConstraints: give scopes, rule or both");
@@ -148,6 +151,7 @@ function paramCondition(p) {
 export function contentMatchRule(options) {
   const L = CONTENT_MATCH_LIMITS;
   if (!isPlainObject(options)) throw new AlterValueError("contentMatchRule(options): options must be an object");
+  checkOptionKeys("contentMatchRule", options);
   const { operations, families, params, effect = "deny", redactFields, maxSessionAgeSeconds } = options;
   const match = {};
   if (operations !== undefined && operations !== null) match.operations = strList("operations", operations, L.maxMatchEntries, L.maxOperationIdChars);

@@ -2,6 +2,7 @@
 // (api-surface.md §2.3; ts-api.md §7).
 
 import { AlterValueError, SiblingLabelConflictError } from "../errors.js";
+import { checkOptionKeys, didYouMean } from "../strict.js";
 import {
   CreateGrantResult, DelegationResult, GrantInfo, RevokeGrantResult, UnifiedGrantListResult,
 } from "./models.js";
@@ -14,6 +15,10 @@ import {
 
 function snake(k) {
   return k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+function camelOf(k) {
+  return k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
 }
 
 /**
@@ -42,7 +47,8 @@ export function grantPolicyWire(what, policy, { extraKeys = [], forbid = [] } = 
     } else if (extraKeys.includes(key)) {
       out[key] = v;
     } else {
-      throw new AlterValueError(`${what}: unknown key ${JSON.stringify(k)}`);
+      const known = ["expiresAt", "maxTtlSeconds", "defaultTtlSeconds", ...extraKeys.map(camelOf)].filter((x) => !forbid.includes(snake(x)));
+      throw new AlterValueError(`${what}: unknown key ${JSON.stringify(k)}${didYouMean(k, known)}`);
     }
   }
   if (out.default_ttl_seconds !== undefined && out.max_ttl_seconds !== undefined && out.default_ttl_seconds > out.max_ttl_seconds) {
@@ -135,7 +141,7 @@ export function principalWire(p) {
     agent: ["type", "label"],
   }[p.type];
   if (!allowed) throw new AlterValueError("principal.type must be user, group, system or agent");
-  for (const k of Object.keys(p)) if (!allowed.includes(k)) throw new AlterValueError(`principal: unknown field ${JSON.stringify(k)}`);
+  for (const k of Object.keys(p)) if (!allowed.includes(k)) throw new AlterValueError(`principal: unknown field ${JSON.stringify(k)}${didYouMean(k, allowed)}`);
   switch (p.type) {
     case "user":
       return { type: "user", user_token: len("principal.userToken", get("userToken", "user_token"), 1, 8192, true), label: len("principal.label", p.label, 1, 255, true) };
@@ -196,6 +202,7 @@ export async function delegate(grantId, toAgentId, options) {
 /** App: `revokeDelegation(grantId, agentId)` (or `{ agentId }`); resolves to undefined (204). */
 export async function revokeDelegationApp(grantId, agentId) {
   const g = canonicalUuid("grantId", grantId);
+  checkOptionKeys("revokeDelegation", agentId);
   const raw = isPlainObject(agentId) ? agentId.agentId : agentId;
   const a = canonicalUuid("agentId", raw);
   await backendCall(this, "DELETE", `/sdk/grants/${seg(g)}/delegations/${seg(a)}`, null);

@@ -84,12 +84,9 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export interface ProxyRequestOptions extends CallOptions {
-  grantId?: string;
-  provider?: string;
-  account?: string;
-  label?: string;
-  appUserId?: string;
+/** Options of every proxyRequest() (see ProxyRequestOptions: exactly one of grantId / provider). */
+export interface ProxyRequestOptionsBase extends CallOptions {
+  /** The provider call's JSON body (proxyRequest takes no raw body). */
   json?: unknown;
   /** Header names the backend injects (Authorization, Cookie, x-api-key, …) are refused. */
   extraHeaders?: Record<string, string>;
@@ -102,20 +99,45 @@ export interface ProxyRequestOptions extends CallOptions {
   userToken?: string;
 }
 
-export interface ProxyRequestObject extends ProxyRequestOptions {
-  method: HttpMethod | string;
-  url: string;
+/** proxyRequest() by explicit grant. */
+export interface ProxyRequestByGrant extends ProxyRequestOptionsBase {
+  grantId: string;
+  provider?: never;
+  account?: never;
+  label?: never;
+  appUserId?: never;
 }
 
+/** proxyRequest() resolving the grant from the end user's identity. */
+export interface ProxyRequestByProvider extends ProxyRequestOptionsBase {
+  provider: Provider | (string & {});
+  grantId?: never;
+  account?: string;
+  label?: string;
+  appUserId?: string;
+}
+
+/** Options of proxyRequest(method, url, options): exactly one of `grantId` / `provider`. */
+export type ProxyRequestOptions = ProxyRequestByGrant | ProxyRequestByProvider;
+
+/** The single-object form, proxyRequest({ method, url, ... }). */
+export type ProxyRequestObject = ProxyRequestOptions & {
+  method: HttpMethod | string;
+  url: string;
+};
+
 export interface GetApprovalStatusOptions extends CallOptions {
-  /** Server-side wait in seconds (floored; the server accepts at most 25). */
+  /** Server-side wait in **seconds** (floored; the server accepts at most 25). */
   wait?: number | null;
 }
 
 export interface AwaitApprovalOptions extends CallOptions {
-  /** Default 300000. ≤ 0 throws ApprovalTimeoutError at once. */
+  /**
+   * Local wait in **milliseconds**, default 300000; ≤ 0 throws ApprovalTimeoutError at once. (The
+   * Python SDK's `timeout` is in seconds; `timeout` is refused here.)
+   */
   timeoutMs?: number;
-  /** Default 2000. */
+  /** Pause between polls after a transient failure, in **milliseconds**, default 2000. */
   pollIntervalMs?: number;
 }
 
@@ -129,8 +151,11 @@ export declare class GrantPolicy extends WireModel {
 }
 
 export interface GrantPolicyInput {
+  /** Absolute expiry, an ISO-8601 timestamp. */
   expiresAt?: string;
+  /** Longest grant lifetime, in seconds (> 0). */
   maxTtlSeconds?: number;
+  /** Default grant lifetime, in seconds (> 0, ≤ maxTtlSeconds). */
   defaultTtlSeconds?: number;
 }
 
@@ -254,6 +279,10 @@ export interface SystemPrincipal { type: "system"; label?: string | null }
 /** Accepted for parity; the backend refuses it on this route (422). */
 export interface AgentPrincipal { type: "agent"; label?: string | null }
 export type Principal = UserPrincipal | GroupPrincipal | SystemPrincipal | AgentPrincipal;
+export type PrincipalType = Principal["type"];
+export type NonGroupPrincipalType = Exclude<PrincipalType, "group">;
+/** One entry of UnifiedGrantListResult.grants. */
+export type GrantListItem = OAuthGrantItem | ManagedSecretGrantItem;
 
 export interface ListGrantsOptions extends CallOptions {
   /** OAuth provider id, or the managed-secret provider's slug. */
@@ -263,8 +292,9 @@ export interface ListGrantsOptions extends CallOptions {
   label?: string;
   /** Scopes the list to that user (App: else the userTokenGetter's token). */
   endUserToken?: string;
-  /** 1..1000, default 100. */
+  /** Page size, 1..1000, default 100. */
   limit?: number;
+  /** Items to skip, default 0. */
   offset?: number;
 }
 
@@ -283,6 +313,7 @@ export interface CreateManagedSecretGrantOptions extends CallOptions {
 export interface DelegateOptions extends CallOptions {
   delegable?: boolean;
   scopeConstraint?: string[];
+  /** Lifetime of the delegation, in seconds. */
   ttlSeconds?: number;
 }
 
@@ -382,10 +413,14 @@ export interface ProviderDeclinedEvent {
 }
 
 export interface PollConnectSessionOptions extends CallOptions {
-  /** Milliseconds, default 300000. */
+  /** Overall wait in **milliseconds**, default 300000 (the Python SDK's is in seconds). */
   timeout?: number;
-  /** Milliseconds, default 2000. */
+  /** Same as `timeout` (milliseconds). */
+  timeoutMs?: number;
+  /** Pause between polls in **milliseconds**, default 2000. */
   pollInterval?: number;
+  /** Same as `pollInterval` (milliseconds). */
+  pollIntervalMs?: number;
   onEvent?: (event: ProviderDeclinedEvent) => void;
 }
 
@@ -410,6 +445,7 @@ export interface ManagedSecretConnectSessionOptionsBase extends CallOptions {
   allowUserPolicyRules?: boolean;
   allowedOrigin?: string;
   returnUrl?: string;
+  /** Grant lifetime, in seconds (exclusive with grantPolicy). */
   requestedTtlSeconds?: number;
   /** @deprecated use provider. */
   templateSlug?: string;
@@ -423,8 +459,14 @@ export interface ManagedSecretConnectSessionOptions extends ManagedSecretConnect
 }
 
 export interface PollAuthSessionOptions extends CallOptions {
+  /** Overall wait in **milliseconds**, default 300000. */
   timeout?: number;
+  /** Same as `timeout` (milliseconds). */
+  timeoutMs?: number;
+  /** Pause between polls in **milliseconds**, default 2000. */
   pollInterval?: number;
+  /** Same as `pollInterval` (milliseconds). */
+  pollIntervalMs?: number;
 }
 
 // ---- Agents and keys ---------------------------------------------------------------------------
@@ -518,6 +560,7 @@ export interface AgentCreateOptions extends CallOptions {
   type?: "agent" | "service";
   metadata?: Record<string, unknown>;
   policy?: Record<string, unknown>;
+  /** Sent as Idempotency-Key (no CR/LF). */
   idempotencyKey?: string;
 }
 
@@ -526,13 +569,16 @@ export interface AgentUpdateOptions extends CallOptions {
   metadata?: Record<string, unknown>;
   /** The full desired allowlist; needs expectedVersion. */
   scopes?: Record<string, string[]>;
+  /** The agent's `version` as read (optimistic concurrency). */
   expectedVersion?: number;
+  /** Seconds the old scopes stay in force (0..604800), with scopes. */
   graceSeconds?: number;
   policy?: Record<string, unknown>;
 }
 
 export interface AgentsNamespace {
   create(options: AgentCreateOptions): Promise<AgentCreateResult>;
+  /** limit: page size 1..1000 (default 100); offset: items to skip. */
   list(options?: { limit?: number; offset?: number; includeRevoked?: boolean } & CallOptions): Promise<AgentListResult>;
   get(agentId: string): Promise<AgentInfo>;
   getByName(name: string): Promise<AgentInfo | null>;
@@ -548,7 +594,9 @@ export interface AgentsNamespace {
 }
 
 export interface KeysNamespace {
+  /** expiresIn: the derived key's lifetime, in seconds. */
   derive(options: { scopes: string[]; expiresIn: number; cidrAllowlist?: string[]; name?: string; metadata?: Record<string, unknown> } & CallOptions): Promise<MintedKey>;
+  /** overlapDays: days the old key stays valid (0..30, default 7). */
   rotate(options: { keyId: string; overlapDays?: number } | string): Promise<MintedKey>;
   revoke(options: { keyId: string; force?: boolean } | string): Promise<APIKeyInfo>;
 }
@@ -603,6 +651,133 @@ export interface ScopesNamespace {
   list(): Promise<ScopeCatalog>;
 }
 
+// ---- Models no method returns yet (exported for imports and instanceof; more-models.js) ----------
+
+/** The vault's answer about a credential, without the credential (the SDK never hands it out). */
+export declare class TokenResponse extends WireModel {
+  constructor(wire: Wire);
+  readonly tokenType: string;
+  /** Seconds. */
+  readonly expiresIn: number | null;
+  readonly expiresAt: string | null;
+  readonly tokenExpiresAt: string | null;
+  readonly grantExpiresAt: string | null;
+  readonly scopes: ReadonlyArray<string>;
+  readonly grantId: string;
+  readonly providerId: string | null;
+  readonly scopeMismatch: boolean;
+  readonly injectionHeader: string;
+  /** Contains `{token}`. */
+  readonly injectionFormat: string;
+  readonly additionalCredentials: Readonly<Record<string, string>> | null;
+  readonly additionalInjections: ReadonlyArray<Readonly<Record<string, string>>> | null;
+}
+
+/** One audit row of a provider call. */
+export declare class APICallAuditLog extends WireModel {
+  constructor(wire: Wire);
+  readonly grantId: string;
+  readonly providerId: string | null;
+  readonly tokenGeneration: string | null;
+  readonly method: string;
+  readonly url: string;
+  readonly requestHeaders: Readonly<Record<string, string>> | null;
+  readonly requestBody: unknown;
+  readonly responseStatus: number | null;
+  readonly responseHeaders: Readonly<Record<string, string>> | null;
+  readonly responseBody: unknown;
+  /** Milliseconds. */
+  readonly latencyMs: number | null;
+  readonly timestamp: string | null;
+  readonly reason: string | null;
+  readonly context: Readonly<Record<string, string>> | null;
+}
+
+export type ProviderSpecKind = "oauth" | "managed";
+
+export declare class ProviderSpec extends WireModel {
+  constructor(wire: Wire);
+  readonly providerKind: ProviderSpecKind | string;
+  readonly providerId: string;
+  readonly version: number | null;
+  readonly provenance: string | null;
+  readonly sourceUrl: string | null;
+  readonly contentHash: string | null;
+  readonly operationCount: number;
+  readonly fetchedAt: string | null;
+  readonly changedAt: string | null;
+  readonly title: string | null;
+  readonly specVersion: string | null;
+}
+
+export declare class SpecOperation extends WireModel {
+  constructor(wire: Wire);
+  readonly operationId: string;
+  readonly method: string | null;
+  readonly pathTemplate: string | null;
+  readonly summary: string | null;
+}
+
+export declare class SpecOperationsPage extends WireModel {
+  constructor(wire: Wire);
+  readonly items: ReadonlyArray<SpecOperation>;
+  readonly total: number;
+  readonly limit: number | null;
+  readonly offset: number;
+  readonly hasMore: boolean;
+  readonly spec: ProviderSpec | null;
+}
+
+export declare class SpecOperationDetail extends WireModel {
+  constructor(wire: Wire);
+  readonly operationId: string;
+  readonly method: string | null;
+  readonly pathTemplate: string | null;
+  readonly summary: string | null;
+  readonly paramsSchema: ReadonlyArray<Readonly<Record<string, unknown>>> | null;
+  readonly requestSchema: Readonly<Record<string, unknown>> | null;
+  readonly responseSchema: Readonly<Record<string, unknown>> | null;
+  readonly spec: ProviderSpec | null;
+}
+
+export declare class IdentityTrace extends WireModel {
+  constructor(wire: Wire);
+  readonly runId: string | null;
+  readonly threadId: string | null;
+}
+
+export declare class IdentityContext extends WireModel {
+  constructor(wire: Wire);
+  readonly appId: string;
+  readonly appUserId: string | null;
+  readonly externalSubjectId: string | null;
+  readonly idpId: string | null;
+  readonly userStatus: string | null;
+  readonly groupIds: ReadonlyArray<string>;
+  readonly agentId: string | null;
+  readonly actorId: string | null;
+  readonly trace: IdentityTrace | null;
+  readonly email: string | null;
+  readonly displayName: string | null;
+}
+
+/** A signed identity assertion (compact JWS); identity only, it grants nothing. Never log `token`. */
+export declare class IdentityAssertion extends WireModel {
+  constructor(wire: Wire);
+  readonly token: string;
+  readonly expiresAt: string | null;
+  readonly identity: IdentityContext | null;
+}
+
+export declare class MemoryScope extends WireModel {
+  constructor(wire: Wire);
+  readonly userKey: string | null;
+  readonly agentKey: string | null;
+  readonly appKey: string;
+  readonly namespace: ReadonlyArray<string>;
+  readonly partitionKey: string;
+}
+
 export interface OAuthProvidersNamespace {
   /** Cached per client for 5 minutes unless forceRefresh. */
   list(options?: { forceRefresh?: boolean } & CallOptions): Promise<OAuthProviderCatalog>;
@@ -622,6 +797,11 @@ export interface ConstraintOptions {
 }
 
 export type ContentMatchFamily = "send" | "read" | "write" | "delete" | "admin" | "payment";
+export type ContentMatchEffect = "deny" | "redact" | "step_up";
+export type ContentParamOp = "equals" | "any_in" | "not_subset_of" | "gt" | "gte" | "lt" | "lte" | "outside_windows";
+/** One window of an outside_windows condition: days, "HH:MM" start, "HH:MM" (or "24:00") end. */
+export interface TimeWindow { days: Array<"mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun">; start: string; end: string }
+export interface TimeWindows { windows: TimeWindow[]; timezone: string }
 export type ContentMatchParam =
   | { name: string; op: "equals"; value: string | number | boolean }
   | { name: string; op: "any_in" | "not_subset_of"; value: string[] }
@@ -632,6 +812,9 @@ export type ContentMatchParam =
       value: { windows: Array<{ days: Array<"mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun">; start: string; end: string }>; timezone: string };
     };
 
+/** The Python SDK's name for one params condition. */
+export type ContentParamCondition = ContentMatchParam;
+
 export interface ContentMatchRuleOptions {
   operations?: string[];
   families?: ContentMatchFamily[];
@@ -640,7 +823,7 @@ export interface ContentMatchRuleOptions {
   effect?: "deny" | "redact" | "step_up";
   /** Required with effect "redact". */
   redactFields?: string[];
-  /** Required with effect "step_up" (1..86400). */
+  /** Required with effect "step_up": the longest accepted session age, in seconds (1..86400). */
   maxSessionAgeSeconds?: number;
 }
 

@@ -4,6 +4,10 @@ import * as core from "../core/engine.js";
 
 export { CONTENT_MATCH_LIMITS, contentMatchRule } from "./constraints.js";
 export { EmitSpansResult, SPAN_LIMITS } from "./spans.js";
+export {
+  APICallAuditLog, IdentityAssertion, IdentityContext, IdentityTrace, MemoryScope, ProviderSpec, SpecOperation,
+  SpecOperationDetail, SpecOperationsPage, TokenResponse,
+} from "./more-models.js";
 
 export {
   APIKeyInfo, AgentCreateResult, AgentInfo, AgentKey, AgentKeyList, AgentKeyMintResult, AgentListResult,

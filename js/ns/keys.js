@@ -1,6 +1,7 @@
 // `.keys` namespace: derive / rotate / revoke scoped API keys (api-surface.md §2.7; ts-api.md §10).
 
 import { AlterValueError } from "../errors.js";
+import { checkOptionKeys } from "../strict.js";
 import { APIKeyInfo, MintedKey } from "./models.js";
 import { backendCall, intIn, isPlainObject, optBool, optionsOf, reqString, seg, stringList } from "./util.js";
 
@@ -10,6 +11,7 @@ export const MAX_OVERLAP_DAYS = 30;
 
 /** `{ keyId }` or a bare key id string. */
 function keyIdOf(what, arg) {
+  checkOptionKeys(what, arg);
   const v = isPlainObject(arg) ? arg.keyId : arg;
   return reqString(`${what}: keyId`, v);
 }

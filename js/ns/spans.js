@@ -3,6 +3,7 @@
 // (snake_case keys accepted); times as Date or ISO-8601 strings; null fields are omitted.
 
 import { AlterValueError } from "../errors.js";
+import { checkOptionKeys } from "../strict.js";
 import { backendCall, isPlainObject } from "./util.js";
 
 /** §2.8 bounds. */
@@ -40,6 +41,7 @@ function time(what, v, required) {
 
 function spanWire(s) {
   if (!isPlainObject(s)) throw new AlterValueError("each span must be an object");
+  checkOptionKeys("spans.emit", s); // a misspelt field (attribute, startedAt) is never dropped silently
   const get = (c, k) => (s[c] !== undefined ? s[c] : s[k]);
   const out = {
     trace_id: text("traceId", get("traceId", "trace_id"), SPAN_LIMITS.maxIdChars, true),

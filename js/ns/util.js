@@ -8,6 +8,7 @@
 
 import { AlterSDKError, AlterValueError, BackendError } from "../errors.js";
 import { activeTraceparent } from "../otel.js";
+import { checkOptionKeys } from "../strict.js";
 import { currentTraceContext } from "../trace.js";
 
 const encoder = new TextEncoder();
@@ -54,6 +55,7 @@ export function isPlainObject(v) {
 export function optionsOf(what, options) {
   if (options === undefined || options === null) return {};
   if (!isPlainObject(options)) throw new AlterValueError(`${what}: options must be an object, got ${typeName(options)}`);
+  checkOptionKeys(what, options); // unknown names name the right one (strict.js)
   const signal = options.signal;
   if (signal !== undefined && signal !== null && (typeof AbortSignal === "undefined" || !(signal instanceof AbortSignal))) {
     throw new AlterValueError(`${what}: signal must be an AbortSignal, got ${typeName(signal)}`);

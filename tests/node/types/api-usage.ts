@@ -160,4 +160,28 @@ export async function usage(): Promise<void> {
   // @ts-expect-error a group principal needs externalGroupId and idpId
   const bad: Principal = { type: "group", label: "l" };
   void bad;
+
+  // Strict options (design rule 11): the slips the runtime refuses do not compile either.
+  // @ts-expect-error awaitApproval's wait is timeoutMs (milliseconds); Python's timeout is seconds
+  await app.awaitApproval("id", { timeout: 300 });
+  // @ts-expect-error pollInterval is pollIntervalMs here
+  await app.awaitApproval("id", { pollInterval: 2 });
+  // @ts-expect-error getApprovalStatus waits with wait (seconds)
+  await app.getApprovalStatus("id", { timeoutMs: 1000 });
+  // @ts-expect-error proxyRequest: grantId and provider are mutually exclusive
+  await app.proxyRequest("GET", "https://x", { grantId: "g", provider: "google" });
+  // @ts-expect-error proxyRequest: account needs provider
+  await app.proxyRequest({ method: "GET", url: "https://x", grantId: "g", account: "a" });
+  // @ts-expect-error proxyRequest: headers is extraHeaders
+  await app.proxyRequest("GET", "https://x", { grantId: "g", headers: {} });
+  // @ts-expect-error listGrants filters by providerId
+  await app.listGrants({ provider: "google" });
+  // @ts-expect-error agents.create: display_name is displayName
+  await app.agents.create({ name: "n", display_name: "N" });
+  // @ts-expect-error keys.derive: expires_in is expiresIn (seconds)
+  await app.keys.derive({ scopes: ["grants:read"], expires_in: 60 });
+  // @ts-expect-error createConnectSession: providers is allowedProviders
+  await app.createConnectSession({ providers: ["google"] });
+  // @ts-expect-error withConstraints: scope is scopes
+  app.withConstraints({ scope: ["grants:read"] });
 }

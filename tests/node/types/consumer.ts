@@ -4,6 +4,7 @@ import {
   App, Agent, HttpMethod, CallerType, RetryInfo, AlterSDKError, AlterValueError, AmbiguousGrantError,
   PolicyViolationError, RateLimitError, ScopeReauthRequiredError, ProviderAPIError, NoDelegatedGrantError,
   TimeoutError, NetworkError, createAlterError, type AlterResponse, type RequestOptions,
+  AlterVault, Provider, TokenResponse, APICallAuditLog, IdentityContext, IdentityAssertion, MemoryScope, ProviderSpec,
 } from "alter-edge";
 
 export async function usage(jwt: string): Promise<void> {
@@ -71,4 +72,46 @@ export async function usage(jwt: string): Promise<void> {
   new Agent({ apiKey: "k", callerType: "service" });
   // @ts-expect-error pathParams values are strings
   await app.request("GET", "https://x.test", { grantId: "g", pathParams: { id: 1 } });
+
+  // Strict options (design rule 11): the slips the runtime refuses do not compile either.
+  await app.request("GET", "https://x.test", { provider: Provider.GOOGLE, label: "work", appUserId: "u1" });
+  await app.request("GET", "https://x.test", { provider: "cal-com", json: [1] });
+  const byGrant: RequestOptions = { grantId: "g", account: "a", body: "raw" };
+  void byGrant;
+  // @ts-expect-error grantId and provider are mutually exclusive
+  await app.request("GET", "https://x.test", { grantId: "g", provider: "google" });
+  // @ts-expect-error one of grantId / provider is required
+  await app.request("GET", "https://x.test", { reason: "r" });
+  // @ts-expect-error label needs provider
+  await app.request("GET", "https://x.test", { grantId: "g", label: "work" });
+  // @ts-expect-error json and body are mutually exclusive
+  await app.request("POST", "https://x.test", { grantId: "g", json: {}, body: "x" });
+  // @ts-expect-error headers is extraHeaders
+  await app.request("GET", "https://x.test", { grantId: "g", headers: { A: "b" } });
+  // @ts-expect-error query_params is queryParams
+  await app.request("GET", "https://x.test", { grantId: "g", query_params: { q: "x" } });
+  // @ts-expect-error jsonBody is json
+  await app.request("POST", "https://x.test", { grantId: "g", jsonBody: {} });
+  // @ts-expect-error grant_id is grantId
+  await app.request("GET", "https://x.test", { grant_id: "g" });
+  // @ts-expect-error a call has no timeout (the client's, or signal: AbortSignal.timeout(ms))
+  await app.request("GET", "https://x.test", { grantId: "g", timeout: 5000 });
+  // @ts-expect-error baseURL is baseUrl
+  new App({ apiKey: "k", baseURL: "https://x" });
+  // @ts-expect-error userTokenGeter is userTokenGetter
+  new App({ apiKey: "k", userTokenGeter: () => jwt });
+  // @ts-expect-error api_key is apiKey
+  new App({ api_key: "k" });
+  // @ts-expect-error timeout is a number of milliseconds
+  new App({ apiKey: "k", timeout: "30s" });
+  // @ts-expect-error AlterVault does not compile (and throws at run time): use App / Agent
+  new AlterVault({ apiKey: "k" });
+  // `await using` support: the disposer is declared (and is close()).
+  const dispose: () => Promise<void> = app[Symbol.asyncDispose];
+  void dispose;
+  // Every documented model is importable, as a class.
+  const models = [TokenResponse, APICallAuditLog, IdentityContext, IdentityAssertion, MemoryScope, ProviderSpec];
+  void models;
+  const p: Provider = Provider.ACUITY_SCHEDULING;
+  void p;
 }

@@ -38,6 +38,8 @@ pub struct Config {
     #[serde(default)]
     pub agents: Vec<AgentCfg>,
     #[serde(default)]
+    pub providers: Vec<ProviderCfg>,
+    #[serde(default)]
     pub managed_secrets: Vec<ManagedSecretCfg>,
     #[serde(default)]
     pub grants: Vec<GrantCfg>,
@@ -67,6 +69,18 @@ fn default_approval_ttl() -> u64 {
 }
 fn default_max_body() -> usize {
     1024 * 1024
+}
+
+/// An OAuth (or other config-named) provider's settings; managed secrets carry theirs on
+/// `[[managed_secrets]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderCfg {
+    pub id: String,
+    /// Hosts its credential may be sent to (`dest::HostPattern`); the vault's own mock of the
+    /// provider is always allowed.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -202,6 +216,9 @@ pub struct ManagedSecretCfg {
     /// §2.3.4). Empty: one implicit developer credential.
     #[serde(default)]
     pub credentials: Vec<CredentialCfg>,
+    /// Hosts its credential may be sent to, as on `[[providers]]`.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -464,12 +481,27 @@ impl Config {
                 return err(format!("managed_secrets: slug {:?} is used twice", m.slug));
             }
             check_injection(&format!("managed_secrets {:?}", m.slug), &m.injection_header, &m.injection_format, &m.additional_injections)?;
+            check_allowed_hosts(&format!("managed_secrets {:?}", m.slug), &m.allowed_hosts)?;
             for c in &m.credentials {
                 check_id(&format!("managed_secrets {:?} credential {:?}", m.slug, c.label), &c.id)?;
                 if c.kind != "developer" && c.kind != "end_user" {
                     return err(format!("managed_secrets {:?}: credential kind must be developer or end_user, not {:?}", m.slug, c.kind));
                 }
             }
+        }
+        let mut provider_ids = HashSet::new();
+        for p in &self.providers {
+            let what = format!("providers {:?}", p.id);
+            if p.id.trim().is_empty() || p.id.trim() != p.id || p.id.contains('/') {
+                return err(format!("{what}: id must be a non-empty name without spaces or /"));
+            }
+            if !provider_ids.insert(p.id.clone()) {
+                return err(format!("{what}: declared twice"));
+            }
+            if slugs.contains(&p.id) {
+                return err(format!("{what}: is a managed secret; put allowed_hosts on its [[managed_secrets]] entry"));
+            }
+            check_allowed_hosts(&what, &p.allowed_hosts)?;
         }
         for g in &self.grants {
             let what = format!("grants {}", g.id);
@@ -592,6 +624,13 @@ pub fn parse_principal(s: &str) -> Option<PrincipalRef<'_>> {
         return Some(PrincipalRef::User(sub));
     }
     s.strip_prefix("agent:").filter(|x| !x.is_empty()).map(PrincipalRef::Agent)
+}
+
+fn check_allowed_hosts(what: &str, hosts: &[String]) -> Result<(), ConfigError> {
+    for h in hosts {
+        crate::dest::HostPattern::parse(h).map_err(|e| ConfigError(format!("{what}: allowed_hosts {e}")))?;
+    }
+    Ok(())
 }
 
 fn check_injection(what: &str, header: &str, format: &str, extra: &[InjectionCfg]) -> Result<(), ConfigError> {

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod config;
+pub mod dest;
 pub mod faults;
 pub mod idp;
 pub mod mock;

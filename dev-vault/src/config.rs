@@ -59,6 +59,15 @@ pub struct ServerCfg {
     pub max_body_bytes: usize,
     /// Base URL used in approval/connect URLs; default: the listening URL.
     pub public_url: Option<String>,
+    /// Connections served at once; a further one waits until a slot frees.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Bound on reading a request's headers, and separately its body.
+    #[serde(default = "default_read_timeout")]
+    pub read_timeout_secs: u64,
+    /// `Host` header names accepted besides the loopback names and the bind host (`"*"`: any).
+    #[serde(default)]
+    pub allowed_host_headers: Vec<String>,
 }
 
 fn default_window() -> u64 {
@@ -69,6 +78,12 @@ fn default_approval_ttl() -> u64 {
 }
 fn default_max_body() -> usize {
     1024 * 1024
+}
+fn default_max_connections() -> usize {
+    4096
+}
+fn default_read_timeout() -> u64 {
+    30
 }
 
 /// An OAuth (or other config-named) provider's settings; managed secrets carry theirs on
@@ -382,6 +397,17 @@ impl Config {
         }
         if self.server.max_body_bytes < 1024 {
             return err("server.max_body_bytes must be at least 1024");
+        }
+        if self.server.max_connections == 0 || self.server.max_connections > 1_000_000 {
+            return err("server.max_connections must be 1..=1000000");
+        }
+        if self.server.read_timeout_secs == 0 || self.server.read_timeout_secs > 3600 {
+            return err("server.read_timeout_secs must be 1..=3600");
+        }
+        for h in &self.server.allowed_host_headers {
+            if h != "*" {
+                crate::dest::normalize_host(h).map_err(|e| ConfigError(format!("server.allowed_host_headers {h:?}: {e}")))?;
+            }
         }
         if let Some(idp) = &self.idp {
             if idp.issuer.is_empty() {

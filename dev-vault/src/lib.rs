@@ -26,5 +26,5 @@ pub mod util;
 pub mod vault;
 
 pub use config::Config;
-pub use server::{router, serve};
+pub use server::{router, serve, ServeOptions};
 pub use vault::Vault;

@@ -51,7 +51,8 @@ fn minimal_config_is_enough() {
     let cfg = Config::parse(&minimal("")).expect("minimal config");
     assert!(cfg.idp.is_none());
     assert_eq!(cfg.server.max_body_bytes, 1024 * 1024);
-    assert!(cfg.providers.is_empty());
+    assert_eq!((cfg.server.max_connections, cfg.server.read_timeout_secs), (4096, 30));
+    assert!(cfg.server.allowed_host_headers.is_empty() && cfg.providers.is_empty());
 }
 
 #[test]
@@ -66,7 +67,7 @@ fn demo_config_declares_provider_hosts() {
 }
 
 #[test]
-fn bad_provider_hosts_are_refused() {
+fn bad_destination_and_server_settings_are_refused() {
     let provider = |hosts: &str| format!("[[providers]]\nid = \"p\"\nallowed_hosts = {hosts}");
     let cases = [
         (provider(r#"["https://api.example.com"]"#), "not a URL"),
@@ -93,6 +94,17 @@ fn bad_provider_hosts_are_refused() {
         let msg = err_of(&minimal(extra));
         assert!(msg.contains(needle), "expected {needle:?} in error for:\n{extra}\ngot: {msg}");
     }
+    let server = |line: &str| format!("[server]\nadmin_token = \"t\"\n{line}\n[[apps]]\nname = \"a\"\nid = \"a0000000-0000-4000-8000-000000000001\"\n");
+    for (line, needle) in [
+        ("max_connections = 0", "max_connections"),
+        ("read_timeout_secs = 0", "read_timeout_secs"),
+        ("allowed_host_headers = [\"a b\"]", "allowed_host_headers"),
+    ] {
+        let msg = err_of(&server(line));
+        assert!(msg.contains(needle), "{line}: {msg}");
+    }
+    let ok = Config::parse(&server("allowed_host_headers = [\"*\", \"Dev.Example.\"]\nmax_connections = 8")).expect("valid server settings");
+    assert_eq!(ok.server.max_connections, 8);
 }
 
 #[test]

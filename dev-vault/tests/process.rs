@@ -50,20 +50,20 @@ fn raw(addr: &str, request: &str) -> Vec<u8> {
 fn binary_prints_its_url_serves_http_and_drops_connections_on_request() {
     let dir = tempfile::tempdir().expect("tempdir");
     let v = start(dir.path());
-    let health = raw(&v.addr, "GET /admin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let health = raw(&v.addr, &format!("GET /admin/health HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", v.addr));
     let text = String::from_utf8_lossy(&health);
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     assert!(text.contains("{\"status\":\"ok\"}"));
     let body = r#"{"endpoint":"/mock/google/*","count":1,"fault":{"drop_connection":true}}"#;
     let add = raw(
         &v.addr,
-        &format!("POST /admin/faults HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-admin-token\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()),
+        &format!("POST /admin/faults HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer dev-admin-token\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", v.addr, body.len()),
     );
     assert!(String::from_utf8_lossy(&add).starts_with("HTTP/1.1 200"));
-    let mock = "GET /mock/google/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-    let dropped = raw(&v.addr, mock);
+    let mock = format!("GET /mock/google/x HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", v.addr);
+    let dropped = raw(&v.addr, &mock);
     assert!(dropped.is_empty(), "expected no response bytes, got {:?}", String::from_utf8_lossy(&dropped));
-    let after = raw(&v.addr, mock);
+    let after = raw(&v.addr, &mock);
     assert!(String::from_utf8_lossy(&after).starts_with("HTTP/1.1 401"), "fault applies once; the mock then answers 401 without a credential");
 }
 

@@ -1,5 +1,6 @@
-//! The binary left running on a laptop, over real sockets: the proxy reaching only allowed
-//! upstreams. Socket reads carry generous timeouts as hang guards only; no test
+//! The binary left running on a laptop, over real sockets: the DNS-rebinding Host check, request
+//! read timeouts, the connection cap, the proxy reaching only allowed upstreams, and the warning
+//! when bound beyond loopback. Socket reads carry generous timeouts as hang guards only; no test
 //! asserts on elapsed time.
 
 mod common;
@@ -27,6 +28,20 @@ impl Drop for Running {
 
 fn demo_text() -> String {
     std::fs::read_to_string(common::demo_path()).expect("demo.toml")
+}
+
+/// demo.toml with `[server]` lines replaced.
+fn demo_with_all(changes: &[(&str, &str)]) -> String {
+    let mut text = demo_text();
+    for (line, replacement) in changes {
+        assert!(text.contains(line), "demo.toml has no line {line:?}");
+        text = text.replace(line, replacement);
+    }
+    text
+}
+
+fn demo_with(line: &str, replacement: &str) -> String {
+    demo_with_all(&[(line, replacement)])
 }
 
 fn start(config: &str, args: &[&str]) -> Running {
@@ -98,6 +113,111 @@ fn read_response(s: &mut TcpStream) -> Option<String> {
 
 fn get(path: &str, host: &str, extra: &str) -> String {
     format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n")
+}
+
+// ───────────────────────────── Host header (DNS rebinding) ─────────────────────────────
+
+#[test]
+fn requests_must_name_a_loopback_host_or_an_allowed_one() {
+    let v = start(&demo_text(), &["--allow-host", "dev.example"]);
+    let port = v.addr.rsplit(':').next().expect("port").to_string();
+    for host in [v.addr.clone(), "localhost".into(), format!("LOCALHOST.:{port}"), format!("[::1]:{port}"), "[0:0:0:0:0:0:0:1]".into(), format!("dev.example:{port}"), "DEV.example".into()] {
+        let r = exchange(&v.addr, &get("/admin/health", &host, ""));
+        assert!(r.starts_with("HTTP/1.1 200"), "Host {host}: {r}");
+    }
+    for host in ["evil.example".to_string(), format!("evil.example:{port}"), "localhost.evil.example".into(), "127.0.0.1.nip.io".into(), "dev.example.evil.example".into(), "127.1".into(), "".into()] {
+        let r = exchange(&v.addr, &get("/admin/health", &host, ""));
+        assert!(r.starts_with("HTTP/1.1 403"), "Host {host:?}: {r}");
+        assert!(r.contains("\"error\":\"host_not_allowed\""), "{r}");
+        assert!(r.contains("DNS-rebinding") && r.contains("--allow-host"), "the refusal says why and what to do: {r}");
+    }
+    // Without any Host header (HTTP/1.0).
+    let r = exchange(&v.addr, "GET /admin/health HTTP/1.0\r\n\r\n");
+    assert!(r.starts_with("HTTP/1.0 403") || r.starts_with("HTTP/1.1 403"), "{r}");
+    // Every route is covered: a mock call under a foreign Host is refused before it is counted.
+    let r = exchange(&v.addr, &get("/mock/google/rebound", "evil.example", ""));
+    assert!(r.contains("host_not_allowed"), "{r}");
+    let calls = exchange(&v.addr, &get("/admin/mock/calls", &v.addr, "Authorization: Bearer dev-admin-token\r\n"));
+    assert!(calls.starts_with("HTTP/1.1 200") && !calls.contains("rebound"), "{calls}");
+    // A signed SDK call under a foreign Host.
+    let body = serde_json::json!({"grant_id": common::grant("06"), "reason": null, "request": {"method": "GET", "url": "https://www.googleapis.com/x"}});
+    let s = common::Signed::json("POST", "/sdk/token", &body, common::FULL_KEY);
+    let r = exchange(&v.addr, &raw_signed_text(&s, "evil.example"));
+    assert!(r.starts_with("HTTP/1.1 403") && r.contains("host_not_allowed") && !r.contains("access_token"), "{r}");
+}
+
+#[test]
+fn the_host_check_can_be_turned_off_on_purpose() {
+    let v = start(&demo_with("allowed_host_headers = []", "allowed_host_headers = [\"*\"]"), &[]);
+    let r = exchange(&v.addr, &get("/admin/health", "anything.example", ""));
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+}
+
+// ───────────────────────────── read timeouts ─────────────────────────────
+
+#[test]
+fn a_client_that_never_sends_its_body_is_dropped() {
+    let v = start(&demo_with("read_timeout_secs = 30", "read_timeout_secs = 1"), &[]);
+    let head = format!("POST /admin/idp/token HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer dev-admin-token\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n", v.addr);
+    // Headers only, then silence; then a body cut short.
+    for partial in ["", "{\"sub\":"] {
+        let mut s = connect(&v.addr);
+        s.write_all(head.as_bytes()).expect("write head");
+        s.write_all(partial.as_bytes()).expect("write partial body");
+        let r = read_all(&mut s);
+        assert!(r.starts_with("HTTP/1.1 408"), "partial body {partial:?}: {r}");
+        assert!(r.contains("\"error\":\"request_timeout\""), "{r}");
+    }
+    // Headers that never finish: the connection is closed without an answer to the request.
+    let mut s = connect(&v.addr);
+    s.write_all(format!("GET /admin/health HTTP/1.1\r\nHost: {}\r\nX-Slow:", v.addr).as_bytes()).expect("write");
+    let r = read_all(&mut s);
+    assert!(!r.contains("200 OK") && !r.contains("\"status\":\"ok\""), "{r}");
+    // The vault still serves a well-behaved client.
+    assert!(exchange(&v.addr, &get("/admin/health", &v.addr, "")).starts_with("HTTP/1.1 200"));
+}
+
+// ───────────────────────────── connection cap ─────────────────────────────
+
+#[test]
+fn at_the_connection_cap_an_idle_keep_alive_connection_makes_room() {
+    // A long read timeout, so only the cap can close the idle connection within the hang guard.
+    let v = start(&demo_with_all(&[("max_connections = 4096", "max_connections = 1"), ("read_timeout_secs = 30", "read_timeout_secs = 3600")]), &[]);
+    let mut idle = connect(&v.addr);
+    idle.write_all(format!("GET /admin/health HTTP/1.1\r\nHost: {}\r\n\r\n", v.addr).as_bytes()).expect("write");
+    let first = read_response(&mut idle).expect("first answer");
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    // `idle` holds the only slot. A new client is served once the vault closes it.
+    let r = exchange(&v.addr, &get("/admin/health", &v.addr, ""));
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    assert_eq!(read_response(&mut idle), None, "the idle keep-alive connection was closed to make room");
+}
+
+#[test]
+fn at_the_connection_cap_a_new_client_waits_for_a_busy_one() {
+    let v = start(&demo_with("max_connections = 4096", "max_connections = 1"), &[]);
+    let session = common::Signed::json("POST", "/sdk/auth/session", &serde_json::json!({}), common::FULL_KEY);
+    let created = exchange(&v.addr, &raw_signed_text(&session, &v.addr));
+    let token = created.split("\"session_token\":\"").nth(1).and_then(|t| t.split('"').next()).expect("session token").to_string();
+    // `busy` long-polls the session (held up to 3 s unless it is decided) and holds the only slot:
+    // the vault has asked for its body with 100 Continue, so the request is in progress.
+    let poll = common::Signed::json("POST", "/sdk/auth/poll", &serde_json::json!({"session_token": token, "wait_ms": 3000}), common::FULL_KEY);
+    let mut poll_text = raw_signed_text(&poll, &v.addr).replacen("\r\n", "\r\nExpect: 100-continue\r\n", 1);
+    let body = poll_text.split_off(poll_text.find("\r\n\r\n").expect("head end") + 4);
+    let mut busy = connect(&v.addr);
+    busy.write_all(poll_text.as_bytes()).expect("write head");
+    let cont = read_response(&mut busy).expect("100 Continue");
+    assert!(cont.starts_with("HTTP/1.1 100"), "{cont}");
+    // A second client denies the session. If it were served now, the poll would answer "error".
+    let mut waiting = connect(&v.addr);
+    waiting.write_all(format!("POST /admin/auth/{token}/deny HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer dev-admin-token\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", v.addr).as_bytes()).expect("write");
+    busy.write_all(body.as_bytes()).expect("write body");
+    let answer = read_all(&mut busy);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"status\":\"pending\""), "the deny was served while the only slot was taken: {answer}");
+    // Once the slot frees, the waiting client is served.
+    let denied = read_all(&mut waiting);
+    assert!(denied.starts_with("HTTP/1.1 200") && denied.contains("denied"), "{denied}");
 }
 
 // ───────────────────────────── proxy upstreams ─────────────────────────────
@@ -192,4 +312,69 @@ access_token = "local-api-secret"
     let rows: serde_json::Value = serde_json::from_str(body).expect("audit JSON");
     let statuses: Vec<&serde_json::Value> = rows["rows"].as_array().expect("rows").iter().map(|r| &r["row"]["response_status"]).collect();
     assert_eq!(statuses, [&serde_json::json!(200), &serde_json::json!(200), &serde_json::json!(0)], "one row per upstream call made");
+}
+
+// ───────────────────────────── bound beyond loopback ─────────────────────────────
+
+/// Starts the binary with stderr piped; its lines arrive on the receiver until the process ends.
+fn start_with_stderr(args: &[&str]) -> (Running, std::sync::mpsc::Receiver<String>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("vault.toml");
+    std::fs::write(&path, demo_text()).expect("write config");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_alter-dev-vault"))
+        .args(["--config", path.to_str().expect("path"), "--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn vault");
+    let addr = listening_addr(&mut child);
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (Running { child, addr, _dir: dir }, rx)
+}
+
+/// Collects stderr lines up to and including the first one containing `marker`.
+fn lines_until(rx: &std::sync::mpsc::Receiver<String>, marker: &str) -> String {
+    let mut text = String::new();
+    while let Ok(line) = rx.recv_timeout(GUARD) {
+        text.push_str(&line);
+        text.push('\n');
+        if line.contains(marker) {
+            break;
+        }
+    }
+    text
+}
+
+#[test]
+fn binding_beyond_loopback_prints_the_real_address_and_a_warning() {
+    let (v, rx) = start_with_stderr(&["--host", "0.0.0.0"]);
+    let warning = lines_until(&rx, "unless you mean this");
+    let port = v.addr.rsplit(':').next().expect("port");
+    assert!(v.addr.starts_with("127.0.0.1:"), "the stdout URL reaches the vault from this machine: {}", v.addr);
+    assert!(warning.contains(&format!("WARNING: bound to 0.0.0.0:{port}")), "{warning}");
+    assert!(warning.contains("EVERY network interface"), "{warning}");
+    // The Host check still applies; the bind name itself is accepted.
+    assert!(exchange(&v.addr, &get("/admin/health", "evil.example", "")).starts_with("HTTP/1.1 403"));
+    assert!(exchange(&v.addr, &get("/admin/health", &format!("0.0.0.0:{port}"), "")).starts_with("HTTP/1.1 200"));
+}
+
+#[test]
+fn loopback_binding_prints_no_warning() {
+    let (mut v, rx) = start_with_stderr(&[]);
+    let first = lines_until(&rx, "serving http://");
+    assert!(first.contains(&format!("serving http://{}", v.addr)), "{first}");
+    assert!(exchange(&v.addr, &get("/admin/health", &v.addr, "")).starts_with("HTTP/1.1 200"));
+    let _ = v.child.kill();
+    let _ = v.child.wait();
+    let rest: Vec<String> = rx.iter().collect();
+    assert!(!first.contains("WARNING") && !rest.iter().any(|l| l.contains("WARNING")), "{first}{rest:?}");
 }

@@ -196,6 +196,12 @@ async fn proxy_refuses_before_queueing_an_approval() {
     assert_blocked(&a, "approval grant");
     assert_eq!(admin(&t.app, "GET", "/admin/approvals", None).await.json()["approvals"], json!([]));
     assert_eq!(proxy(&t, "13", &mock_url("stripe-payouts")).await.status, 202);
+    // An allowed host that cannot be reached: queued, and the approved call fails.
+    let p = proxy(&t, "13", "https://unreachable.invalid/payouts").await;
+    assert_eq!(p.status, 202, "{}", String::from_utf8_lossy(&p.body));
+    let id = p.json()["approval_id"].as_str().expect("approval id").to_string();
+    let decided = admin(&t.app, "POST", &format!("/admin/approvals/{id}/approve"), Some(json!({}))).await;
+    assert_eq!(decided.json()["status"], "failed");
 }
 
 /// demo.toml plus a provider whose allowed host is an internationalised name (bücher.example)

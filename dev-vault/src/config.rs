@@ -38,6 +38,8 @@ pub struct Config {
     #[serde(default)]
     pub agents: Vec<AgentCfg>,
     #[serde(default)]
+    pub providers: Vec<ProviderCfg>,
+    #[serde(default)]
     pub managed_secrets: Vec<ManagedSecretCfg>,
     #[serde(default)]
     pub grants: Vec<GrantCfg>,
@@ -57,6 +59,15 @@ pub struct ServerCfg {
     pub max_body_bytes: usize,
     /// Base URL used in approval/connect URLs; default: the listening URL.
     pub public_url: Option<String>,
+    /// Connections served at once; a further one waits until a slot frees.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Bound on reading a request's headers, and separately its body.
+    #[serde(default = "default_read_timeout")]
+    pub read_timeout_secs: u64,
+    /// `Host` header names accepted besides the loopback names and the bind host (`"*"`: any).
+    #[serde(default)]
+    pub allowed_host_headers: Vec<String>,
 }
 
 fn default_window() -> u64 {
@@ -67,6 +78,24 @@ fn default_approval_ttl() -> u64 {
 }
 fn default_max_body() -> usize {
     1024 * 1024
+}
+fn default_max_connections() -> usize {
+    4096
+}
+fn default_read_timeout() -> u64 {
+    30
+}
+
+/// An OAuth (or other config-named) provider's settings; managed secrets carry theirs on
+/// `[[managed_secrets]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderCfg {
+    pub id: String,
+    /// Hosts its credential may be sent to (`dest::HostPattern`); the vault's own mock of the
+    /// provider is always allowed.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -202,6 +231,9 @@ pub struct ManagedSecretCfg {
     /// §2.3.4). Empty: one implicit developer credential.
     #[serde(default)]
     pub credentials: Vec<CredentialCfg>,
+    /// Hosts its credential may be sent to, as on `[[providers]]`.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -366,6 +398,17 @@ impl Config {
         if self.server.max_body_bytes < 1024 {
             return err("server.max_body_bytes must be at least 1024");
         }
+        if self.server.max_connections == 0 || self.server.max_connections > 1_000_000 {
+            return err("server.max_connections must be 1..=1000000");
+        }
+        if self.server.read_timeout_secs == 0 || self.server.read_timeout_secs > 3600 {
+            return err("server.read_timeout_secs must be 1..=3600");
+        }
+        for h in &self.server.allowed_host_headers {
+            if h != "*" {
+                crate::dest::normalize_host(h).map_err(|e| ConfigError(format!("server.allowed_host_headers {h:?}: {e}")))?;
+            }
+        }
         if let Some(idp) = &self.idp {
             if idp.issuer.is_empty() {
                 return err("idp.issuer must not be empty");
@@ -464,12 +507,27 @@ impl Config {
                 return err(format!("managed_secrets: slug {:?} is used twice", m.slug));
             }
             check_injection(&format!("managed_secrets {:?}", m.slug), &m.injection_header, &m.injection_format, &m.additional_injections)?;
+            check_allowed_hosts(&format!("managed_secrets {:?}", m.slug), &m.allowed_hosts)?;
             for c in &m.credentials {
                 check_id(&format!("managed_secrets {:?} credential {:?}", m.slug, c.label), &c.id)?;
                 if c.kind != "developer" && c.kind != "end_user" {
                     return err(format!("managed_secrets {:?}: credential kind must be developer or end_user, not {:?}", m.slug, c.kind));
                 }
             }
+        }
+        let mut provider_ids = HashSet::new();
+        for p in &self.providers {
+            let what = format!("providers {:?}", p.id);
+            if p.id.trim().is_empty() || p.id.trim() != p.id || p.id.contains('/') {
+                return err(format!("{what}: id must be a non-empty name without spaces or /"));
+            }
+            if !provider_ids.insert(p.id.clone()) {
+                return err(format!("{what}: declared twice"));
+            }
+            if slugs.contains(&p.id) {
+                return err(format!("{what}: is a managed secret; put allowed_hosts on its [[managed_secrets]] entry"));
+            }
+            check_allowed_hosts(&what, &p.allowed_hosts)?;
         }
         for g in &self.grants {
             let what = format!("grants {}", g.id);
@@ -592,6 +650,13 @@ pub fn parse_principal(s: &str) -> Option<PrincipalRef<'_>> {
         return Some(PrincipalRef::User(sub));
     }
     s.strip_prefix("agent:").filter(|x| !x.is_empty()).map(PrincipalRef::Agent)
+}
+
+fn check_allowed_hosts(what: &str, hosts: &[String]) -> Result<(), ConfigError> {
+    for h in hosts {
+        crate::dest::HostPattern::parse(h).map_err(|e| ConfigError(format!("{what}: allowed_hosts {e}")))?;
+    }
+    Ok(())
 }
 
 fn check_injection(what: &str, header: &str, format: &str, extra: &[InjectionCfg]) -> Result<(), ConfigError> {

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod config;
+pub mod dest;
 pub mod faults;
 pub mod idp;
 pub mod mock;
@@ -25,5 +26,5 @@ pub mod util;
 pub mod vault;
 
 pub use config::Config;
-pub use server::{router, serve};
+pub use server::{router, serve, ServeOptions};
 pub use vault::Vault;

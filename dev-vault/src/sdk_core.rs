@@ -43,6 +43,8 @@ pub async fn token(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>) 
         _ => None,
     });
     check_usable(&v, &st, &r, &ctx, &req.method, &req.url, Endpoint::Token, user_sub.as_deref())?;
+    // Last, after every refusal of the grant itself: the credential goes only where its provider allows.
+    v.check_destination(&st.grants[r.idx].provider, &req.url)?;
     let g = &mut st.grants[r.idx];
     refresh_if_needed(g, now);
     g.last_used_at = Some(now);

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use alter_protocol::audit::{audit_row_body, AuditInput, AuditOutcome, AuditRequestBody};
 use alter_protocol::inject::inject_credential;
 use alter_protocol::token::{parse_token_response, GrantTarget, TokenResponse};
-use alter_protocol::url::{append_query, check_url_length, is_loopback_host, validate_provider_url};
+use alter_protocol::url::{append_query, check_url_length, validate_provider_url};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::Extension;
@@ -17,6 +17,7 @@ use http_body_util::{BodyExt, Full};
 use serde_json::{Map, Value};
 
 use crate::auth::Ctx;
+use crate::dest::Route;
 use crate::resolve::{check_usable, refresh_if_needed, resolve, token_payload, verify_user_token, Endpoint};
 use crate::sdk_core::parse_object;
 use crate::state::{Approval, ProxyCall};
@@ -107,7 +108,7 @@ pub async fn proxy(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>) 
         _ => return Err(ApiError::invalid("reason must be a string")),
     };
     let body = b.get("body").cloned().filter(|x| !x.is_null());
-    validate_provider_url(&url).map_err(|e| ApiError::detail(422, "blocked_destination", e.message))?;
+    validate_provider_url(&url).map_err(|e| ApiError::detail(422, "blocked_destination", e.message).header("X-Request-ID", new_uuid()))?;
     let full_url = append_query(&url, &query_params);
     if check_url_length(&full_url).is_err() {
         return Err(ApiError::detail(422, "query_too_long", "The final URL exceeds 65,536 characters"));
@@ -126,6 +127,8 @@ pub async fn proxy(State(v): State<Arc<Vault>>, Extension(ctx): Extension<Ctx>) 
         let st = v.lock();
         let r = resolve(&v, &st, &ctx, &target, user.as_deref())?;
         let approval = check_usable(&v, &st, &r, &ctx, &method, &url, Endpoint::Proxy, user_sub.as_deref())?;
+        // Before any approval is queued: a call that could never be sent is refused now.
+        v.check_destination(&st.grants[r.idx].provider, &url)?;
         let call = ProxyCall {
             grant_id: st.grants[r.idx].id.clone(),
             reported_grant_id: r.reported_id.clone(),
@@ -186,25 +189,23 @@ struct Upstream {
     body: Vec<u8>,
 }
 
-/// Calls the upstream: mock providers in-process, other loopback `http://` URLs over HTTP.
-async fn call_upstream(v: &Arc<Vault>, method: &str, url: &str, headers: &[(String, String)], body: Vec<u8>) -> Result<Upstream, String> {
-    let uri: axum::http::Uri = url.parse().map_err(|_| "unparseable upstream URL".to_string())?;
-    let host = uri.host().unwrap_or("").trim_start_matches('[').trim_end_matches(']').to_string();
-    let path = uri.path();
-    if is_loopback_host(&host) {
-        if let Some(after) = path.strip_prefix("/mock/") {
-            let (provider, rest) = match after.find('/') {
-                Some(i) => (after.get(..i).unwrap_or(""), after.get(i..).unwrap_or("")),
-                None => (after, ""),
-            };
-            let r = crate::mock::handle(v, "proxy", method, provider, rest, uri.query().unwrap_or(""), headers, &body).await;
-            return Ok(Upstream { status: r.status, headers: r.headers, body: r.body });
+/// Calls the upstream: the grant's own mock in-process, an allowed loopback `http://` host over
+/// HTTP. Allowed `https://` hosts cannot be reached offline (no TLS client).
+async fn call_upstream(v: &Arc<Vault>, provider: &str, route: &Route, method: &str, url: &str, headers: &[(String, String)], body: Vec<u8>) -> Result<Upstream, String> {
+    match route {
+        Route::OwnMock { rest, query } => {
+            let r = crate::mock::handle(v, "proxy", method, provider, rest, query, headers, &body).await;
+            Ok(Upstream { status: r.status, headers: r.headers, body: r.body })
         }
-        if uri.scheme_str() == Some("http") {
-            return http_call(method, &uri, headers, body).await;
+        Route::Allowed(d) if !d.https => {
+            let uri: axum::http::Uri = url.parse().map_err(|_| "unparseable upstream URL".to_string())?;
+            http_call(method, &uri, headers, body).await
         }
+        Route::Allowed(_) => Err(format!(
+            "upstream {} is not reachable from the dev vault (only mock providers and loopback http)",
+            alter_protocol::url::redact_url_for_log(url)
+        )),
     }
-    Err(format!("upstream {} is not reachable from the dev vault (only mock providers and loopback http)", alter_protocol::url::redact_url_for_log(url)))
 }
 
 async fn http_call(method: &str, uri: &axum::http::Uri, headers: &[(String, String)], body: Vec<u8>) -> Result<Upstream, String> {
@@ -239,25 +240,26 @@ async fn http_call(method: &str, uri: &axum::http::Uri, headers: &[(String, Stri
 
 /// The §3.4 view of the grant as the vault would hand it out, parsed by the protocol crate so
 /// injection uses the exact same rules as the SDK.
-fn token_for_call(v: &Vault, call: &ProxyCall) -> Result<TokenResponse, ApiError> {
+fn token_for_call(v: &Vault, call: &ProxyCall) -> Result<(TokenResponse, String), ApiError> {
     let now = now_secs();
-    let payload = {
+    let (payload, provider) = {
         let mut st = v.lock();
         let Some(g) = st.grants.iter_mut().find(|g| g.id == call.grant_id) else {
             return Err(ApiError::detail(404, "grant_not_found", "Grant not found"));
         };
         refresh_if_needed(g, now);
         g.last_used_at = Some(now);
-        token_payload(g, &call.reported_grant_id, now)
+        (token_payload(g, &call.reported_grant_id, now), g.provider.clone())
     };
     let bytes = serde_json::to_vec(&payload).unwrap_or_default();
-    parse_token_response(&bytes).map_err(|e| ApiError::detail(500, "grant_misconfigured", e.message))
+    let tok = parse_token_response(&bytes).map_err(|e| ApiError::detail(500, "grant_misconfigured", e.message))?;
+    Ok((tok, provider))
 }
 
 /// Runs one upstream call for the proxy (or an approved approval), writes its audit row and
 /// returns the `ApprovalResult` JSON.
 pub async fn execute(v: &Arc<Vault>, call: &ProxyCall, approval_id: Option<&str>) -> Result<Value, ApiError> {
-    let tok = token_for_call(v, call)?;
+    let (tok, provider) = token_for_call(v, call)?;
     let full_url = append_query(&call.url, &call.query_params);
     let mut headers = call.headers.clone();
     let body_bytes = match &call.body {
@@ -270,8 +272,10 @@ pub async fn execute(v: &Arc<Vault>, call: &ProxyCall, approval_id: Option<&str>
         None => vec![],
     };
     let injected = inject_credential(&tok, headers, &full_url).map_err(|e| ApiError::detail(502, "credential_injection_failed", e.message))?;
+    // Checked again on the final URL: nothing but the grant's own mock or allowed hosts is called.
+    let route = v.check_destination(&provider, &injected.url)?;
     let started = Instant::now();
-    let outcome = call_upstream(v, &call.method, &injected.url, &injected.headers, body_bytes).await;
+    let outcome = call_upstream(v, &provider, &route, &call.method, &injected.url, &injected.headers, body_bytes).await;
     let latency = started.elapsed().as_millis() as u64;
     let (audit_outcome, up) = match &outcome {
         Ok(u) => (AuditOutcome::Response { status: u.status, headers: &u.headers, body: &u.body }, Some(u)),

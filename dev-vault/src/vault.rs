@@ -8,6 +8,7 @@ use serde_json::Value;
 use tokio::sync::Notify;
 
 use crate::config::{Config, UserCfg};
+use crate::dest::{Destinations, HostPattern, Route};
 use crate::idp::Idp;
 use crate::state::State;
 use crate::util::now_secs;
@@ -22,6 +23,8 @@ pub struct Vault {
     /// Woken on every approval or connect-session change (long polls wait on it).
     pub changed: Notify,
     base_url: RwLock<String>,
+    /// Where credentials may go; the own origins follow `set_base_url`.
+    destinations: RwLock<Destinations>,
 }
 
 impl Vault {
@@ -51,14 +54,24 @@ impl Vault {
                 Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
             }
         }
-        Ok(Arc::new(Vault {
+        let mut destinations = Destinations::default();
+        let lists = cfg.providers.iter().map(|p| (&p.id, &p.allowed_hosts)).chain(cfg.managed_secrets.iter().map(|m| (&m.slug, &m.allowed_hosts)));
+        for (id, hosts) in lists {
+            // Entries were validated with the config; an unparseable one allows nothing.
+            let patterns = hosts.iter().filter_map(|h| HostPattern::parse(h).ok()).collect();
+            destinations.allowed.insert(id.clone(), patterns);
+        }
+        let v = Arc::new(Vault {
             cfg,
             idp,
             state: Mutex::new(state),
             data_dir,
             changed: Notify::new(),
-            base_url: RwLock::new("http://127.0.0.1".into()),
-        }))
+            base_url: RwLock::new(String::new()),
+            destinations: RwLock::new(destinations),
+        });
+        v.set_base_url("http://127.0.0.1");
+        Ok(v)
     }
 
     /// The state lock. A poisoned lock (a panic elsewhere) is recovered: the state is plain data.
@@ -67,8 +80,20 @@ impl Vault {
     }
 
     pub fn set_base_url(&self, url: &str) {
-        let mut b = self.base_url.write().unwrap_or_else(|e| e.into_inner());
-        *b = url.trim_end_matches('/').to_string();
+        let url = url.trim_end_matches('/').to_string();
+        let own = [Some(url.as_str()), self.cfg.server.public_url.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter_map(|u| crate::dest::parse_dest(u).ok())
+            .collect();
+        self.destinations.write().unwrap_or_else(|e| e.into_inner()).own = own;
+        *self.base_url.write().unwrap_or_else(|e| e.into_inner()) = url;
+    }
+
+    /// May `provider`'s credential go to `url`? `Err` is 422 `blocked_destination`.
+    pub fn check_destination(&self, provider: &str, url: &str) -> Result<Route, crate::util::ApiError> {
+        let d = self.destinations.read().unwrap_or_else(|e| e.into_inner());
+        d.check(provider, url).map_err(|why| crate::dest::blocked(provider, &why))
     }
 
     /// Public base URL for approval/connect links.

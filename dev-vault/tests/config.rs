@@ -51,6 +51,60 @@ fn minimal_config_is_enough() {
     let cfg = Config::parse(&minimal("")).expect("minimal config");
     assert!(cfg.idp.is_none());
     assert_eq!(cfg.server.max_body_bytes, 1024 * 1024);
+    assert_eq!((cfg.server.max_connections, cfg.server.read_timeout_secs), (4096, 30));
+    assert!(cfg.server.allowed_host_headers.is_empty() && cfg.providers.is_empty());
+}
+
+#[test]
+fn demo_config_declares_provider_hosts() {
+    let cfg = common::demo_config();
+    let google = cfg.providers.iter().find(|p| p.id == "google").expect("google");
+    assert_eq!(google.allowed_hosts, ["www.googleapis.com", "*.googleapis.com"]);
+    let resend = cfg.managed_secrets.iter().find(|m| m.slug == "resend").expect("resend");
+    assert_eq!(resend.allowed_hosts, ["api.resend.com"]);
+    // Providers without a list (dropbox, weather-api, ...) get only their mock.
+    assert!(!cfg.providers.iter().any(|p| p.id == "dropbox"));
+}
+
+#[test]
+fn bad_destination_and_server_settings_are_refused() {
+    let provider = |hosts: &str| format!("[[providers]]\nid = \"p\"\nallowed_hosts = {hosts}");
+    let cases = [
+        (provider(r#"["https://api.example.com"]"#), "not a URL"),
+        (provider(r#"["api.example.com/v1"]"#), "not a URL"),
+        (provider(r#"["user@api.example.com"]"#), "not a URL"),
+        (provider(r#"["api.example.com:99999"]"#), "port"),
+        (provider(r#"["*.com"]"#), "wildcard"),
+        (provider(r#"["bücher.example"]"#), "xn--"),
+        (provider(r#"["127.1"]"#), "IPv4"),
+        (provider(r#"[""]"#), "empty"),
+        (format!("{}\n{}", provider("[]"), provider("[]")), "declared twice"),
+        ("[[providers]]\nid = \"\"".to_string(), "non-empty"),
+        ("[[providers]]\nid = \"p\"\nhosts = []".to_string(), "unknown field"),
+        (
+            "[[managed_secrets]]\nslug = \"m\"\nid = \"5e000000-0000-4000-8000-000000000001\"\nname = \"M\"\nallowed_hosts = [\"a..b\"]".to_string(),
+            "managed_secrets \"m\": allowed_hosts",
+        ),
+        (
+            "[[managed_secrets]]\nslug = \"m\"\nid = \"5e000000-0000-4000-8000-000000000001\"\nname = \"M\"\n[[providers]]\nid = \"m\"".to_string(),
+            "put allowed_hosts on its [[managed_secrets]]",
+        ),
+    ];
+    for (extra, needle) in &cases {
+        let msg = err_of(&minimal(extra));
+        assert!(msg.contains(needle), "expected {needle:?} in error for:\n{extra}\ngot: {msg}");
+    }
+    let server = |line: &str| format!("[server]\nadmin_token = \"t\"\n{line}\n[[apps]]\nname = \"a\"\nid = \"a0000000-0000-4000-8000-000000000001\"\n");
+    for (line, needle) in [
+        ("max_connections = 0", "max_connections"),
+        ("read_timeout_secs = 0", "read_timeout_secs"),
+        ("allowed_host_headers = [\"a b\"]", "allowed_host_headers"),
+    ] {
+        let msg = err_of(&server(line));
+        assert!(msg.contains(needle), "{line}: {msg}");
+    }
+    let ok = Config::parse(&server("allowed_host_headers = [\"*\", \"Dev.Example.\"]\nmax_connections = 8")).expect("valid server settings");
+    assert_eq!(ok.server.max_connections, 8);
 }
 
 #[test]

@@ -112,7 +112,7 @@ async fn grant_errors_map_to_the_sdk_classes() {
         assert_eq!(e.class.name(), class, "grant {gid}");
     }
     // Advisory scope mismatch: 200 with the flag.
-    let a = call(&t.app, &Signed::json("POST", "/sdk/token", &token_body_grant(&grant("25"), URL), FULL_KEY)).await;
+    let a = call(&t.app, &Signed::json("POST", "/sdk/token", &token_body_grant(&grant("25"), &mock_url("salesforce")), FULL_KEY)).await;
     assert_eq!(a.json()["scope_mismatch"], true);
     // Deny policy by URL.
     let body = token_body_grant(&grant("06"), "http://127.0.0.1:9/mock/google/admin/users");
@@ -197,12 +197,12 @@ async fn agents_use_delegations_and_uuid_callers_impersonate() {
     let c = call(&t.app, &Signed::json("POST", "/sdk/token", &token_body_grant(&grant("06"), URL), AGENT_KEY)).await;
     assert_eq!((c.status.as_u16(), c.code().as_str()), (404, "grant_not_found"));
     // App key + managed-agent UUID caller acts as that agent; no actor id.
-    let s = Signed::json("POST", "/sdk/token", &token_body_grant(&grant("11"), URL), FULL_KEY).caller(EMAIL_AGENT_ID, "agent");
+    let s = Signed::json("POST", "/sdk/token", &token_body_grant(&grant("11"), &mock_url("resend")), FULL_KEY).caller(EMAIL_AGENT_ID, "agent");
     let d = call(&t.app, &s).await;
     assert_eq!(d.status, 200);
     assert_eq!(d.json()["grant_id"], "6d000000-0000-4000-8000-000000000003");
     assert!(d.header("x-alter-actor-id").is_none());
-    let u = Signed::json("POST", "/sdk/token", &token_body_grant(&grant("11"), URL), FULL_KEY).caller("a9e00000-0000-4000-8000-0000000000ff", "agent");
+    let u = Signed::json("POST", "/sdk/token", &token_body_grant(&grant("11"), &mock_url("resend")), FULL_KEY).caller("a9e00000-0000-4000-8000-0000000000ff", "agent");
     let e = call(&t.app, &u).await;
     assert_eq!((e.status.as_u16(), e.code().as_str()), (404, "caller_agent_unresolved"));
     assert_eq!(alter_protocol::mapping::map_backend_error(404, &[], &e.body).class.name(), "AgentNotFoundError");
@@ -342,7 +342,7 @@ async fn denied_approval_result_is_approval_denied() {
 #[tokio::test]
 async fn mock_identifies_the_credential_without_echoing_it() {
     let t = vault();
-    let a = call(&t.app, &Signed::json("POST", "/sdk/token", &token_body_grant(&grant("11"), URL), FULL_KEY)).await;
+    let a = call(&t.app, &Signed::json("POST", "/sdk/token", &token_body_grant(&grant("11"), &mock_url("resend")), FULL_KEY)).await;
     let tok = alter_protocol::token::parse_token_response(&a.body).expect("token");
     assert_eq!(tok.injection_header, "X-Api-Key");
     let req = axum::http::Request::builder().uri("/mock/resend/emails?to=x").header("X-Api-Key", tok.access_token.clone()).body(axum::body::Body::empty()).expect("req");
@@ -630,7 +630,7 @@ async fn onward_delegation_and_cascading_revocation() {
     // Self path.
     let me = call(&t.app, &Signed::new("DELETE", &format!("/sdk/grants/{}/delegations/me", grant("11")), b"", AGENT_KEY)).await;
     assert_eq!(me.status, 204);
-    let resend = call(&t.app, &Signed::json("POST", "/sdk/token", &token_body_grant(&grant("11"), URL), AGENT_KEY)).await;
+    let resend = call(&t.app, &Signed::json("POST", "/sdk/token", &token_body_grant(&grant("11"), &mock_url("resend")), AGENT_KEY)).await;
     assert_eq!(resend.status, 404);
 }
 
@@ -647,7 +647,7 @@ async fn managed_secret_grants_and_agent_lifecycle() {
     assert_eq!(alter_protocol::mapping::map_backend_error(dup.status.as_u16(), &[], &dup.body).class.name(), "SiblingLabelConflictError");
     let agent_p = call(&t.app, &Signed::json("POST", path, &json!({"principal": {"type": "agent", "label": "x"}, "grant_policy": {}}), FULL_KEY)).await;
     assert_eq!(agent_p.status, 422);
-    let tok = call(&t.app, &Signed::json("POST", "/sdk/token", &token_body_grant(&gid, URL), FULL_KEY)).await;
+    let tok = call(&t.app, &Signed::json("POST", "/sdk/token", &token_body_grant(&gid, &mock_url("resend")), FULL_KEY)).await;
     assert_eq!(tok.json()["injection_header"], "X-Api-Key");
     assert_eq!(tok.json()["provider_id"], "resend");
     // Agent lifecycle: update with version, stale version, delete cascades to keys.

@@ -291,7 +291,7 @@ async fn managed_secret_connect_session_paths() {
     let d = admin(&t.app, "POST", &format!("/admin/connect/{tb}/complete"), None).await.json();
     assert_eq!(d["grant"]["delegation"]["agent_id"], EMAIL_AGENT_ID);
     let del_id = d["grant"]["delegation"]["grant_id"].as_str().unwrap_or("").to_string();
-    assert_eq!(token_ok(&t, AGENT_KEY, &del_id).await.status, 200);
+    assert_eq!(post(&t, "/sdk/token", token_body_grant(&del_id, &mock_url("resend")), AGENT_KEY).await.status, 200);
     // repair of her own key.
     let c = post(&t, MS_PATH, json!({"provider": "resend", "user_token": jwt, "repair_grant_id": gid}), FULL_KEY).await.json();
     assert_eq!(c["path"], "repair");

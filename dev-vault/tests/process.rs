@@ -1,5 +1,6 @@
 //! The binary as users start it: the listening line, real HTTP, the drop_connection fault over a
-//! real socket, and a clean failure on a bad config.
+//! real socket, and a clean failure on a bad config. (Proxy upstreams over real sockets:
+//! socket_guards.rs.)
 
 mod common;
 
@@ -49,19 +50,20 @@ fn raw(addr: &str, request: &str) -> Vec<u8> {
 fn binary_prints_its_url_serves_http_and_drops_connections_on_request() {
     let dir = tempfile::tempdir().expect("tempdir");
     let v = start(dir.path());
-    let health = raw(&v.addr, "GET /admin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let health = raw(&v.addr, &format!("GET /admin/health HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", v.addr));
     let text = String::from_utf8_lossy(&health);
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     assert!(text.contains("{\"status\":\"ok\"}"));
     let body = r#"{"endpoint":"/mock/google/*","count":1,"fault":{"drop_connection":true}}"#;
     let add = raw(
         &v.addr,
-        &format!("POST /admin/faults HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-admin-token\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()),
+        &format!("POST /admin/faults HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer dev-admin-token\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", v.addr, body.len()),
     );
     assert!(String::from_utf8_lossy(&add).starts_with("HTTP/1.1 200"));
-    let dropped = raw(&v.addr, "GET /mock/google/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let mock = format!("GET /mock/google/x HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", v.addr);
+    let dropped = raw(&v.addr, &mock);
     assert!(dropped.is_empty(), "expected no response bytes, got {:?}", String::from_utf8_lossy(&dropped));
-    let after = raw(&v.addr, "GET /mock/google/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let after = raw(&v.addr, &mock);
     assert!(String::from_utf8_lossy(&after).starts_with("HTTP/1.1 401"), "fault applies once; the mock then answers 401 without a credential");
 }
 
@@ -77,37 +79,4 @@ fn bad_config_exits_2_with_a_message() {
     assert!(out.stdout.is_empty());
     let usage = Command::new(env!("CARGO_BIN_EXE_alter-dev-vault")).arg("--bogus").output().expect("run");
     assert_eq!(usage.status.code(), Some(2));
-}
-
-/// A signed `/sdk/*` request as raw HTTP/1.1 text.
-fn raw_signed(addr: &str, s: &common::Signed) -> String {
-    let mut text = format!("{} {} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", s.method, s.path, s.body.len());
-    for (k, v) in s.headers() {
-        text.push_str(&format!("{k}: {v}\r\n"));
-    }
-    text.push_str("\r\n");
-    text.push_str(&String::from_utf8_lossy(&s.body));
-    String::from_utf8_lossy(&raw(addr, &text)).into_owned()
-}
-
-#[test]
-fn proxy_reaches_loopback_http_upstreams_and_reports_unreachable_ones() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let v = start(dir.path());
-    // A non-mock loopback URL goes over real HTTP (here: the vault's own JWKS endpoint).
-    let body = serde_json::json!({"method": "GET", "url": format!("http://{}/idp/.well-known/jwks.json", v.addr), "grant_id": common::grant("06")});
-    let ok = raw_signed(&v.addr, &common::Signed::json("POST", "/sdk/proxy", &body, common::FULL_KEY));
-    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
-    assert!(ok.contains("\"status_code\":200"), "{ok}");
-    // https to a non-mock host cannot be reached offline: 502, and the attempt is audited.
-    let body = serde_json::json!({"method": "GET", "url": "https://api.example.com/v1/things", "grant_id": common::grant("06")});
-    let bad = raw_signed(&v.addr, &common::Signed::json("POST", "/sdk/proxy", &body, common::FULL_KEY));
-    assert!(bad.starts_with("HTTP/1.1 502"), "{bad}");
-    assert!(bad.contains("upstream_unreachable"));
-    let audit = std::fs::read_to_string(dir.path().join("audit.jsonl")).expect("audit file");
-    let rows: Vec<serde_json::Value> = audit.lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
-    assert_eq!(rows.len(), 2);
-    assert_eq!(rows[0]["row"]["response_status"], 200);
-    assert_eq!(rows[1]["row"]["response_status"], 0);
-    assert_eq!(rows[1]["row"]["response_body"], "<transport error: network>");
 }

@@ -216,6 +216,12 @@ pub async fn mint_jwt(app: &Router, sub: &str) -> String {
     a.json()["token"].as_str().expect("token").to_string()
 }
 
+/// A URL of the vault's own mock of `provider` (the test vault's base is http://127.0.0.1:9): the
+/// one destination every provider's credential may go to.
+pub fn mock_url(provider: &str) -> String {
+    format!("http://127.0.0.1:9/mock/{provider}/x")
+}
+
 pub fn token_body_grant(grant_id: &str, url: &str) -> Value {
     serde_json::json!({"grant_id": grant_id, "reason": null, "request": {"method": "GET", "url": url}})
 }

@@ -7,6 +7,7 @@
 // audit row is tracked so close() loses none of them.
 
 import { CoreClient } from "./core/client-core.js";
+import { allowedHostsOption } from "./core/hosts.js";
 import { AlterSDKError, AlterValueError } from "./errors.js";
 import { CallerType, HttpMethod, Provider, RetryErrorInfo, RetryInfo } from "./models.js";
 import { buildCall, isPlainObject } from "./options.js";
@@ -96,7 +97,7 @@ function readOptions(options, kind) {
   if (!isPlainObject(options)) {
     throw new AlterValueError(`new ${kind}(options): options must be an object with an apiKey`);
   }
-  const { apiKey, baseUrl, timeout, caller, callerType, userTokenGetter, logger, fetch, maxRetries } = options;
+  const { apiKey, baseUrl, timeout, caller, callerType, userTokenGetter, logger, fetch, maxRetries, allowedHosts } = options;
   if (typeof apiKey !== "string" || apiKey.length === 0) {
     throw new AlterValueError("apiKey is required and must be a non-empty string");
   }
@@ -153,10 +154,13 @@ function readOptions(options, kind) {
   if (base !== undefined && base !== "") config.baseUrl = base;
   if (typeof caller === "string") config.caller = caller;
   if (typeof maxRetries === "number") config.maxRetries = maxRetries;
+
   // The core re-raises GrantNotFoundError as AgentDelegationMissingError for agents (§7.2).
   if (kind === "Agent") config.agent = true;
   return {
     config,
+    allowedHosts: allowedHosts === undefined || allowedHosts === null ? null : allowedHostsOption(allowedHosts),
+    allowedHostsOption: allowedHosts,
     safeLogger: safeLogger(log),
     getter: typeof userTokenGetter === "function" ? userTokenGetter : null,
     logger: log,
@@ -191,6 +195,8 @@ class ClientBase {
       fetch: opts.fetch,
       timeoutMs: opts.config.timeoutMs,
       maxRetries: opts.config.maxRetries,
+      allowedHosts: opts.allowedHosts,
+      allowedHostsOption: opts.allowedHostsOption,
       baseUrlOption: opts.config.baseUrl,
       // §8.2: a trace scope's `agent` is the pinned caller, else a process-local id.
       traceAgentId: opts.caller ?? `agent-local-${randomUuid()}`,
@@ -241,6 +247,7 @@ class ClientBase {
       signal,
       body: call.json ?? body,
       // A client closed while the getter ran sends nothing.
+      allowedHosts: state.allowedHosts,
       resolveToken: async () => {
         const token = await resolveUserToken(state.getter);
         if (state.closed) throw closedError();
@@ -348,6 +355,7 @@ export class App extends ClientBase {
     if (state.closed) throw new AlterValueError("App has been closed; cannot mint an impersonating agent.");
     const id = normalizeAgentId(agentId);
     const opts = { apiKey: API_KEYS.get(this), caller: id, timeout: state.timeoutMs, logger: state.loggerOption, maxRetries: state.maxRetries };
+    if (state.allowedHostsOption) opts.allowedHosts = state.allowedHostsOption;
     opts.baseUrl = this.baseUrl;
     if (state.fetch) opts.fetch = state.fetch;
     const agent = new Agent(opts);

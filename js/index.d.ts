@@ -171,6 +171,14 @@ interface ClientOptionsBase {
    * vault calls then go over node:http, see the README's "Transport"). Given, it takes every call.
    */
   fetch?: typeof fetch;
+  /**
+   * alter-edge: the hosts a credential may be sent to, checked by the SDK itself before it injects
+   * one (the vault's own `blocked_destination` check comes first). A list for every provider, or
+   * lists by provider id (`"*"` for the others). Entries: `"api.example.com"` (default port),
+   * `"api.example.com:8443"`, `"*.example.com"` (subdomains), `"*"` (any host). Anything else
+   * rejects with `BlockedDestinationError` (code `blocked_destination`) and sends nothing.
+   */
+  allowedHosts?: string[] | Record<string, string[]>;
 }
 
 export interface AppOptions extends ClientOptionsBase {

@@ -15,7 +15,7 @@ const REQUEST_SHAPE = [
   "grantId", "provider", "account", "label", "appUserId", "json", "extraHeaders", "queryParams", "pathParams",
   "reason", "context", "userToken", "caller",
 ];
-const CLIENT = ["apiKey", "baseUrl", "timeout", "maxRetries", "caller", "callerType", "userTokenGetter", "logger", "fetch"];
+const CLIENT = ["apiKey", "baseUrl", "timeout", "maxRetries", "caller", "callerType", "userTokenGetter", "logger", "fetch", "allowedHosts"];
 const POLL = ["timeout", "timeoutMs", "pollInterval", "pollIntervalMs", "signal"];
 
 /** The option names of every method that takes an options object (js/index.d.ts documents each). */

@@ -35,6 +35,8 @@ pub struct Exchange {
     pub timeout_ms: f64,
     /// What the caller's `response.url` shows instead of `url` (a credential in the query).
     pub shadow_url: Option<String>,
+    /// For the provider call: the provider the token answer named (the driver's `allowedHosts`).
+    pub provider: Option<String>,
 }
 
 /// Why a call failed: a protocol error, or the caller's own abort (its reason passes through).
@@ -144,6 +146,9 @@ impl Step {
                 }
                 if let Some(u) = &x.shadow_url {
                     str_field(out, "shadowUrl", u);
+                }
+                if let Some(p) = &x.provider {
+                    str_field(out, "provider", p);
                 }
             }
             Action::Sleep { ms } => {
@@ -259,6 +264,7 @@ mod tests {
                 body: ExchangeBody::Caller,
                 timeout_ms: 1500.5,
                 shadow_url: Some("https://api.test/a".into()),
+                provider: Some("google".into()),
             }),
         );
         step.log.push((Level::Warn, "line \"one\"\n".into()));
@@ -279,6 +285,7 @@ mod tests {
         assert_eq!(v["ms"], 1501);
         assert_eq!(v["capture"], 10_000);
         assert_eq!(v["shadowUrl"], "https://api.test/a");
+        assert_eq!(v["provider"], "google");
         assert_eq!(v["log"][0][0], "warn");
         assert_eq!(v["log"][0][1], "line \"one\"\n");
         assert_eq!(v["spawn"][0]["a"], "sleep");

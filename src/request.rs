@@ -425,6 +425,7 @@ impl RequestRun {
             },
             timeout_ms: client.timeout_ms,
             shadow_url,
+            provider: Some(token.provider_id.clone()),
         };
         self.state = State::Provider(Sent {
             token,

@@ -275,6 +275,7 @@ impl VaultRun {
                 .map_or(ExchangeBody::None, ExchangeBody::Text),
             timeout_ms: budget_ms,
             shadow_url: None,
+            provider: None,
         }
     }
 }

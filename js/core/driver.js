@@ -5,6 +5,7 @@
 
 import { createAlterError } from "../errors.js";
 import { providerExchange, vaultExchange } from "./fetch.js";
+import { checkDestination } from "./hosts.js";
 import { BODY, CAPTURE_UNAVAILABLE, TOKEN, WOKE } from "./outcome.js";
 import { entryVaultTransport } from "./wasm.js";
 
@@ -14,6 +15,7 @@ import { entryVaultTransport } from "./wasm.js";
  * - `signal`: the caller's AbortSignal, if any (never for background jobs);
  * - `body`: the caller's body for the provider call (JSON text or bytes);
  * - `resolveToken`: runs the userTokenGetter (the engine asks only after its local checks);
+ * - `allowedHosts`: the client's checked `allowedHosts` option, or null (./hosts.js);
  * - `emit(level, message)`: the client's logger, or null;
  * - `track(promise)`: registers a background job for flush()/close()/waitUntil.
  */
@@ -31,6 +33,14 @@ export async function drive(engine, first, ctx) {
         if (ctx.signal && ctx.signal.aborted) {
           engine.forget(step.id);
           throw ctx.signal.reason;
+        }
+        if (step.to === "provider" && ctx.allowedHosts) {
+          try {
+            checkDestination(ctx.allowedHosts, step.provider, step.url);
+          } catch (e) {
+            engine.forget(step.id);
+            throw e;
+          }
         }
         const out = await exchange(step, ctx);
         if (out.response !== undefined) {

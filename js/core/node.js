@@ -33,7 +33,7 @@ function load() {
 
 /** The exchange over node:http, or null when fetch must carry it. */
 export function nodeVaultTransport(step, caller) {
-  if (globalThis.fetch !== nodeFetch || process.env.NODE_USE_ENV_PROXY) return null;
+  if (globalThis.fetch !== nodeFetch || typeof process.getBuiltinModule !== "function" || process.env.NODE_USE_ENV_PROXY) return null;
   const url = step.url;
   if (url.startsWith("https:")) return exchange(load().https, mods.httpsAgent, step, caller);
   if (url.startsWith("http:")) return exchange(load().http, mods.httpAgent, step, caller);

@@ -80,6 +80,7 @@ fn step_json_shapes() {
             "ms",
             "capture",
             "shadowUrl",
+            "provider",
             "log"
         ]
     );

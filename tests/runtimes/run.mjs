@@ -14,7 +14,8 @@
 //              concurrent dispatches, audit rows handed to waitUntil), at compatibility dates
 //              2026-11-01 (AsyncLocalStorage available) and 2024-06-01 (none)
 //   examples   examples/worker in workerd (as installed, and as bundled by `wrangler deploy
-//              --dry-run`), examples/deno in Deno
+//              --dry-run`), examples/deno in Deno, examples/bun in Bun, examples/vercel-edge in
+//              the Edge Runtime
 // Prints one line per check and a matrix; exits 1 when any check failed.
 //
 // Env: TGZ (package tarball), CACHE, DENO_BIN, WORKERD_BIN, ALTER_DEV_VAULT_BIN, ROOT,
@@ -292,6 +293,52 @@ try {
     }
   });
 
+  await part("example-bun", async () => {
+    if (!BUN_BIN) return fail("example-bun", "setup", "BUN_BIN not set");
+    const dir = join(consumers, "example-bun");
+    const ex = join(ROOT, "examples/bun");
+    const pkg = JSON.parse(readFileSync(join(ex, "package.json"), "utf8"));
+    pkg.dependencies["alter-edge"] = `file:${TGZ}`;
+    await makeConsumer(dir, { pkg, files: { "server.js": join(ex, "server.js") }, npmCache });
+    const h = await startProcess(BUN_BIN, ["server.js"], {
+      cwd: dir, env: { ALTER_API_KEY: KEY, ALTER_BASE_URL: vault.url, PORT: "0", NO_COLOR: "1" },
+      ready: /example-bun listening on (http:\/\/127\.0\.0\.1:\d+)/, label: "examples/bun",
+    });
+    const reason = "example-bun: list calendar events";
+    const count = async () => (await admin.auditRows()).filter((r) => r.row?.reason === reason).length;
+    const before = await count();
+    try {
+      record(await exampleChecks("example-bun", h.match[1], "/events"));
+    } finally {
+      await h.stop(); // SIGTERM: the example closes its App, which writes the pending audit rows
+    }
+    const rows = (await count()) - before;
+    record({ runtime: "example-bun", results: [{ name: "audit_after_close", ok: rows === 50, detail: `${rows}/50 new rows after SIGTERM → close()` }] });
+  });
+
+  await part("example-vercel-edge", async () => {
+    if (!EDGE_TOOLS) return fail("example-vercel-edge", "setup", "EDGE_TOOLS not set");
+    const dir = join(consumers, "example-vercel-edge");
+    const ex = join(ROOT, "examples/vercel-edge");
+    const pkg = JSON.parse(readFileSync(join(ex, "package.json"), "utf8"));
+    pkg.dependencies["alter-edge"] = `file:${TGZ}`;
+    await makeConsumer(dir, { pkg, files: { api: join(ex, "api") }, npmCache });
+    const h = await startEdge(dir, "api/events.js", { ALTER_API_KEY: KEY, ALTER_BASE_URL: vault.url, PROVIDER_BASE_URL: `${vault.url}/mock/google` });
+    const reason = "example-vercel-edge: list calendar events";
+    const count = async () => (await admin.auditRows()).filter((r) => r.row?.reason === reason).length;
+    const before = await count();
+    try {
+      record({ runtime: "example-vercel-edge", results: [edgeEntryCheck(h)] });
+      record(await exampleChecks("example-vercel-edge", h.match[1], "/api/events"));
+      // The 50 rows were handed to waitUntil and go on being written: let them land first.
+      for (const end = Date.now() + 20000; (await count()) - before < 50 && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
+      const w = await edgeWaitUntilCheck(h, "example-vercel-edge", "/api/events", reason);
+      const rows = (await count()) - before;
+      record({ runtime: "example-vercel-edge", results: [w, { name: "audit_all_rows", ok: rows === 51, detail: `${rows}/51 rows written by the time the function stopped (50 users + the waitUntil call)` }] });
+    } finally {
+      await h.stop();
+    }
+  });
 } finally {
   await vault.stop();
 }

@@ -11,8 +11,8 @@ import { bearerToken, httpErrorOf } from "alter-edge/hono";
 
 export const config = { runtime: "edge" };
 
-// One App per instance, shared by all requests: it holds no per-request state. Vercel Edge gives
-// the SDK no AsyncLocalStorage, so the user's token travels with each call, never via a getter.
+// One App per instance, shared by all requests: it holds no per-request state. The SDK finds no
+// AsyncLocalStorage on Vercel Edge, so the user's token travels with each call, not via a getter.
 const alter = new App({ apiKey: process.env.ALTER_API_KEY });
 const google = process.env.PROVIDER_BASE_URL || "https://www.googleapis.com";
 

@@ -299,7 +299,11 @@ try {
     const ex = join(ROOT, "examples/bun");
     const pkg = JSON.parse(readFileSync(join(ex, "package.json"), "utf8"));
     pkg.dependencies["alter-edge"] = `file:${TGZ}`;
-    await makeConsumer(dir, { pkg, files: { "server.js": join(ex, "server.js") }, npmCache });
+    // Installed the Bun way, as its README says (`bun install`; offline: the tarball is its only dependency).
+    await makeConsumer(dir, {
+      pkg, files: { "server.js": join(ex, "server.js") },
+      install: { cmd: BUN_BIN, args: ["install", "--no-save"], env: { BUN_INSTALL_CACHE_DIR: join(CACHE, "bun-cache"), NO_COLOR: "1" } },
+    });
     const h = await startProcess(BUN_BIN, ["server.js"], {
       cwd: dir, env: { ALTER_API_KEY: KEY, ALTER_BASE_URL: vault.url, PORT: "0", NO_COLOR: "1" },
       ready: /example-bun listening on (http:\/\/127\.0\.0\.1:\d+)/, label: "examples/bun",

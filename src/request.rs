@@ -147,6 +147,8 @@ fn prepare(client: &Client, i: RequestInput) -> Result<Prepared> {
     // 6. path params, URL rules, length (before retrieval, so a bad URL never costs a credential).
     let templated_url = url::apply_path_params(&i.url, &i.path_params)?;
     url::validate_provider_url(&templated_url)?;
+    // The one URL the vault, the provider and the audit row all see.
+    let templated_url = url::canonical_provider_url(&templated_url)?;
     let url_with_query = if i.query.is_empty() {
         templated_url.clone()
     } else {

@@ -94,10 +94,8 @@ pub fn normalize_host(raw: &str) -> Result<String, String> {
     let last = host.rsplit('.').next().unwrap_or("");
     let numeric = last.bytes().all(|b| b.is_ascii_digit())
         || (last.starts_with("0x") && last[2..].bytes().all(|b| b.is_ascii_hexdigit()));
-    if numeric {
-        if ipv4_octets(host).is_none() {
-            return Err("the host is a non-canonical IPv4 address; write it as a.b.c.d".into());
-        }
+    if numeric && ipv4_octets(host).is_none() {
+        return Err("the host is a non-canonical IPv4 address; write it as a.b.c.d".into());
     }
     Ok(host.to_string())
 }
@@ -315,17 +313,25 @@ fn ipv6_text(w: &[u16; 8]) -> String {
         }
         i += 1;
     }
-    let hex = |ws: &[u16]| {
-        ws.iter()
-            .map(|x| format!("{x:x}"))
-            .collect::<Vec<_>>()
-            .join(":")
-    };
-    if best == 8 {
-        hex(w)
-    } else {
-        format!("{}::{}", hex(&w[..best]), hex(&w[best + best_len..]))
+    let mut out = String::with_capacity(39);
+    for (k, x) in w.iter().enumerate() {
+        if k == best {
+            out.push_str("::");
+        }
+        if (best..best + best_len).contains(&k) && best < 8 {
+            continue;
+        }
+        if !out.is_empty() && !out.ends_with(':') {
+            out.push(':');
+        }
+        let digits = 4 - (x.leading_zeros() / 4).min(3) as usize;
+        for d in (0..digits).rev() {
+            out.push(char::from(
+                b"0123456789abcdef"[usize::from((x >> (4 * d)) & 15)],
+            ));
+        }
     }
+    out
 }
 
 #[cfg(test)]

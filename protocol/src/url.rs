@@ -326,6 +326,12 @@ pub fn apply_path_params(url: &str, params: &[(String, String)]) -> Result<Strin
     if params.iter().any(|(k, _)| !is_identifier(k)) {
         return Err(ProtocolError::value(MSG_PATH_PARAMS_SHAPE));
     }
+    if let Some((k, _)) = params.iter().find(|(_, v)| v == "." || v == "..") {
+        // A URL parser removes such a segment together with the one before it.
+        return Err(ProtocolError::value(format!(
+            "path_params value for '{k}' cannot be '.' or '..'"
+        )));
+    }
     let mut resolved = url.to_string();
     for (k, v) in params {
         let placeholder = format!("{{{k}}}");
@@ -340,6 +346,107 @@ pub fn apply_path_params(url: &str, params: &[(String, String)]) -> Result<Strin
         return Err(ProtocolError::value(MSG_TEMPLATE));
     }
     Ok(resolved)
+}
+
+/// The provider URL exactly as fetch will send it (the WHATWG URL serializer, for the URLs this
+/// SDK accepts), so the token request, the provider call and the audit row carry one URL. What a
+/// WHATWG parser would read differently from a plain reading is refused instead of rewritten:
+/// backslashes, control characters (tabs and newlines are silently dropped by it), `.` and `..`
+/// segments (also percent-encoded), user info, and hosts that are not plain ASCII names or
+/// canonical addresses (fullwidth dots, percent-escapes, `127.1`). What it only spells differently
+/// is written its way: the scheme and host in lower case, a default port dropped, an empty path
+/// as `/`, spaces, quotes, angle brackets, backticks, braces and non-ASCII percent-encoded.
+pub fn canonical_provider_url(url: &str) -> Result<String> {
+    let refuse = |why: &str| Err(ProtocolError::value(format!("url {why}")));
+    if url.chars().any(|c| c == '\\' || c.is_control()) {
+        return refuse("must not contain a backslash or a control character");
+    }
+    if url.starts_with(' ') || url.ends_with(' ') {
+        return refuse("must not start or end with a space");
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(ProtocolError::value(MSG_URL_INVALID));
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    if authority.contains('@') {
+        return refuse("must not contain user info (user@host)");
+    }
+    let (raw_host, port) = match authority.rfind(':') {
+        Some(i) if !authority[i..].contains(']') => (&authority[..i], Some(&authority[i + 1..])),
+        _ => (authority, None),
+    };
+    let host = match crate::hosts::normalize_host(raw_host) {
+        Ok(h) if raw_host.starts_with('[') => format!("[{h}]"),
+        Ok(_) => raw_host.to_ascii_lowercase(),
+        Err(why) => return refuse(&format!("host is not accepted: {why}")),
+    };
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let port = match port {
+        None | Some("") => None,
+        Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+            match p.trim_start_matches('0').parse::<u32>() {
+                Ok(n) if n <= MAX_PORT && n != default_port => Some(n),
+                Ok(n) if n <= MAX_PORT => None,
+                _ if p.bytes().all(|b| b == b'0') => Some(0),
+                _ => return Err(ProtocolError::value(MSG_URL_PORT)),
+            }
+        }
+        Some(_) => return Err(ProtocolError::value(MSG_URL_PORT)),
+    };
+    let (before_fragment, fragment) = match tail.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (tail, None),
+    };
+    let (path, query) = match before_fragment.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (before_fragment, None),
+    };
+    for seg in path.split('/') {
+        let lower = seg.to_ascii_lowercase().replace("%2e", ".");
+        if lower == "." || lower == ".." {
+            return refuse("must not contain `.` or `..` path segments (fetch would remove them)");
+        }
+    }
+    let mut out = String::with_capacity(url.len() + 8);
+    out.push_str(&scheme);
+    out.push_str("://");
+    out.push_str(&host);
+    if let Some(p) = port {
+        out.push(':');
+        out.push_str(&p.to_string());
+    }
+    if path.is_empty() {
+        out.push('/');
+    } else {
+        percent_encode_into(&mut out, path, b" \"<>`{}");
+    }
+    if let Some(q) = query {
+        out.push('?');
+        percent_encode_into(&mut out, q, b" \"<>'");
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        percent_encode_into(&mut out, f, b" \"<>`");
+    }
+    Ok(out)
+}
+
+/// Appends `s` with `set` and every non-ASCII byte percent-encoded (upper-case hex, as the WHATWG
+/// serializer writes it); `%` and everything else as it is.
+fn percent_encode_into(out: &mut String, s: &str, set: &[u8]) {
+    for (i, c) in s.char_indices() {
+        if c.is_ascii() && !set.contains(&(c as u8)) {
+            out.push(c);
+        } else {
+            for b in s[i..i + c.len_utf8()].bytes() {
+                out.push('%');
+                out.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
+                out.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
+            }
+        }
+    }
 }
 
 /// §4.3: the final provider URL must be absolute, have a host and a port in 0–65535, and use

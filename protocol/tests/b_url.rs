@@ -305,3 +305,93 @@ fn query_pairs_from_json() {
         assert_eq!(e.message, "query_params cannot be encoded into the URL");
     }
 }
+
+/// The provider URL as the WHATWG serializer (what fetch sends) writes it; the expected values
+/// are what `new URL(input).href` gives in Node, Deno and workerd.
+#[test]
+fn canonical_provider_urls() {
+    use alter_protocol::url::canonical_provider_url;
+    for (input, want) in [
+        (
+            "https://api.example.com/v1/x?a=1",
+            "https://api.example.com/v1/x?a=1",
+        ),
+        ("https://API.Example.COM/V1", "https://api.example.com/V1"),
+        ("HTTPS://api.example.com", "https://api.example.com/"),
+        ("https://api.example.com:443/x", "https://api.example.com/x"),
+        (
+            "https://api.example.com:0443/x",
+            "https://api.example.com/x",
+        ),
+        (
+            "https://api.example.com:8443/x",
+            "https://api.example.com:8443/x",
+        ),
+        ("http://localhost:80/x", "http://localhost/x"),
+        ("https://api.example.com./x", "https://api.example.com./x"),
+        (
+            "https://api.example.com/a b/\"c\"/<d>/`e`",
+            "https://api.example.com/a%20b/%22c%22/%3Cd%3E/%60e%60",
+        ),
+        (
+            "https://api.example.com/caf\u{e9}?q=caf\u{e9}",
+            "https://api.example.com/caf%C3%A9?q=caf%C3%A9",
+        ),
+        (
+            "https://api.example.com/x?q=a b&r='s'",
+            "https://api.example.com/x?q=a%20b&r=%27s%27",
+        ),
+        (
+            "https://api.example.com/%2F/x?%41",
+            "https://api.example.com/%2F/x?%41",
+        ),
+        (
+            "https://api.example.com/x^|y",
+            "https://api.example.com/x^|y",
+        ),
+        ("https://[::1]:8080/x", "https://[::1]:8080/x"),
+        ("https://[0:0:0:0:0:0:0:1]/x", "https://[::1]/x"),
+        (
+            "https://api.example.com/x#frag ment",
+            "https://api.example.com/x#frag%20ment",
+        ),
+    ] {
+        assert_eq!(
+            canonical_provider_url(input).as_deref(),
+            Ok(want),
+            "{input}"
+        );
+    }
+    for bad in [
+        "https://api.example.com/admin\\users\\delete",
+        "https://api.example.com/a/../admin",
+        "https://api.example.com/a/%2e%2E/admin",
+        "https://api.example.com/a/./b",
+        "https://api.example.com/a/.%2e",
+        "https://api.example.com/a\tb",
+        "https://api.example.com/a\nb",
+        "https://user:pw@api.example.com/",
+        "https://allowed.com@evil.com/",
+        "https://api\u{ff0e}example.com/",
+        "https://ex%61mple.com/",
+        "https://127.1/",
+        "https://api.example.com:99999/",
+        " https://api.example.com/",
+    ] {
+        assert!(canonical_provider_url(bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn dot_path_params_are_refused() {
+    use alter_protocol::url::apply_path_params;
+    for v in [".", ".."] {
+        let e = apply_path_params(
+            "https://a.test/users/{id}/profile",
+            &[("id".into(), v.into())],
+        )
+        .unwrap_err();
+        assert!(e.message.contains("'.' or '..'"), "{}", e.message);
+    }
+    assert!(apply_path_params("https://a.test/users/{id}", &[("id".into(), "...".into())]).is_ok());
+}

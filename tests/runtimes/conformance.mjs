@@ -106,9 +106,11 @@ async function findAls() {
 /**
  * Run the checks. `sdk` = the package's exports; `vaultUrl` = dev vault base URL; `runtime` = a
  * label; `marker` = unique per run (tags the audit rows); `expectEnvBaseUrl` = true where the
- * runtime's environment holds ALTER_BASE_URL = vaultUrl; `envBindings` = a Worker's `env`.
+ * runtime's environment holds ALTER_BASE_URL = vaultUrl; `envBindings` = a Worker's `env`;
+ * `asyncHooks` = the consumer's own `node:async_hooks` where only a static import reaches it
+ * (Vercel Edge), else found here.
  */
-export async function runConformance({ sdk, vaultUrl, runtime, marker = `${runtime}-${Date.now()}`, expectEnvBaseUrl = false, envBindings = null }) {
+export async function runConformance({ sdk, vaultUrl, runtime, marker = `${runtime}-${Date.now()}`, expectEnvBaseUrl = false, envBindings = null, asyncHooks = null }) {
   const results = [];
   const admin = adminClient(vaultUrl);
   const provider = `${vaultUrl}/mock/google`;
@@ -311,7 +313,7 @@ export async function runConformance({ sdk, vaultUrl, runtime, marker = `${runti
   });
 
   await check("trace", async () => {
-    const hasAls = (await findAls()) !== null;
+    const hasAls = (asyncHooks?.AsyncLocalStorage ?? (await findAls())) != null;
     const agent = new sdk.Agent({ apiKey: AGENT_KEY, baseUrl: vaultUrl, logger: null });
     const ping = `${vaultUrl}/mock/resend/ping`;
     const RUNS = 5;

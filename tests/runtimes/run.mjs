@@ -9,7 +9,8 @@
 //   deno       npm deno, the "deno" export (+ Hono adapter behind Deno.serve, 20 concurrent users)
 //   deno-serve `deno serve` of a module with a default `fetch` (+ Hono adapter)
 //   vercel-edge npm edge-runtime, the "edge-light" export bundled as `vercel dev` does
-//              (vercel-edge/serve.mjs; no AsyncLocalStorage; audit rows through waitUntil)
+//              (vercel-edge/serve.mjs; AsyncLocalStorage through the entry's static import;
+//              audit rows through waitUntil)
 //   workerd    npm workerd, the "workerd" export, no compatibility flags (+ Hono adapter, 20
 //              concurrent dispatches, audit rows handed to waitUntil), at compatibility dates
 //              2026-11-01 (AsyncLocalStorage available) and 2024-06-01 (none)
@@ -273,7 +274,8 @@ try {
   });
 
   // Vercel Edge: the "edge-light" export, bundled and run in edge-runtime as `vercel dev` does
-  // (vercel-edge/serve.mjs). No AsyncLocalStorage reaches the SDK there: the getter fails closed.
+  // (vercel-edge/serve.mjs). The entry's static node:async_hooks import gives the SDK
+  // AsyncLocalStorage there (Vercel's bundler maps only static imports).
   await part("vercel-edge", async () => {
     if (!EDGE_TOOLS) return fail("vercel-edge", "setup", "EDGE_TOOLS not set (70-runtimes.sh installs edge-runtime and esbuild)");
     const dir = join(consumers, "vercel-edge");
@@ -285,7 +287,7 @@ try {
     try {
       record({ runtime: "vercel-edge", results: [edgeEntryCheck(h)] });
       await conformanceOver(h.match[1], "vercel-edge", h);
-      const ad = await runAdapterChecks({ get: (p, headers) => fetch(h.match[1] + p, { headers }), vaultUrl: vault.url, runtime: "vercel-edge-hono", hasAls: false });
+      const ad = await runAdapterChecks({ get: (p, headers) => fetch(h.match[1] + p, { headers }), vaultUrl: vault.url, runtime: "vercel-edge-hono", hasAls: true });
       ad.results.push(await edgeWaitUntilCheck(h, "vercel-edge"));
       record(ad);
     } finally {

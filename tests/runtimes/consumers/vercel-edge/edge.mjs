@@ -4,6 +4,7 @@
 // /__flush waits for every pending audit row; every other path is the Hono app of routes.mjs,
 // given Vercel's context as its execution context so the adapter hands the audit rows to
 // `waitUntil`. Apps are built once per instance from process.env and shared by every request.
+import * as asyncHooks from "node:async_hooks";
 import * as sdk from "alter-edge";
 import * as honoAdapter from "alter-edge/hono";
 import { Hono } from "hono";
@@ -25,7 +26,7 @@ export default async function handler(request, context) {
   const url = new URL(request.url);
   if (url.pathname === "/__conformance") {
     const out = await runConformance({
-      sdk, vaultUrl: process.env.ALTER_BASE_URL, runtime: "vercel-edge", marker: url.searchParams.get("marker") ?? undefined, expectEnvBaseUrl: true,
+      sdk, vaultUrl: process.env.ALTER_BASE_URL, runtime: "vercel-edge", marker: url.searchParams.get("marker") ?? undefined, expectEnvBaseUrl: true, asyncHooks,
     });
     return Response.json([out]);
   }

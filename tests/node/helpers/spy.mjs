@@ -9,7 +9,8 @@ export function spyFetch() {
   const fetchImpl = async (input, init) => {
     const url = typeof input === "string" ? input : input.url;
     const headers = new Headers(init?.headers ?? (typeof input === "object" ? input.headers : undefined));
-    const record = { url, method: init?.method ?? "GET", headers: Object.fromEntries(headers), response: null };
+    const body = typeof init?.body === "string" ? init.body : undefined;
+    const record = { url, method: init?.method ?? "GET", headers: Object.fromEntries(headers), body, response: null };
     calls.push(record);
     if (url.includes("/mock/")) {
       for (const h of SENSITIVE_HEADERS) {

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"; CACHE="${CACHE:-$ROOT/.cache}"
 export PATH="$CACHE/tools/bin:$PATH"
 [ -d dist/pkg ] || { echo "allocs: run scripts/build.sh first" >&2; exit 1; }
-RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} -Zlocation-detail=none" CARGO_TARGET_DIR="$ROOT/target/allocs" \
+CARGO_TARGET_DIR="$ROOT/target/allocs" \
   cargo build --profile wasm-release --target wasm32-unknown-unknown -p alter-edge --features alloc-stats --locked
 rm -rf build/allocs-bindgen build/pkg-allocs
 wasm-bindgen --target web --out-dir build/allocs-bindgen target/allocs/wasm32-unknown-unknown/wasm-release/alter_edge.wasm

@@ -59,7 +59,7 @@ fn main() {
             scope_constraints: "",
             request_rule: None,
         };
-        plan::backend_header_block(
+        plan::backend_headers(
             &defaults,
             &signing_key,
             &parts,
@@ -67,12 +67,13 @@ fn main() {
             "00112233445566778899aabbccddeeff",
         )
     };
-    measure("token headers + block", || {
+    measure("token headers", || {
         sign("/sdk/token", body.as_bytes())
     });
-    let resp_headers = measure("parse response header block", || {
-        plan::parse_header_block("content-type\napplication/json\ncontent-length\n420")
-    });
+    let resp_headers: Vec<(String, String)> = vec![
+        ("content-type".into(), "application/json".into()),
+        ("content-length".into(), "420".into()),
+    ];
     let tok = measure("parse token response", || {
         token::parse_token_response(TOKEN_BODY.as_bytes()).unwrap()
     });
@@ -82,7 +83,6 @@ fn main() {
     let inj = measure("inject", || {
         inject::inject_credential(&tok, base.clone(), &url_q).unwrap()
     });
-    measure("provider header block", || plan::header_block(&inj.headers));
     let row = measure("audit row", || {
         audit::audit_row_body(&AuditInput {
             token: &tok,

@@ -59,7 +59,7 @@ fn minimal_config_is_enough() {
 fn demo_config_declares_provider_hosts() {
     let cfg = common::demo_config();
     let google = cfg.providers.iter().find(|p| p.id == "google").expect("google");
-    assert_eq!(google.allowed_hosts, ["www.googleapis.com", "*.googleapis.com", "127.0.0.1:1"]);
+    assert_eq!(google.allowed_hosts, ["www.googleapis.com", "*.googleapis.com", "127.0.0.1:2"]);
     let resend = cfg.managed_secrets.iter().find(|m| m.slug == "resend").expect("resend");
     assert_eq!(resend.allowed_hosts, ["api.resend.com"]);
     // Providers without a list (dropbox, weather-api, ...) get only their mock.

@@ -204,9 +204,9 @@ test("provider dropped connection and unreachable provider: NetworkError, one at
   await vault.fault("/mock/google/*", { drop_connection: true }, 3);
   await rejectsWith(E, () => get(c, "/google/dropped"), E.NetworkError);
   assert.equal(spy.providerCalls(), 1);
-  // The one unreachable destination the dev vault allows a Google credential (demo.toml); fetch
-  // refuses port 1 before connecting, which is a NetworkError as well.
-  const refused = "http://127.0.0.1:1/nothing";
+  // The one unreachable destination the dev vault allows a Google credential (demo.toml): nothing
+  // listens on port 2, and fetch does try it (it refuses some low ports before connecting).
+  const refused = "http://127.0.0.1:2/nothing";
   await rejectsWith(E, () => c.request("GET", refused, { grantId: GRANTS.systemGoogle }), E.NetworkError);
   await c.flush();
   const rows = await vault.auditRows();

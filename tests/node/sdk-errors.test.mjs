@@ -244,7 +244,7 @@ test("NetworkError: backend connection dropped (no provider call) and unreachabl
   const ctx = client({ maxRetries: 0 });
   await vault.fault("/sdk/token", { drop_connection: true });
   await expectError(ctx, () => ctx.c.request("GET", `${mock}/google/x`, { grantId: GRANTS.systemGoogle }), E.NetworkError);
-  await expectError(ctx, () => ctx.c.request("GET", "http://127.0.0.1:1/unreachable", { grantId: GRANTS.systemGoogle }), E.NetworkError, (e) => {
+  await expectError(ctx, () => ctx.c.request("GET", "http://127.0.0.1:2/unreachable", { grantId: GRANTS.systemGoogle }), E.NetworkError, (e) => {
     assert.ok(!(e instanceof E.TimeoutError));
   });
   const { rows } = await finish(ctx);

@@ -169,6 +169,17 @@ function readOptions(options, kind) {
   };
 }
 
+/**
+ * `auditDone` on a request's Response (or its error): settles once this call's own audit row (and
+ * scope report) is written or given up, never rejects. For `ctx.waitUntil(res.auditDone)`: unlike
+ * `flush()`, it waits for nothing of the other calls in flight.
+ */
+function defineAuditDone(target, jobs) {
+  if (target === null || typeof target !== "object" || !Object.isExtensible(target)) return;
+  const done = jobs && jobs.length ? Promise.allSettled(jobs).then(() => undefined) : Promise.resolve();
+  Object.defineProperty(target, "auditDone", { value: done, enumerable: false, configurable: true, writable: false });
+}
+
 function wrapInternal(err) {
   if (err instanceof AlterSDKError) return err;
   // Not one of ours (a bug or a wasm trap): keep only the kind, never a message that could echo input.
@@ -261,7 +272,9 @@ class ClientBase {
     } catch (e) {
       // The caller's own AbortSignal: its reason passes through unchanged.
       if (signal && signal.aborted && e === signal.reason) throw e;
-      throw wrapInternal(e);
+      const err = wrapInternal(e);
+      defineAuditDone(err, ctx.ownJobs);
+      throw err;
     }
     const response = out.response;
     if (response === null || typeof response !== "object") {
@@ -271,6 +284,7 @@ class ClientBase {
     Object.defineProperty(response, "retryInfo", {
       value: RetryInfo.from(retryInfo), enumerable: true, configurable: true, writable: false,
     });
+    defineAuditDone(response, ctx.ownJobs);
     return response;
   }
 

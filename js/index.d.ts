@@ -125,6 +125,13 @@ export declare class RetryInfo {
 /** The provider's own Response, with the retry metadata of the call added. */
 export interface AlterResponse extends Response {
   readonly retryInfo: RetryInfo | null;
+  /**
+   * alter-edge: settles once this call's own audit row is written (or given up); never rejects.
+   * Hand it to `ctx.waitUntil` on Workers / Vercel Edge: unlike `flush()` it waits for no other
+   * call in flight. A rejected `request()` error carries the same property when a provider call
+   * was made.
+   */
+  readonly auditDone: Promise<void>;
 }
 
 /** Pluggable logger; only `warn` is required (ts-api.md §13). */

@@ -32,7 +32,13 @@ export class CoreClient {
   }
 
   run(first, ctx) {
-    ctx.track = this.trackJob;
+    // This call's own background jobs, besides the client-wide set: `auditDone` of its result.
+    const own = [];
+    ctx.track = (job) => {
+      own.push(job);
+      return this.trackJob(job);
+    };
+    ctx.ownJobs = own;
     const p = drive(this.engine, first, ctx);
     track(this.calls, p.then(() => undefined, () => undefined));
     return p;

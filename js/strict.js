@@ -53,6 +53,10 @@ export const OPTION_KEYS = Object.freeze({
   "keys.rotate": ["keyId", "overlapDays"],
   "keys.revoke": ["keyId", "force"],
   "oauthProviders.list": ["forceRefresh", ...CALL],
+  "providerSpecs.list": CALL,
+  "providerSpecs.get": CALL,
+  "providerSpecs.listOperations": ["search", "limit", "offset", ...CALL],
+  "providerSpecs.getOperation": CALL,
   withConstraints: ["scopes", "rule"],
   // each span of spans.emit([...]); the snake_case wire names are accepted too
   "spans.emit": [

@@ -783,6 +783,32 @@ export interface OAuthProvidersNamespace {
   list(options?: { forceRefresh?: boolean } & CallOptions): Promise<OAuthProviderCatalog>;
 }
 
+/** `ProviderSpec` kinds (api-surface §2.11). */
+export type ProviderSpecKindName = "oauth" | "managed";
+
+export interface ListOperationsOptions extends CallOptions {
+  /** Non-empty, at most 200 characters. */
+  search?: string;
+  /** Operations per page, 1..500 (default 100). */
+  limit?: number;
+  /** Operations to skip, ≥ 0 (default 0). */
+  offset?: number;
+}
+
+/** `.providerSpecs` (scope providers:read). 404s reject with GrantNotFoundError (`details.error`). */
+export interface ProviderSpecsNamespace {
+  list(kind?: ProviderSpecKindName, options?: CallOptions): Promise<ProviderSpec[]>;
+  get(kind: ProviderSpecKindName, providerId: string, options?: CallOptions): Promise<ProviderSpec>;
+  /** One page; `listOperations.all(...)` walks every page with `for await`, stopping on `hasMore`. */
+  listOperations: {
+    (kind: ProviderSpecKindName, providerId: string, options?: ListOperationsOptions): Promise<SpecOperationsPage>;
+    all(kind: ProviderSpecKindName, providerId: string, options?: ListOperationsOptions): AsyncIterableIterator<SpecOperation>;
+  };
+  getOperation(kind: ProviderSpecKindName, providerId: string, operationId: string, options?: CallOptions): Promise<SpecOperationDetail>;
+}
+
+export declare const PROVIDER_SPEC_LIMITS: { readonly maxLimit: 500; readonly defaultLimit: 100; readonly maxSearchChars: 200; readonly maxOperationIdChars: 512 };
+
 // ---- Constraints -------------------------------------------------------------------------------
 
 export interface RequestRule {
@@ -910,6 +936,7 @@ declare module "../index.js" {
     readonly keys: KeysNamespace;
     readonly scopes: ScopesNamespace;
     readonly oauthProviders: OAuthProvidersNamespace;
+    readonly providerSpecs: ProviderSpecsNamespace;
     readonly spans: SpansNamespace;
   }
   interface Agent {
@@ -932,6 +959,7 @@ declare module "../index.js" {
     readonly keys: KeysNamespace;
     readonly scopes: ScopesNamespace;
     readonly oauthProviders: OAuthProvidersNamespace;
+    readonly providerSpecs: ProviderSpecsNamespace;
     readonly spans: SpansNamespace;
   }
 }

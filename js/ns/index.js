@@ -4,6 +4,7 @@ import * as core from "../core/engine.js";
 
 export { CONTENT_MATCH_LIMITS, contentMatchRule } from "./constraints.js";
 export { EmitSpansResult, SPAN_LIMITS } from "./spans.js";
+export { PROVIDER_SPEC_LIMITS } from "./specs.js";
 export {
   APICallAuditLog, IdentityAssertion, IdentityContext, IdentityTrace, MemoryScope, ProviderSpec, SpecOperation,
   SpecOperationDetail, SpecOperationsPage, TokenResponse,

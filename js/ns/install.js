@@ -14,6 +14,7 @@ import {
 } from "./grants.js";
 import { KeysNamespace } from "./keys.js";
 import { OAuthProvidersNamespace } from "./providers.js";
+import { ProviderSpecsNamespace } from "./specs.js";
 import { ScopesNamespace } from "./scopes.js";
 import { SpansNamespace } from "./spans.js";
 import { RateLimitSnapshot } from "./models.js";
@@ -62,6 +63,7 @@ export default function installApi({ App, Agent, STATE, RUN, resolveUserToken, w
     defineNamespace(proto, "keys", KeysNamespace);
     defineNamespace(proto, "scopes", ScopesNamespace);
     defineNamespace(proto, "oauthProviders", OAuthProvidersNamespace);
+    defineNamespace(proto, "providerSpecs", ProviderSpecsNamespace);
     defineNamespace(proto, "spans", SpansNamespace);
   }
   for (const proto of [App.prototype, Agent.prototype]) {

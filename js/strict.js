@@ -53,6 +53,7 @@ export const OPTION_KEYS = Object.freeze({
   "keys.rotate": ["keyId", "overlapDays"],
   "keys.revoke": ["keyId", "force"],
   "oauthProviders.list": ["forceRefresh", ...CALL],
+  resolveIdentity: ["userToken", "appUserId", "includeProfile", ...CALL],
   "providerSpecs.list": CALL,
   "providerSpecs.get": CALL,
   "providerSpecs.listOperations": ["search", "limit", "offset", ...CALL],

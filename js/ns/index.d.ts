@@ -807,6 +807,15 @@ export interface ProviderSpecsNamespace {
   getOperation(kind: ProviderSpecKindName, providerId: string, operationId: string, options?: CallOptions): Promise<SpecOperationDetail>;
 }
 
+export interface ResolveIdentityOptions extends CallOptions {
+  /** The end user's IdP JWT (at most 8192 characters). An App falls back to its userTokenGetter. */
+  userToken?: string;
+  /** Agent only: a user who delegated to this agent. */
+  appUserId?: string;
+  /** Include email and display name. */
+  includeProfile?: boolean;
+}
+
 export declare const PROVIDER_SPEC_LIMITS: { readonly maxLimit: 500; readonly defaultLimit: 100; readonly maxSearchChars: 200; readonly maxOperationIdChars: 512 };
 
 // ---- Constraints -------------------------------------------------------------------------------
@@ -937,6 +946,8 @@ declare module "../index.js" {
     readonly scopes: ScopesNamespace;
     readonly oauthProviders: OAuthProvidersNamespace;
     readonly providerSpecs: ProviderSpecsNamespace;
+    /** Who the vault sees behind a call (api-surface §2.12). */
+    resolveIdentity(options?: ResolveIdentityOptions): Promise<IdentityContext>;
     readonly spans: SpansNamespace;
   }
   interface Agent {
@@ -960,6 +971,8 @@ declare module "../index.js" {
     readonly scopes: ScopesNamespace;
     readonly oauthProviders: OAuthProvidersNamespace;
     readonly providerSpecs: ProviderSpecsNamespace;
+    /** Who the vault sees behind a call (api-surface §2.12). */
+    resolveIdentity(options?: ResolveIdentityOptions): Promise<IdentityContext>;
     readonly spans: SpansNamespace;
   }
 }

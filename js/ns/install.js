@@ -15,6 +15,7 @@ import {
 import { KeysNamespace } from "./keys.js";
 import { OAuthProvidersNamespace } from "./providers.js";
 import { ProviderSpecsNamespace } from "./specs.js";
+import { resolveIdentity } from "./identity.js";
 import { ScopesNamespace } from "./scopes.js";
 import { SpansNamespace } from "./spans.js";
 import { RateLimitSnapshot } from "./models.js";
@@ -22,7 +23,7 @@ import { internals, stateOf } from "./util.js";
 
 const SHARED = {
   proxyRequest, getApprovalStatus, awaitApproval, listGrants, createConnectSession, pollConnectSession,
-  createConnectSessionForError, createManagedSecretConnectSession, withConstraints,
+  createConnectSessionForError, createManagedSecretConnectSession, withConstraints, resolveIdentity,
 };
 const APP_ONLY = {
   revokeGrant, mintGrant, createManagedSecretGrant, revokeDelegation: revokeDelegationApp, createAuthSession,

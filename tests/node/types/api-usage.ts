@@ -1,4 +1,4 @@
-// Issue 5: every method of the tier-1/tier-2 surface called with its documented types; tsc --noEmit
+// Every method of the tier-1/tier-2 surface called with its documented types; tsc --noEmit
 // must accept it (tests/node/api-types.test.mjs). @ts-expect-error lines are what must NOT compile.
 import {
   Agent, App, ApprovalResult, HttpMethod, PendingApproval, isValidKey, contentMatchRule, CONTENT_MATCH_LIMITS,
@@ -6,7 +6,7 @@ import {
   type CreateGrantResult, type DelegationResult, type GrantInfo, type ManagedSecretConnectSession, type MintedKey,
   type OAuthProviderCatalog, type Principal, type RevokeGrantResult, type ScopeCatalog, type UnifiedGrantListResult,
   type AgentCreateResult, type AgentListResult, type AgentKeyList, type AgentKeyMintResult, type AgentKey,
-  type AuthSession, type AuthResult, NoDelegatedGrantError, ApprovalDeniedError,
+  type AuthSession, type AuthResult, NoDelegatedGrantError, ApprovalDeniedError, ProviderSpec, SpecOperationsPage, SpecOperation, SpecOperationDetail, IdentityContext,
 } from "alter-edge";
 
 export async function usage(): Promise<void> {
@@ -120,6 +120,15 @@ export async function usage(): Promise<void> {
   const sc: ScopeCatalog = await agent.scopes.list();
   const cat: OAuthProviderCatalog = await app.oauthProviders.list({ forceRefresh: true });
   await agent.oauthProviders.list();
+  const specs: ProviderSpec[] = await app.providerSpecs.list("oauth");
+  const spec: ProviderSpec = await agent.providerSpecs.get("oauth", "google");
+  const opsPage: SpecOperationsPage = await app.providerSpecs.listOperations("oauth", "google", { limit: 10, offset: 0, search: "events" });
+  for await (const op of app.providerSpecs.listOperations.all("oauth", "google")) void (op satisfies SpecOperation).operationId;
+  const opDetail: SpecOperationDetail = await agent.providerSpecs.getOperation("oauth", "google", "calendar.events.list");
+  void [specs, spec, opsPage, opDetail];
+  const who: IdentityContext = await app.resolveIdentity({ userToken: "jwt", includeProfile: true });
+  await agent.resolveIdentity({ appUserId: "u" });
+  void who;
   const emitted = await agent.spans.emit([{ traceId: "t", name: "step", startTime: new Date(), endTime: "2030-01-01T00:00:00Z", spanId: "s1", parentSpanId: "s0", attributes: { k: "v" } }]);
   void (emitted.accepted + (await app.spans.emit([{ traceId: "t", name: "n", startTime: "2030-01-01T00:00:00Z" }])).accepted);
   const narrowed: App = app.withConstraints({ scopes: ["grants:read"], rule: { ruleType: "content_match", ruleBody: { match: { families: ["read"] }, effect: "deny" } } });

@@ -8,7 +8,7 @@
 
 import { CoreClient } from "./core/client-core.js";
 import { allowedHostsOption } from "./core/hosts.js";
-import { AlterSDKError, AlterValueError } from "./errors.js";
+import { AlterSDKError, AlterValueError, AuditNotConfirmedError } from "./errors.js";
 import { CallerType, HttpMethod, Provider, RetryErrorInfo, RetryInfo } from "./models.js";
 import { buildCall, isPlainObject } from "./options.js";
 import { activeTraceparent } from "./otel.js";
@@ -97,7 +97,10 @@ function readOptions(options, kind) {
   if (!isPlainObject(options)) {
     throw new AlterValueError(`new ${kind}(options): options must be an object with an apiKey`);
   }
-  const { apiKey, baseUrl, timeout, caller, callerType, userTokenGetter, logger, fetch, maxRetries, allowedHosts } = options;
+  const { apiKey, baseUrl, timeout, caller, callerType, userTokenGetter, logger, fetch, maxRetries, allowedHosts, confirmAudit } = options;
+  if (confirmAudit !== undefined && confirmAudit !== null && typeof confirmAudit !== "boolean") {
+    throw new AlterValueError("confirmAudit must be a boolean");
+  }
   if (typeof apiKey !== "string" || apiKey.length === 0) {
     throw new AlterValueError("apiKey is required and must be a non-empty string");
   }
@@ -161,6 +164,7 @@ function readOptions(options, kind) {
     config,
     allowedHosts: allowedHosts === undefined || allowedHosts === null ? null : allowedHostsOption(allowedHosts),
     allowedHostsOption: allowedHosts,
+    confirmAudit: confirmAudit === true,
     safeLogger: safeLogger(log),
     getter: typeof userTokenGetter === "function" ? userTokenGetter : null,
     logger: log,
@@ -178,6 +182,22 @@ function defineAuditDone(target, jobs) {
   if (target === null || typeof target !== "object" || !Object.isExtensible(target)) return;
   const done = jobs && jobs.length ? Promise.allSettled(jobs).then(() => undefined) : Promise.resolve();
   Object.defineProperty(target, "auditDone", { value: done, enumerable: false, configurable: true, writable: false });
+}
+
+/**
+ * `confirmAudit`: resolves once the vault accepted this call's audit row; otherwise rejects with
+ * AuditNotConfirmedError, which still gives the provider's Response (the official TS docs write
+ * the row before the response returns and fail the request when it cannot be written).
+ */
+async function confirmAuditRow(response, jobs) {
+  const accepted = await Promise.all(jobs ?? []);
+  if (accepted.every(Boolean)) return;
+  const err = new AuditNotConfirmedError(
+    "The provider answered, but the vault did not accept the audit row of this call (see the logged warning); the provider's Response is on error.response",
+    {}, { code: "audit_not_confirmed" },
+  );
+  Object.defineProperty(err, "response", { value: response, enumerable: false, configurable: true, writable: false });
+  throw err;
 }
 
 function wrapInternal(err) {
@@ -208,6 +228,7 @@ class ClientBase {
       maxRetries: opts.config.maxRetries,
       allowedHosts: opts.allowedHosts,
       allowedHostsOption: opts.allowedHostsOption,
+      confirmAudit: opts.confirmAudit,
       baseUrlOption: opts.config.baseUrl,
       // §8.2: a trace scope's `agent` is the pinned caller, else a process-local id.
       traceAgentId: opts.caller ?? `agent-local-${randomUuid()}`,
@@ -237,7 +258,8 @@ class ClientBase {
     // Ambient context first, synchronously, in the caller's async context (design rule 2).
     const ambient = currentTraceContext() ?? this[RUN];
     const traceparent = activeTraceparent();
-    const { call, userToken, context } = buildCall(method, url, options);
+    const { call, userToken, context, confirmAudit } = buildCall(method, url, options);
+    const confirm = confirmAudit ?? state.confirmAudit;
     if (state.closed) throw closedError();
     if (traceparent) call.traceparent = traceparent;
     if (context !== undefined) {
@@ -274,6 +296,8 @@ class ClientBase {
       if (signal && signal.aborted && e === signal.reason) throw e;
       const err = wrapInternal(e);
       defineAuditDone(err, ctx.ownJobs);
+      // With confirmAudit the call ends after its row (if any) was handled; the error stays.
+      if (confirm) await err.auditDone;
       throw err;
     }
     const response = out.response;
@@ -285,6 +309,7 @@ class ClientBase {
       value: RetryInfo.from(retryInfo), enumerable: true, configurable: true, writable: false,
     });
     defineAuditDone(response, ctx.ownJobs);
+    if (confirm) await confirmAuditRow(response, ctx.ownJobs);
     return response;
   }
 
@@ -370,6 +395,7 @@ export class App extends ClientBase {
     const id = normalizeAgentId(agentId);
     const opts = { apiKey: API_KEYS.get(this), caller: id, timeout: state.timeoutMs, logger: state.loggerOption, maxRetries: state.maxRetries };
     if (state.allowedHostsOption) opts.allowedHosts = state.allowedHostsOption;
+    if (state.confirmAudit) opts.confirmAudit = true;
     opts.baseUrl = this.baseUrl;
     if (state.fetch) opts.fetch = state.fetch;
     const agent = new Agent(opts);

@@ -223,6 +223,11 @@ export class ApprovalDeniedError extends ApprovalError {}
 export class ApprovalExpiredError extends ApprovalError {}
 export class ApprovalTimeoutError extends ApprovalError {}
 export class ApprovalExecutionFailedError extends ApprovalError {}
+/**
+ * alter-edge: with `confirmAudit`, the provider answered but the vault did not accept the call's
+ * audit row. `response` is the provider's Response (unread).
+ */
+export class AuditNotConfirmedError extends BackendError {}
 
 /**
  * [class, name, default code]. The name is written out so it does not depend on `Function.name`.
@@ -294,6 +299,7 @@ const CLASSES = [
   [ApprovalExpiredError, "ApprovalExpiredError", "approval_expired"],
   [ApprovalTimeoutError, "ApprovalTimeoutError", "approval_timeout"],
   [ApprovalExecutionFailedError, "ApprovalExecutionFailedError", "approval_execution_failed"],
+  [AuditNotConfirmedError, "AuditNotConfirmedError", "audit_not_confirmed"],
 ];
 
 /** Exported class name → class (own properties only; a null prototype so no `constructor` lookup). */

@@ -186,6 +186,12 @@ interface ClientOptionsBase {
    * rejects with `BlockedDestinationError` (code `blocked_destination`) and sends nothing.
    */
   allowedHosts?: string[] | Record<string, string[]>;
+  /**
+   * alter-edge: `request()` resolves only once the vault accepted the call's audit row, and
+   * otherwise rejects with `AuditNotConfirmedError` (its `response` is the provider's Response).
+   * Default false: the row is written in the background, as the Python SDK does. Per call too.
+   */
+  confirmAudit?: boolean;
 }
 
 export interface AppOptions extends ClientOptionsBase {
@@ -222,6 +228,8 @@ export interface RequestOptionsBase {
    * `AbortSignal.timeout(ms)` here.
    */
   signal?: AbortSignal;
+  /** alter-edge: wait for the vault to accept this call's audit row (see AppOptions.confirmAudit). */
+  confirmAudit?: boolean;
 }
 
 /** request() by explicit grant. */
@@ -510,6 +518,11 @@ export declare class ApprovalDeniedError extends ApprovalError {}
 export declare class ApprovalExpiredError extends ApprovalError {}
 export declare class ApprovalTimeoutError extends ApprovalError {}
 export declare class ApprovalExecutionFailedError extends ApprovalError {}
+/** alter-edge: with `confirmAudit`, the vault did not accept the call's audit row. */
+export declare class AuditNotConfirmedError extends BackendError {
+  /** The provider's Response (unread). */
+  readonly response: AlterResponse;
+}
 
 /** Every error class by name. */
 export declare const ERROR_CLASSES: Readonly<Record<string, typeof AlterSDKError>>;

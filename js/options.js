@@ -169,6 +169,10 @@ export function buildCall(method, url, options) {
   const account = optString(o, "account");
   const reason = optString(o, "reason");
   const caller = optString(o, "caller");
+  if (o.confirmAudit !== undefined && o.confirmAudit !== null && typeof o.confirmAudit !== "boolean") {
+    throw new AlterValueError(`confirmAudit must be a boolean, got ${typeName(o.confirmAudit)}`);
+  }
+  const confirmAudit = o.confirmAudit ?? undefined;
   if (typeof method !== "string") throw new AlterValueError(`method must be a string or HttpMethod, got ${typeName(method)}`);
   if (typeof url !== "string") throw new AlterValueError(`url must be a string, got ${typeName(url)}`);
   if ((label !== undefined || appUserId !== undefined) && provider === undefined) {
@@ -213,5 +217,5 @@ export function buildCall(method, url, options) {
     }
     call.signal = o.signal;
   }
-  return { call, userToken, context };
+  return { call, userToken, context, confirmAudit };
 }

@@ -15,14 +15,14 @@ const REQUEST_SHAPE = [
   "grantId", "provider", "account", "label", "appUserId", "json", "extraHeaders", "queryParams", "pathParams",
   "reason", "context", "userToken", "caller",
 ];
-const CLIENT = ["apiKey", "baseUrl", "timeout", "maxRetries", "caller", "callerType", "userTokenGetter", "logger", "fetch", "allowedHosts"];
+const CLIENT = ["apiKey", "baseUrl", "timeout", "maxRetries", "caller", "callerType", "userTokenGetter", "logger", "fetch", "allowedHosts", "confirmAudit"];
 const POLL = ["timeout", "timeoutMs", "pollInterval", "pollIntervalMs", "signal"];
 
 /** The option names of every method that takes an options object (js/index.d.ts documents each). */
 export const OPTION_KEYS = Object.freeze({
   "new App": CLIENT,
   "new Agent": CLIENT,
-  request: [...REQUEST_SHAPE, "body", ...CALL],
+  request: [...REQUEST_SHAPE, "body", "confirmAudit", ...CALL],
   // `body` is known so that proxyRequest can say why it takes none (approvals.js).
   proxyRequest: [...REQUEST_SHAPE, "body", ...CALL],
   getApprovalStatus: ["wait", ...CALL],

@@ -83,6 +83,8 @@ pub struct Step {
     pub action: Action,
     pub log: Vec<(Level, String)>,
     pub spawned: Vec<Step>,
+    /// With `End` of an audit job: the vault did not accept the row (the driver's `confirmAudit`).
+    pub unconfirmed: bool,
 }
 
 impl Step {
@@ -92,6 +94,7 @@ impl Step {
             action,
             log: Vec::new(),
             spawned: Vec::new(),
+            unconfirmed: false,
         }
     }
 
@@ -167,6 +170,9 @@ impl Step {
             }
             Action::Fail(Failure::Aborted) => out.push_str(",\"a\":\"fail\",\"aborted\":true"),
             Action::End => out.push_str(",\"a\":\"end\""),
+        }
+        if self.unconfirmed {
+            out.push_str(",\"unconfirmed\":true");
         }
         if !self.log.is_empty() {
             out.push_str(",\"log\":[");

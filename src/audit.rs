@@ -196,13 +196,15 @@ pub fn start_scope_report(
 }
 
 impl Job {
-    /// Advances on an outcome; `None` as the job when it is over (then the action is `End`).
+    /// Advances on an outcome; `None` as the job when it is over (then the action is `End`, and
+    /// `unconfirmed` says whether an audit row was not accepted).
     pub fn on(
         self,
         client: &Client,
         outcome: Outcome,
         now_ms: f64,
         log: &mut Vec<(Level, String)>,
+        unconfirmed: &mut bool,
     ) -> (Option<Job>, Action) {
         match self {
             Job::AwaitBody {
@@ -229,6 +231,8 @@ impl Job {
             Job::Sending { mut run, what } => match run.on(client, outcome, now_ms, log) {
                 Progress::Next(action) => (Some(Job::Sending { run, what }), action),
                 Progress::Over(result) => {
+                    *unconfirmed = matches!(what, Sent::Audit(_))
+                        && !matches!(&result, Ok(r) if (200..300).contains(&r.status));
                     log.extend(report(&what, result));
                     (None, Action::End)
                 }

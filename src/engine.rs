@@ -102,6 +102,7 @@ impl Engine {
             );
         };
         let mut log: Vec<(Level, String)> = Vec::new();
+        let mut unconfirmed = false;
         let c = &self.client;
         let (action, spawned) = match machine {
             Machine::Request(run) => {
@@ -119,7 +120,7 @@ impl Engine {
                 (action, Vec::new())
             }
             Machine::Job(job) => {
-                let (next, action) = job.on(c, outcome, now_ms, &mut log);
+                let (next, action) = job.on(c, outcome, now_ms, &mut log, &mut unconfirmed);
                 if let Some(next) = next {
                     self.put(id, Machine::Job(next));
                 }
@@ -128,6 +129,7 @@ impl Engine {
         };
         let mut step = Step::new(id, action);
         step.log = log;
+        step.unconfirmed = unconfirmed;
         step.spawned = self.spawn(spawned);
         step
     }

@@ -306,12 +306,6 @@ impl WasmEngine {
         self.engine.forget(id);
     }
 
-    /// Calls in flight inside the engine (diagnostics and tests).
-    #[wasm_bindgen(js_name = inFlight)]
-    pub fn in_flight(&self) -> u32 {
-        self.engine.in_flight() as u32
-    }
-
     /// The backend URL in use.
     #[wasm_bindgen(js_name = baseUrl)]
     pub fn base_url(&self) -> String {
@@ -380,10 +374,4 @@ pub fn apply_path_params(url: &str, pairs_json: &str) -> std::result::Result<Str
     let holder = serde_json::json!({ "p": v });
     let params = pairs(&holder, "p").map_err(|e| error_value(&e))?;
     alter_protocol::url::apply_path_params(url, &params).map_err(|e| error_value(&e))
-}
-
-/// The crate version, for the User-Agent.
-#[wasm_bindgen(js_name = sdkVersion)]
-pub fn sdk_version() -> String {
-    crate::VERSION.to_string()
 }

@@ -82,17 +82,23 @@ export async function drive(engine, first, ctx) {
         if (step.aborted) throw ctx.signal ? ctx.signal.reason : new Error("aborted");
         throw createAlterError(step.error);
       case "end":
-        return null;
+        return step.unconfirmed === true ? UNCONFIRMED : null;
       default:
         throw createAlterError({ class: "AlterSDKError", code: "internal_error", message: "Internal SDK error (unknown engine action)" });
     }
   }
 }
 
-/** A background job (audit row, scope report): never rejects, never sees the caller's signal. */
+/** What a background job ends with when the vault did not accept its audit row. */
+const UNCONFIRMED = Symbol("unconfirmed");
+
+/**
+ * A background job (audit row, scope report): never rejects, never sees the caller's signal.
+ * Resolves to false when the vault did not accept its audit row, else true.
+ */
 function runJob(engine, first, parent, capture) {
   const ctx = { fetch: parent.fetch, signal: null, emit: parent.emit, track: parent.track, capture };
-  return drive(engine, first, ctx).then(() => undefined, () => undefined);
+  return drive(engine, first, ctx).then((r) => r !== UNCONFIRMED, () => false);
 }
 
 function exchange(step, ctx) {

@@ -13,9 +13,9 @@ import { CallerType, HttpMethod, Provider, RetryErrorInfo, RetryInfo } from "./m
 import { buildCall, isPlainObject } from "./options.js";
 import { activeTraceparent } from "./otel.js";
 import { readEnv, randomUuid, runtimeTag } from "./runtime.js";
-import { buildTraceContext, currentTraceContext, runInTraceContext } from "./trace.js";
+import { buildToolContext, buildTraceContext, currentTraceContext, runInTraceContext } from "./trace.js";
 import { SDK_VERSION } from "./version.js";
-import { checkClientOptions, checkRequestOptions } from "./strict.js";
+import { checkClientOptions, checkOptionKeys as checkWithToolKeys, checkRequestOptions } from "./strict.js";
 import installApi from "./ns/install.js";
 
 export { CallerType, HttpMethod, Provider, RetryErrorInfo, RetryInfo };
@@ -173,6 +173,10 @@ function readOptions(options, kind) {
   };
 }
 
+function checkWithToolOptions(options) {
+  if (options !== null && typeof options === "object" && !Array.isArray(options)) checkWithToolKeys("withTool", options);
+}
+
 /**
  * `auditDone` on a request's Response (or its error): settles once this call's own audit row (and
  * scope report) is written or given up, never rejects. For `ctx.waitUntil(res.auditDone)`: unlike
@@ -311,6 +315,22 @@ class ClientBase {
     defineAuditDone(response, ctx.ownJobs);
     if (confirm) await confirmAuditRow(response, ctx.ownJobs);
     return response;
+  }
+
+  /**
+   * Run `fn` with `tool`, `toolCallId` and `framework` added to the current run scope, for every
+   * call inside it (the audit rows' context), as the Python SDK's tool decorator does:
+   * `await agent.withTool({ tool: "calendar.list", toolCallId }, async (scoped) => ...)`. The run
+   * of an enclosing `trace()` stays; concurrent runs never see each other's tool. Where the runtime
+   * has no AsyncLocalStorage, use `scoped`. A per-call `context` still replaces the whole scope
+   * (protocol-core §8.1).
+   */
+  async withTool(options, fn) {
+    if (typeof fn !== "function") throw new AlterValueError("withTool(options, fn): fn must be a function");
+    checkWithToolOptions(options);
+    const ctx = buildToolContext(currentTraceContext() ?? this[RUN], options);
+    const scoped = Object.create(this, { [RUN]: { value: ctx } });
+    return runInTraceContext(ctx, fn, scoped);
   }
 
   /** Backend-resolved actor id, cached after the first call that returned one (§8.4). */

@@ -122,6 +122,13 @@ export declare class RetryInfo {
   toJSON(): { total_attempts: number; successful_attempt: number; errors: ReturnType<RetryErrorInfo["toJSON"]>[]; client_attempts?: number; client_retries?: { attempt: number; error_type: string; status: number | null; delay_ms: number }[] };
 }
 
+/** A tool scope (`withTool`): strings of at most 512 UTF-8 bytes. */
+export interface ToolScopeOptions {
+  tool: string;
+  toolCallId?: string;
+  framework?: string;
+}
+
 /** The provider's own Response, with the retry metadata of the call added. */
 export interface AlterResponse extends Response {
   readonly retryInfo: RetryInfo | null;
@@ -297,6 +304,12 @@ declare abstract class AlterClient {
    * not close and never rejects; in Workers: `ctx.waitUntil(client.flush())`.
    */
   flush(): Promise<void>;
+  /**
+   * alter-edge: run `fn` with `tool`, `toolCallId` and `framework` added to the current run scope
+   * (the audit context of every call inside it; an enclosing `trace()` run stays). Where the
+   * runtime has no AsyncLocalStorage, call through `scoped`. A per-call `context` replaces the scope.
+   */
+  withTool<T>(options: ToolScopeOptions, fn: (scoped: this) => T | Promise<T>): Promise<T>;
   /** Waits for calls in flight and queued audit rows; later calls reject (code `client_closed`). */
   close(): Promise<void>;
   /** `await using app = new App(...)`: close() at the end of the scope (where the runtime has the symbol). */

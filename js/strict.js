@@ -59,6 +59,7 @@ export const OPTION_KEYS = Object.freeze({
   "providerSpecs.listOperations": ["search", "limit", "offset", ...CALL],
   "providerSpecs.getOperation": CALL,
   withConstraints: ["scopes", "rule"],
+  withTool: ["tool", "toolCallId", "framework"],
   // each span of spans.emit([...]); the snake_case wire names are accepted too
   "spans.emit": [
     "traceId", "trace_id", "name", "startTime", "start_time", "spanId", "span_id", "parentSpanId", "parent_span_id",

@@ -151,6 +151,37 @@ export function buildTraceContext(outer, agentId, options) {
   return freezeMap(ctx);
 }
 
+/**
+ * The context of a tool scope: everything of the enclosing scope (the run, the agent), with
+ * `tool`, `tool_call_id` and `framework` set for the calls inside it (an inner tool scope replaces
+ * the outer one's tool keys).
+ *
+ * @param {Map<string,string>|undefined} outer
+ * @param {object} options `{ tool, toolCallId, framework }`
+ */
+export function buildToolContext(outer, options) {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new AlterValueError("withTool(options, fn): options must be an object with a tool name");
+  }
+  const { tool, toolCallId, framework } = options;
+  const value = (name, v, required) => {
+    if (v === undefined || v === null) {
+      if (required) throw new AlterValueError(`withTool: ${name} is required`);
+      return undefined;
+    }
+    if (typeof v !== "string" || v === "") throw new AlterValueError(`withTool: ${name} must be a non-empty string`);
+    if (utf8Len(v) > TRACE_METADATA_LIMITS.maxValueBytes) {
+      throw new AlterValueError(`withTool: ${name} exceeds max length (${TRACE_METADATA_LIMITS.maxValueBytes} bytes)`);
+    }
+    return v;
+  };
+  const entries = [["tool", value("tool", tool, true)], ["tool_call_id", value("toolCallId", toolCallId)], ["framework", value("framework", framework)]];
+  const ctx = new Map();
+  if (outer) for (const [k, v] of outer) if (k !== "tool" && k !== "tool_call_id" && k !== "framework") ctx.set(k, v);
+  for (const [k, v] of entries) if (v !== undefined) ctx.set(k, v);
+  return freezeMap(ctx);
+}
+
 function freezeMap(m) {
   const frozen = new Map(m);
   frozen.set = frozen.delete = frozen.clear = () => {

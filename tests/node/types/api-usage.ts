@@ -128,6 +128,11 @@ export async function usage(): Promise<void> {
   void [specs, spec, opsPage, opDetail];
   const who: IdentityContext = await app.resolveIdentity({ userToken: "jwt", includeProfile: true });
   await agent.resolveIdentity({ appUserId: "u" });
+  const toolResult: number = await agent.withTool({ tool: "calendar.list", toolCallId: "c1", framework: "ai-sdk" }, async (scoped) => {
+    await scoped.request("GET", "https://www.googleapis.com/x", { provider: "google" });
+    return 1;
+  });
+  void toolResult;
   void who;
   const emitted = await agent.spans.emit([{ traceId: "t", name: "step", startTime: new Date(), endTime: "2030-01-01T00:00:00Z", spanId: "s1", parentSpanId: "s0", attributes: { k: "v" } }]);
   void (emitted.accepted + (await app.spans.emit([{ traceId: "t", name: "n", startTime: "2030-01-01T00:00:00Z" }])).accepted);

@@ -91,7 +91,7 @@ function normalizeAgentId(agentId) {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** Validate constructor options (JS types) and build the wasm core's config. */
+/** Validate constructor options (JS types) and build the engine's config. */
 function readOptions(options, kind) {
   checkClientOptions(kind, options); // unknown names, a timeout that looks like seconds (strict.js)
   if (!isPlainObject(options)) {

@@ -1,7 +1,6 @@
 // The SDK's error classes (api-surface.md §3.2, 0.29.0 tree, plus the TypeScript names of ts-api.md
-// §12) and the ONE factory the wasm core calls to turn a structured Rust error into one of them
-// (design rule 5). This file is copied by wasm-bindgen as a snippet and re-exported by the package
-// as `./errors.js`, so it must not import anything.
+// §12) and the ONE factory that turns the engine's structured Rust error into one of them (design
+// rule 5; the driver calls it). It imports nothing, so every entry shares one instance of it.
 //
 // Every error: `name` (the class name), `message` (never a credential), `code` (stable: the backend
 // `error` code, or a local code), `status`/`statusCode` (HTTP status when one caused it, else null),

@@ -1,7 +1,7 @@
 // JS-typed checks and conversions of `request()` options, before any I/O (protocol-core.md §4.1,
 // §4.2). Only what needs JS types is checked here (wrong types, JSON that JSON.stringify would
 // silently mangle, string → UTF-8); the protocol rules (URL, path-param names, context limits,
-// header rules) live once, in Rust (design rule 1), and run in the wasm core.
+// header rules) live once, in Rust (design rule 1), and run in the engine.
 
 import { AlterSDKError, AlterValueError } from "./errors.js";
 
@@ -150,7 +150,7 @@ function bodyBytes(v) {
 }
 
 /**
- * Check `request()` arguments and turn them into the plain call object of the wasm core (without
+ * Check `request()` arguments and turn them into the plain call object of the engine (without
  * identity, context and caller resolution, done by the client). Throws AlterValueError /
  * AlterSDKError synchronously. Order follows §4.2 steps 1-3.
  */

@@ -37,7 +37,7 @@ function applyPathParams(url, pathParams) {
     if (typeof pathParams[k] !== "string") throw new AlterValueError(`pathParams[${JSON.stringify(k)}] must be a string`);
     pairs.push([k, pathParams[k]]);
   }
-  if (typeof core.applyPathParams !== "function") throw new AlterSDKError("URL templating needs the wasm core", {}, { code: "internal_error" });
+  if (typeof core.applyPathParams !== "function") throw new AlterSDKError("URL templating needs the engine", {}, { code: "internal_error" });
   return core.applyPathParams(url, pairs);
 }
 

@@ -1,6 +1,6 @@
 // `withConstraints({ scopes, rule })` (api-surface.md §1.9; ts-api.md §9.5): a sibling client whose
 // every backend request carries the attenuation headers X-Alter-Scope-Constraints /
-// X-Alter-Request-Rule (encoded and bound into the signature by the wasm core, protocol::context).
+// X-Alter-Request-Rule (encoded and bound into the signature by the engine, protocol::context).
 // The sibling shares the parent's engine (actor cache, rate-limit snapshot, signing key):
 // closing the parent makes it fail closed; closing the sibling only marks the sibling.
 
@@ -13,7 +13,7 @@ import { internals, isPlainObject, stateOf, typeName } from "./util.js";
 function encodeScopes(scopes) {
   if (!Array.isArray(scopes)) throw new AlterValueError(`withConstraints: scopes must be an array of scope strings, got ${typeName(scopes)}`);
   for (const s of scopes) if (typeof s !== "string") throw new AlterValueError("withConstraints: scope entries must be strings");
-  if (typeof core.encodeScopeConstraints !== "function") throw new AlterSDKError("withConstraints needs the wasm core", {}, { code: "internal_error" });
+  if (typeof core.encodeScopeConstraints !== "function") throw new AlterSDKError("withConstraints needs the engine", {}, { code: "internal_error" });
   return core.encodeScopeConstraints(scopes);
 }
 
@@ -30,7 +30,7 @@ function encodeRule(rule) {
     throw new AlterValueError("withConstraints: rule needs a non-empty ruleType string and a plain ruleBody object");
   }
   const text = serializeJson(ruleBody); // rejects NaN/Infinity, BigInt, cycles (§1.9)
-  if (typeof core.encodeRequestRule !== "function") throw new AlterSDKError("withConstraints needs the wasm core", {}, { code: "internal_error" });
+  if (typeof core.encodeRequestRule !== "function") throw new AlterSDKError("withConstraints needs the engine", {}, { code: "internal_error" });
   return core.encodeRequestRule(ruleType, text);
 }
 

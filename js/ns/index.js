@@ -21,7 +21,7 @@ export {
 
 /**
  * `isValidKey(key)`: true when `key` has the client-side API-key grammar (legacy `alter_key_<40>` or
- * a checksummed `alter_{rk,ak,dk,pk}_…` key); the rule lives in the protocol crate (wasm core).
+ * a checksummed `alter_{rk,ak,dk,pk}_…` key); the rule lives in the protocol crate.
  */
 export function isValidKey(key) {
   return core.isValidKey(key);

@@ -4,7 +4,7 @@
 //
 // Choice recorded for the report: request/response shapes of these endpoints are built in JS (here
 // and in the sibling modules), not in protocol/. Signing, error mapping, key grammar, the
-// constraint headers and URL templating stay in Rust and are reached through the wasm core.
+// constraint headers and URL templating stay in Rust and are reached through the engine.
 
 import { AlterSDKError, AlterValueError, BackendError } from "../errors.js";
 import { activeTraceparent } from "../otel.js";

@@ -1,4 +1,4 @@
-// The Node transport over TLS (node:https, js/io.js nodeTransport): run in a child process whose
+// The Node transport over TLS (node:https, js/core/node.js): run in a child process whose
 // NODE_EXTRA_CA_CERTS trusts one test certificate (tests/hardening/fixtures), as a deployment
 // trusts its vault's. Vault calls go over node:https on reused connections with the certificate
 // verified; a vault whose certificate is not trusted is refused with a NetworkError.

@@ -1,4 +1,4 @@
-// The Node transport of the SDK's own vault exchanges (js/io.js nodeTransport): with no `fetch`
+// The Node transport of the SDK's own vault exchanges (js/core/node.js): with no `fetch`
 // option and Node's own global fetch, /sdk/* calls go over node:http with a keep-alive Agent and
 // the provider call over fetch. These tests hold it to what the fetch path guarantees: the same
 // answers, a deadline and a caller signal that really stop the exchange (the socket is closed),

@@ -205,10 +205,11 @@ test("the core's log lines about a request reach the logger in that request's as
     debug: () => {}, info: () => {}, error: () => {},
   };
   await vault.fault("/sdk/oauth/audit/api-call", { status: 403, body: { detail: { error: "forbidden", message: "no" } } }, N);
-  // The audit answers are held and released together, in one callback: the wasm tasks of all the
-  // requests then wake in the same microtask checkpoint, and a task may be polled by a run loop
-  // that another request's wake started (src/exec.rs; wasm-bindgen-futures before it ran them all in
-  // one flush of its global queue): the hazard the caller-bound log function exists for.
+  // The audit answers are held and released together, in one callback: the drivers of all the
+  // requests then resume in the same microtask checkpoint. Each driver is an async function
+  // started by its caller, so its log lines must still reach the logger in that caller's context
+  // (an SDK that ran its work on one shared task queue would log them in whichever context it was
+  // woken from).
   const held = [];
   const fetchHeld = async (input, init) => {
     const res = await fetch(input, init);

@@ -49,7 +49,7 @@ test("grantId mode: the provider's real Response, its body and headers, one audi
   assert.ok(res instanceof Response);
   const fetched = spy.calls.find((c) => c.url.includes("/calendar/v3/"));
   // The mock declares a Content-Length within the audit capture limit, so the SDK read the body
-  // once and handed back a Response rebuilt around those bytes (js/io.js): everything the
+  // once and handed back a Response rebuilt around those bytes (js/core/fetch.js): everything the
   // caller can observe is the provider's.
   const original = fetched.response;
   assert.notEqual(res, original);

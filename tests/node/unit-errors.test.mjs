@@ -1,5 +1,5 @@
 // js/errors.js: the class tree (same as the protocol crate's ErrorClass, api-surface.md §3.2) and
-// the createAlterError factory the wasm core calls.
+// the createAlterError factory the driver calls with the engine's structured errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

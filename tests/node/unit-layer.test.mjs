@@ -1,4 +1,4 @@
-// The JS layer (js/client.js, options.js, trace.js) against a fake wasm core: option conversion,
+// The JS layer (js/client.js, options.js, trace.js) against a fake engine: option conversion,
 // identity resolution in the caller's context, trace merge rules, close() draining. The same
 // behaviours are checked end to end against the dev vault in sdk-*.test.mjs.
 import { test, beforeEach } from "node:test";

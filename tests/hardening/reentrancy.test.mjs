@@ -1,8 +1,7 @@
-// The SDK runs its Rust tasks on its own executor (src/exec.rs), not wasm-bindgen-futures: a task
-// is polled as soon as it is spawned or woken, in a run loop that a JS callback re-entering the SDK
-// only queues work for. These tests hold it to that: re-entrant calls from inside a running task
-// (a `fetch` option, a logger) complete, tasks keep their own values under heavy interleaving, and
-// every provider call still has exactly one audit row.
+// Re-entrancy of the engine and its driver: a JS callback that calls into the SDK while the driver
+// is between two steps of another call (a `fetch` option, a logger) completes, calls keep their
+// own values under heavy interleaving (the engine's table of calls in flight), the first exchange
+// starts before request() returns, and every provider call still has exactly one audit row.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startVault, loadSdk, GRANTS, KEYS } from "./common.mjs";

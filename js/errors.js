@@ -18,7 +18,7 @@ function camelCase(key) {
   return key.replace(/[_-]+([a-zA-Z0-9])/g, (_, c) => c.toUpperCase());
 }
 
-/** A JS value from the wasm side may hold `Map`s (serde-wasm-bindgen); make it plain JSON data. */
+/** Plain JSON data from a value that may hold `Map`s (the factory takes them from any caller). */
 function toPlain(value, depth = 0) {
   if (depth > 32) return null;
   if (value instanceof Map) {

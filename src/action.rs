@@ -57,13 +57,17 @@ impl From<ProtocolError> for Failure {
 pub enum Action {
     Send(Exchange),
     /// A retry backoff; report [`Outcome::Woke`] after it.
-    Sleep { ms: f64 },
+    Sleep {
+        ms: f64,
+    },
     /// Call `userTokenGetter` and report [`Outcome::Token`].
     ResolveToken,
     /// Read the provider body (bounded by the capture limit) and report [`Outcome::Body`].
     ReadBody,
     /// The call succeeded; `result` is the JSON the driver returns with it.
-    Done { result: Value },
+    Done {
+        result: Value,
+    },
     Fail(Failure),
     /// A background job (audit row, scope report) is over.
     End,
@@ -266,7 +270,10 @@ mod tests {
                 to: Peer::Provider,
                 method: "POST".into(),
                 url: "https://api.test/a?q=\"x\"".into(),
-                headers: vec![("X-A".into(), "1\t\\2".into()), ("__proto__".into(), "é".into())],
+                headers: vec![
+                    ("X-A".into(), "1\t\\2".into()),
+                    ("__proto__".into(), "é".into()),
+                ],
                 body: ExchangeBody::Caller,
                 timeout_ms: 1500.5,
                 shadow_url: Some("https://api.test/a".into()),
@@ -299,14 +306,30 @@ mod tests {
         assert_eq!(v["spawn"][1]["error"]["class"], "AlterValueError");
         assert_eq!(v["spawn"][1]["error"]["message"], "bad \u{1}");
 
-        let done = Step::new(3, Action::Done { result: serde_json::json!({"retryInfo": null}) });
+        let done = Step::new(
+            3,
+            Action::Done {
+                result: serde_json::json!({"retryInfo": null}),
+            },
+        );
         let v: Value = serde_json::from_str(&done.to_json()).expect("valid JSON");
-        assert_eq!(v, serde_json::json!({"id": 3, "a": "done", "result": {"retryInfo": null}}));
+        assert_eq!(
+            v,
+            serde_json::json!({"id": 3, "a": "done", "result": {"retryInfo": null}})
+        );
         let aborted = Step::new(4, Action::Fail(Failure::Aborted));
         let v: Value = serde_json::from_str(&aborted.to_json()).expect("valid JSON");
-        assert_eq!(v, serde_json::json!({"id": 4, "a": "fail", "aborted": true}));
-        for (action, a) in [(Action::ResolveToken, "token"), (Action::ReadBody, "read"), (Action::End, "end")] {
-            let v: Value = serde_json::from_str(&Step::new(1, action).to_json()).expect("valid JSON");
+        assert_eq!(
+            v,
+            serde_json::json!({"id": 4, "a": "fail", "aborted": true})
+        );
+        for (action, a) in [
+            (Action::ResolveToken, "token"),
+            (Action::ReadBody, "read"),
+            (Action::End, "end"),
+        ] {
+            let v: Value =
+                serde_json::from_str(&Step::new(1, action).to_json()).expect("valid JSON");
             assert_eq!(v["a"], a);
         }
     }

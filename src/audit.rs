@@ -83,7 +83,12 @@ pub enum Sent {
 }
 
 /// Starts the audit job for one provider attempt.
-pub fn start_audit(client: &Client, job: AuditJob, observed: Observed, now_ms: f64) -> (Job, Action) {
+pub fn start_audit(
+    client: &Client,
+    job: AuditJob,
+    observed: Observed,
+    now_ms: f64,
+) -> (Job, Action) {
     match observed {
         Observed::Response {
             status,
@@ -156,7 +161,13 @@ fn send_row(client: &Client, job: AuditJob, outcome: AuditOutcome, now_ms: f64) 
         retries: false,
     };
     let (run, action) = VaultRun::start(client, call, now_ms);
-    (Job::Sending { run: Box::new(run), what }, action)
+    (
+        Job::Sending {
+            run: Box::new(run),
+            what,
+        },
+        action,
+    )
 }
 
 /// §6.1: the scope-mismatch report, or `None` when the grant id cannot be put in a path.
@@ -170,7 +181,7 @@ pub fn start_scope_report(
 ) -> Option<(Job, Action)> {
     // The resolved grant id is a canonical UUID (checked by the token contract), so it needs no
     // percent-encoding; anything else is not reported.
-    if !alter_protocol::token::is_canonical_uuid(grant_id) {
+    if !alter_protocol::grammar::is_canonical_uuid(grant_id) {
         return None;
     }
     let call = VaultCall {

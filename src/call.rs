@@ -138,14 +138,21 @@ impl CallRun {
                 let headers = reply
                     .headers
                     .iter()
-                    .map(|(k, v)| Value::Array(vec![Value::from(k.as_str()), Value::from(v.as_str())]))
+                    .map(|(k, v)| {
+                        Value::Array(vec![Value::from(k.as_str()), Value::from(v.as_str())])
+                    })
                     .collect();
                 m.insert("headers".into(), Value::Array(headers));
                 m.insert(
                     "body".into(),
                     Value::from(String::from_utf8_lossy(&reply.body).into_owned()),
                 );
-                (None, Action::Done { result: Value::Object(m) })
+                (
+                    None,
+                    Action::Done {
+                        result: Value::Object(m),
+                    },
+                )
             }
             Progress::Over(Ok(reply)) => {
                 let e = self.mapper.map(reply.status, &reply.headers, &reply.body);

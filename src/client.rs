@@ -133,7 +133,10 @@ impl Client {
     }
 
     pub fn last_retry_info(&self) -> Option<String> {
-        self.last_retry_info.try_borrow().ok().and_then(|r| r.clone())
+        self.last_retry_info
+            .try_borrow()
+            .ok()
+            .and_then(|r| r.clone())
     }
 
     pub fn set_last_retry_info(&self, v: Option<String>) {

@@ -141,7 +141,7 @@ pub fn actor_update(
     let Some(received) = received else {
         return ActorUpdate::Keep;
     };
-    if used_override || !alter_protocol::token::is_uuid_any_case(received) {
+    if used_override || !alter_protocol::grammar::is_uuid_any_case(received) {
         return ActorUpdate::Keep;
     }
     match cached {

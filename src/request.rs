@@ -350,7 +350,10 @@ impl RequestRun {
             } => {
                 let body = match outcome {
                     Outcome::Body(c) => audit::captured_bytes(c, client.timeout_ms),
-                    _ => audit::captured_bytes(crate::action::Captured::Unavailable, client.timeout_ms),
+                    _ => audit::captured_bytes(
+                        crate::action::Captured::Unavailable,
+                        client.timeout_ms,
+                    ),
                 };
                 self.classify(client, sent, status, headers, body, latency_ms, now_ms)
             }
@@ -461,16 +464,37 @@ impl RequestRun {
             Outcome::TimedOut => {
                 let after_ms = client.timeout_ms.floor() as u64;
                 let e = self.details(mapping::timeout_error("Provider API request timed out"));
-                return self.fail_with_audit(client, sent, latency_ms, Observed::Timeout { after_ms }, e.into(), now_ms);
+                return self.fail_with_audit(
+                    client,
+                    sent,
+                    latency_ms,
+                    Observed::Timeout { after_ms },
+                    e.into(),
+                    now_ms,
+                );
             }
             Outcome::Aborted => {
-                return self.fail_with_audit(client, sent, latency_ms, Observed::NetworkFailure, Failure::Aborted, now_ms);
+                return self.fail_with_audit(
+                    client,
+                    sent,
+                    latency_ms,
+                    Observed::NetworkFailure,
+                    Failure::Aborted,
+                    now_ms,
+                );
             }
             // The runtime's message may quote the URL, which can hold a query credential: it is
             // not passed on.
             _ => {
                 let e = self.details(mapping::network_error("Failed to call provider API", None));
-                return self.fail_with_audit(client, sent, latency_ms, Observed::NetworkFailure, e.into(), now_ms);
+                return self.fail_with_audit(
+                    client,
+                    sent,
+                    latency_ms,
+                    Observed::NetworkFailure,
+                    e.into(),
+                    now_ms,
+                );
             }
         };
         let body = match body {
@@ -485,7 +509,12 @@ impl RequestRun {
             // Success (§4.6): the Response goes back to the caller; the audit row reads the body
             // the driver read on the way, or its bounded capture.
             let result = result_json(sent.retry_text.as_deref());
-            let job = self.audit_job(sent.token, sent.base_headers, sent.injected_header_names, latency_ms);
+            let job = self.audit_job(
+                sent.token,
+                sent.base_headers,
+                sent.injected_header_names,
+                latency_ms,
+            );
             let spawned = vec![audit::start_audit(
                 client,
                 job,
@@ -550,7 +579,12 @@ impl RequestRun {
         let traceparent = self.p.traceparent.clone();
         let constraints = self.p.constraints.clone();
         let result = result_json(sent.retry_text.as_deref());
-        let job = self.audit_job(sent.token, sent.base_headers, sent.injected_header_names, latency_ms);
+        let job = self.audit_job(
+            sent.token,
+            sent.base_headers,
+            sent.injected_header_names,
+            latency_ms,
+        );
         let observed = Observed::Response {
             status,
             headers,
@@ -593,7 +627,12 @@ impl RequestRun {
         failure: Failure,
         now_ms: f64,
     ) -> Advance {
-        let job = self.audit_job(sent.token, sent.base_headers, sent.injected_header_names, latency_ms);
+        let job = self.audit_job(
+            sent.token,
+            sent.base_headers,
+            sent.injected_header_names,
+            latency_ms,
+        );
         Advance {
             next: None,
             action: Action::Fail(failure),
@@ -606,7 +645,10 @@ impl RequestRun {
         let p = &self.p;
         e.with_detail(
             "grant_id",
-            p.grant_id_arg.clone().map(Value::from).unwrap_or(Value::Null),
+            p.grant_id_arg
+                .clone()
+                .map(Value::from)
+                .unwrap_or(Value::Null),
         )
         .with_detail("method", p.method.clone())
         .with_detail("url", p.templated_url.clone())

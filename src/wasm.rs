@@ -46,7 +46,9 @@ fn read_input(json_len: u32, body_len: u32) -> Option<(Value, Option<Vec<u8>>)> 
         let j = json_len as usize;
         let end = j.checked_add(body_len as usize)?;
         let json = serde_json::from_slice(b.get(..j)?).ok()?;
-        let body = (body_len > 0).then(|| b.get(j..end).map(<[u8]>::to_vec)).flatten();
+        let body = (body_len > 0)
+            .then(|| b.get(j..end).map(<[u8]>::to_vec))
+            .flatten();
         Some((json, body))
     })
 }
@@ -58,7 +60,9 @@ fn read_raw(text_len: u32, body_len: u32) -> Option<(String, Option<Vec<u8>>)> {
         let t = text_len as usize;
         let end = t.checked_add(body_len as usize)?;
         let text = std::str::from_utf8(b.get(..t)?).ok()?.to_string();
-        let body = (body_len > 0).then(|| b.get(t..end).map(<[u8]>::to_vec)).flatten();
+        let body = (body_len > 0)
+            .then(|| b.get(t..end).map(<[u8]>::to_vec))
+            .flatten();
         Some((text, body))
     })
 }
@@ -165,7 +169,10 @@ fn call_input(v: &Value, body: Option<Vec<u8>>) -> Result<CallInput> {
         path: string(v, "path")?.unwrap_or_default(),
         body: body.map(|b| String::from_utf8_lossy(&b).into_owned()),
         mapper: string(v, "mapper")?,
-        actor_headers: v.get("actorHeaders").and_then(Value::as_bool).unwrap_or(true),
+        actor_headers: v
+            .get("actorHeaders")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
         caller: string(v, "caller")?,
         context: pairs(v, "context")?,
         traceparent: string(v, "traceparent")?,
@@ -192,20 +199,24 @@ const BODY_PENDING: u32 = 2;
 const CAPTURE_WHOLE: u32 = 0;
 const CAPTURE_OVER: u32 = 1;
 
-fn outcome(kind: u32, detail: u32, status: u32, text: String, body: Option<Vec<u8>>) -> Option<Outcome> {
+fn outcome(
+    kind: u32,
+    detail: u32,
+    status: u32,
+    text: String,
+    body: Option<Vec<u8>>,
+) -> Option<Outcome> {
     Some(match kind {
-        RECEIVED => {
-            Outcome::Received {
-                status: u16::try_from(status).ok().filter(|s| *s <= 999)?,
-                headers: header_block(&text),
-                body: match detail {
-                    BODY_COMPLETE => BodyState::Complete(body.unwrap_or_default()),
-                    BODY_NOT_READ => BodyState::NotRead,
-                    BODY_PENDING => BodyState::Pending,
-                    _ => return None,
-                },
-            }
-        }
+        RECEIVED => Outcome::Received {
+            status: u16::try_from(status).ok().filter(|s| *s <= 999)?,
+            headers: header_block(&text),
+            body: match detail {
+                BODY_COMPLETE => BodyState::Complete(body.unwrap_or_default()),
+                BODY_NOT_READ => BodyState::NotRead,
+                BODY_PENDING => BodyState::Pending,
+                _ => return None,
+            },
+        },
         TIMED_OUT => Outcome::TimedOut,
         ABORTED => Outcome::Aborted,
         NETWORK_ERROR => Outcome::NetworkError(text),

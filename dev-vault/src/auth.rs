@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use alter_protocol::signing::{H_ACTOR_ID, H_CALLER, H_CALLER_TYPE, H_CONTEXT, H_REQUEST_RULE, H_SCOPE_CONSTRAINTS};
-use alter_protocol::token::is_uuid_any_case;
+use alter_protocol::grammar::is_uuid_any_case;
 use alter_protocol::verify::{verify_request, IncomingRequest, VerifyPolicy, H_API_KEY};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};

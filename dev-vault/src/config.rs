@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use alter_protocol::keys::validate_api_key;
-use alter_protocol::token::{is_canonical_uuid, FORBIDDEN_INJECTION_HEADERS};
+use alter_protocol::token::FORBIDDEN_INJECTION_HEADERS;
+use alter_protocol::grammar::is_canonical_uuid;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use alter_protocol::token::{is_canonical_uuid, parse_token_request_body, GrantTarget};
+use alter_protocol::token::{parse_token_request_body, GrantTarget};
+use alter_protocol::grammar::is_canonical_uuid;
 use axum::extract::{Path, State};
 use axum::http::HeaderValue;
 use axum::response::IntoResponse;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use alter_protocol::token::is_uuid_any_case;
+use alter_protocol::grammar::is_uuid_any_case;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Extension;

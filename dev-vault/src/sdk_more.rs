@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alter_protocol::token::is_canonical_uuid;
+use alter_protocol::grammar::is_canonical_uuid;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Extension;

@@ -221,10 +221,10 @@ mod tests {
     #[test]
     fn uuids_are_canonical() {
         let u = new_uuid();
-        assert!(alter_protocol::token::is_canonical_uuid(&u), "{u}");
+        assert!(alter_protocol::grammar::is_canonical_uuid(&u), "{u}");
         assert_ne!(u, new_uuid());
         let s = stable_uuid("demo|bot|agent");
-        assert!(alter_protocol::token::is_canonical_uuid(&s));
+        assert!(alter_protocol::grammar::is_canonical_uuid(&s));
         assert_eq!(s, stable_uuid("demo|bot|agent"));
     }
 

@@ -127,7 +127,7 @@ async fn the_refusal_maps_to_blocked_destination_error_with_the_request_id() {
     assert_blocked(&a, "evil");
     assert_eq!(a.json()["detail"]["provider_id"], "google");
     let rid = a.header("x-request-id").expect("X-Request-ID");
-    assert!(alter_protocol::token::is_canonical_uuid(&rid), "{rid}");
+    assert!(alter_protocol::grammar::is_canonical_uuid(&rid), "{rid}");
     let headers = vec![("X-Request-ID".to_string(), rid.clone())];
     let e = alter_protocol::mapping::map_backend_error(422, &headers, &a.body);
     assert_eq!(e.class.name(), "BlockedDestinationError");

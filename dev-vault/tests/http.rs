@@ -36,7 +36,7 @@ async fn token_with_caller_label_is_v2_and_gets_a_stable_actor_id() {
     let a = call(&t.app, &s).await;
     assert_eq!(a.status, 200);
     let actor = a.header("x-alter-actor-id").expect("actor id");
-    assert!(alter_protocol::token::is_canonical_uuid(&actor));
+    assert!(alter_protocol::grammar::is_canonical_uuid(&actor));
     let mut s2 = Signed::json("POST", "/sdk/token", &token_body_grant(&grant("06"), URL), FULL_KEY).caller("billing-cron", "service");
     s2.actor_id = Some(actor.clone());
     let b = call(&t.app, &s2).await;

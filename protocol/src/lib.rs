@@ -12,6 +12,7 @@ pub mod error;
 
 // Keys, signing, verification (§1.1, §1.2, §2).
 pub mod canonical;
+pub mod grammar;
 pub mod hosts;
 pub mod json;
 pub mod keys;

@@ -2,6 +2,7 @@
 
 mod b_common;
 
+use alter_protocol::grammar::{is_canonical_uuid, is_uuid_any_case};
 use alter_protocol::token::*;
 use alter_protocol::url::apply_path_params;
 use alter_protocol::ErrorClass;

@@ -12,9 +12,8 @@
 
 use alter_protocol::error::ErrorClass;
 use alter_protocol::json::to_json_ascii;
-use alter_protocol::token::{
-    is_canonical_uuid, parse_token_response, InjectionTarget, FORBIDDEN_INJECTION_HEADERS,
-};
+use alter_protocol::grammar::is_canonical_uuid;
+use alter_protocol::token::{parse_token_response, InjectionTarget, FORBIDDEN_INJECTION_HEADERS};
 use arbitrary::{Result as ArbResult, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Map, Value};

@@ -509,12 +509,7 @@ impl RequestRun {
             // Success (§4.6): the Response goes back to the caller; the audit row reads the body
             // the driver read on the way, or its bounded capture.
             let result = result_json(sent.retry_text.as_deref());
-            let job = self.audit_job(
-                sent.token,
-                sent.base_headers,
-                sent.injected_header_names,
-                latency_ms,
-            );
+            let job = self.audit_job(sent, latency_ms);
             let spawned = vec![audit::start_audit(
                 client,
                 job,
@@ -579,12 +574,7 @@ impl RequestRun {
         let traceparent = self.p.traceparent.clone();
         let constraints = self.p.constraints.clone();
         let result = result_json(sent.retry_text.as_deref());
-        let job = self.audit_job(
-            sent.token,
-            sent.base_headers,
-            sent.injected_header_names,
-            latency_ms,
-        );
+        let job = self.audit_job(sent, latency_ms);
         let observed = Observed::Response {
             status,
             headers,
@@ -627,12 +617,7 @@ impl RequestRun {
         failure: Failure,
         now_ms: f64,
     ) -> Advance {
-        let job = self.audit_job(
-            sent.token,
-            sent.base_headers,
-            sent.injected_header_names,
-            latency_ms,
-        );
+        let job = self.audit_job(sent, latency_ms);
         Advance {
             next: None,
             action: Action::Fail(failure),
@@ -654,26 +639,20 @@ impl RequestRun {
         .with_detail("url", p.templated_url.clone())
     }
 
-    fn audit_job(
-        self,
-        token: TokenResponse,
-        request_headers: Vec<(String, String)>,
-        injected_header_names: Vec<String>,
-        latency_ms: u64,
-    ) -> AuditJob {
+    fn audit_job(self, sent: Sent, latency_ms: u64) -> AuditJob {
         let p = self.p;
         AuditJob {
-            token,
+            token: sent.token,
             method: p.method,
             url: p.templated_url,
-            request_headers,
+            request_headers: sent.base_headers,
             request_json: p.json,
             request_raw: p.raw,
             reason: p.reason,
             context_pairs: p.context_pairs,
             context_header: p.context_header,
             traceparent: p.traceparent,
-            injected_header_names,
+            injected_header_names: sent.injected_header_names,
             latency_ms,
             constraints: p.constraints,
         }

@@ -21,24 +21,6 @@ let inCap = 0;
 /** JS↔wasm crossings (engine calls), for the benchmarks' diagnostics. */
 export const crossings = { count: 0 };
 
-/** Writes `json` (an object) and `body` (bytes or undefined) to the input buffer. */
-function writeInput(json, body) {
-  const text = JSON.stringify(json);
-  const bodyLen = body === undefined || body === null ? 0 : body.length;
-  // UTF-8 takes at most 3 bytes per UTF-16 unit.
-  const need = text.length * 3 + bodyLen;
-  if (need > inCap) {
-    const cap = Math.max(need, 16384);
-    crossings.count++;
-    inPtr = ioBuffer(cap);
-    inCap = cap;
-  }
-  const mem = new Uint8Array(memory().buffer, inPtr, inCap);
-  const { written } = encoder.encodeInto(text, mem);
-  if (bodyLen > 0) mem.set(body, written);
-  return [written, bodyLen];
-}
-
 /** Writes a plain text and `body` (bytes or undefined) to the input buffer. */
 function writeRaw(text, body) {
   const bodyLen = body === undefined || body === null ? 0 : body.length;
@@ -53,6 +35,11 @@ function writeRaw(text, body) {
   const { written } = text.length === 0 ? { written: 0 } : encoder.encodeInto(text, mem);
   if (bodyLen > 0) mem.set(body, written);
   return [written, bodyLen];
+}
+
+/** Writes `json` (an object, as JSON text) and `body` to the input buffer. */
+function writeInput(json, body) {
+  return writeRaw(JSON.stringify(json), body);
 }
 
 /** The engine's answer: `ptr · 2^32 + len` of a JSON text in wasm memory. */

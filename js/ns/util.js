@@ -187,19 +187,5 @@ export function malformed(what) {
   return new BackendError(`Backend returned a malformed ${what} response`, {}, { code: "malformed_response" });
 }
 
-/** Waits `ms`; with a signal, rejects with its reason as soon as it fires (and clears the timer). */
-export function sleep(ms, signal) {
-  if (!signal) return new Promise((r) => setTimeout(r, Math.max(0, ms)));
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, Math.max(0, ms));
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
+/** Waits `ms`; with a signal, rejects with its reason as soon as it fires (the driver's sleep). */
+export { sleep } from "../core/driver.js";

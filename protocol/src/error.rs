@@ -98,6 +98,8 @@ error_classes! {
     ApprovalExpiredError => Some(C::ApprovalError),
     ApprovalTimeoutError => Some(C::ApprovalError),
     ApprovalExecutionFailedError => Some(C::ApprovalError),
+    // alter-edge: `confirmAudit` and the vault did not accept the call's audit row.
+    AuditNotConfirmedError => Some(C::BackendError),
 }
 
 impl ErrorClass {

@@ -11,12 +11,16 @@
 import { test, before, after, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { startVault, loadSdk, recordingLogger, rejectsWith, closedPort, KEYS } from "./common.mjs";
 import {
   startEchoProvider, echoVaultConfig, leaks, ECHO_GRANTS, CUSTOM_HEADERS, SECRET, EXTRA, SECRET_H,
 } from "./helpers/echo.mjs";
 
 const E = await loadSdk();
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc");
 const T = { timeout: 60000 };
 let provider;
 let vault;
@@ -219,6 +223,13 @@ test("query credential: the caller's Response never reaches the URL that carried
     const last = provider.seen.at(-1);
     assert.equal(new URLSearchParams(last.url.split("?")[1]).get("k"), EXTRA, "the provider got the query credential");
     assert.equal(r.status, 200);
+    // The fetch Response the caller's was rebuilt from is out of the caller's reach: a garbage
+    // collection must not cut the caller's body (Node's fetch cancels a collected Response's body).
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((res) => setTimeout(res, 30));
+    }
+    assert.equal(r.bodyUsed, false, `${path}: body not used after a GC`);
     assert.equal(r.url, `${provider.url}${path}?q=1`, path);
     const views = {
       "r.url": r.url,

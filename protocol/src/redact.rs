@@ -175,23 +175,28 @@ fn latin1_bytes(src: &[u8]) -> Option<Decoded> {
     Some((out, escapes))
 }
 
-/// Calls `f` with the start of every occurrence of `needle` in `hay`.
-fn find_all(hay: &[u8], needle: &[u8], mut f: impl FnMut(usize)) {
-    if needle.is_empty() || hay.len() < needle.len() {
+/// Calls `f` with the start of every occurrence of `needle` in `hay` (overlapping ones too).
+/// A view that is valid UTF-8 (nearly always) is searched with `str::find` (linear time, so a
+/// provider's body cannot make the search quadratic); any other byte by byte.
+fn find_all(hay: &[u8], needle: &str, mut f: impl FnMut(usize)) {
+    let Some(first) = needle.chars().next() else {
+        return;
+    };
+    if let Ok(h) = std::str::from_utf8(hay) {
+        let mut from = 0;
+        while let Some(off) = h[from..].find(needle) {
+            f(from + off);
+            from += off + first.len_utf8();
+        }
         return;
     }
-    let last = hay.len() - needle.len();
-    let mut i = 0;
-    while i <= last {
-        match hay[i..=last].iter().position(|&b| b == needle[0]) {
-            None => return,
-            Some(off) => {
-                let p = i + off;
-                if &hay[p..p + needle.len()] == needle {
-                    f(p);
-                }
-                i = p + 1;
-            }
+    let needle = needle.as_bytes();
+    if hay.len() < needle.len() {
+        return;
+    }
+    for p in 0..=hay.len() - needle.len() {
+        if hay[p] == needle[0] && &hay[p..p + needle.len()] == needle {
+            f(p);
         }
     }
 }
@@ -241,7 +246,7 @@ impl Redactor {
             mask[a..b].iter_mut().for_each(|m| *m = true);
         };
         for secret in &self.secrets {
-            find_all(src, secret.as_bytes(), |p| mark(p, p + secret.len()));
+            find_all(src, secret, |p| mark(p, p + secret.len()));
         }
         // Decoded views, two levels deep, each only when decoding changed something.
         let mut views: Vec<View> = Vec::new();
@@ -276,7 +281,7 @@ impl Redactor {
         }
         for (k, view) in views.iter().enumerate() {
             for secret in &self.secrets {
-                find_all(&view.bytes, secret.as_bytes(), |p| {
+                find_all(&view.bytes, secret, |p| {
                     let (a, b) = root_span(&views, k, p, p + secret.len());
                     mark(a, b)
                 });
@@ -388,6 +393,13 @@ mod tests {
         // A lone surrogate escape is left alone.
         assert_eq!(x.scrub("\\ud83d"), "\\ud83d");
         assert!(matches!(x.scrub("nothing here"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn overlapping_occurrences_and_views_that_are_not_utf8() {
+        assert_eq!(r(&["aba"]).scrub("xababay"), "x[REDACTED]y");
+        // %FF makes the percent-decoded view invalid UTF-8: searched byte by byte.
+        assert_eq!(r(&["a/b"]).scrub("%FF a%2Fb"), "%FF [REDACTED]");
     }
 
     #[test]

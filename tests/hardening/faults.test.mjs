@@ -8,6 +8,7 @@ import {
   startVault, loadSdk, countingFetch, recordingLogger, rejectsWith, assertOneAuditRowPerProviderCall,
   GRANTS, KEYS, sleep, closedPort,
 } from "./common.mjs";
+import { echoVaultConfig, ECHO_GRANTS } from "./helpers/echo.mjs";
 
 const E = await loadSdk();
 const { App } = E;
@@ -16,8 +17,13 @@ let mock;
 let ctx;
 const T = { timeout: 30000 };
 
+let deadPort;
+
 before(async () => {
-  vault = await startVault();
+  // demo.toml plus an "echo" provider allowed at a closed loopback port (the unreachable provider
+  // below): the dev vault refuses a credential for a host its provider does not list.
+  deadPort = await closedPort();
+  vault = await startVault({ config: echoVaultConfig([deadPort]) });
   mock = `${vault.url}/mock`;
 });
 after(async () => vault?.stop());
@@ -204,8 +210,8 @@ test("provider dropped connection and unreachable provider: NetworkError, one at
   await vault.fault("/mock/google/*", { drop_connection: true }, 3);
   await rejectsWith(E, () => get(c, "/google/dropped"), E.NetworkError);
   assert.equal(spy.providerCalls(), 1);
-  const refused = `http://127.0.0.1:${await closedPort()}/nothing`;
-  await rejectsWith(E, () => c.request("GET", refused, { grantId: GRANTS.systemGoogle }), E.NetworkError);
+  const refused = `http://127.0.0.1:${deadPort}/nothing`;
+  await rejectsWith(E, () => c.request("GET", refused, { grantId: ECHO_GRANTS.header }), E.NetworkError);
   await c.flush();
   const rows = await vault.auditRows();
   assert.deepEqual(rows.map((r) => r.row.response_status), [0, 0]);

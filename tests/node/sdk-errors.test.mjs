@@ -7,6 +7,7 @@ import { startVault } from "./helpers/vault.mjs";
 import { loadSdk } from "./helpers/sdk.mjs";
 import { GRANTS, KEYS, AGENTS } from "./helpers/demo.mjs";
 import { spyFetch, assertNoSecret, recordingLogger } from "./helpers/spy.mjs";
+import { echoVaultConfig, ECHO_GRANTS } from "../hardening/helpers/echo.mjs";
 
 const E = await loadSdk();
 const { App, Agent } = E;
@@ -14,7 +15,9 @@ let vault;
 let mock;
 
 before(async () => {
-  vault = await startVault();
+  // demo.toml plus an "echo" provider allowed at 127.0.0.1:1 (the unreachable provider below):
+  // the dev vault refuses a credential for a host its provider does not list (blocked_destination).
+  vault = await startVault({ config: echoVaultConfig([1]) });
   mock = `${vault.url}/mock`;
 });
 after(async () => vault?.stop());
@@ -244,7 +247,7 @@ test("NetworkError: backend connection dropped (no provider call) and unreachabl
   const ctx = client({ maxRetries: 0 });
   await vault.fault("/sdk/token", { drop_connection: true });
   await expectError(ctx, () => ctx.c.request("GET", `${mock}/google/x`, { grantId: GRANTS.systemGoogle }), E.NetworkError);
-  await expectError(ctx, () => ctx.c.request("GET", "http://127.0.0.1:1/unreachable", { grantId: GRANTS.systemGoogle }), E.NetworkError, (e) => {
+  await expectError(ctx, () => ctx.c.request("GET", "http://127.0.0.1:1/unreachable", { grantId: ECHO_GRANTS.header }), E.NetworkError, (e) => {
     assert.ok(!(e instanceof E.TimeoutError));
   });
   const { rows } = await finish(ctx);

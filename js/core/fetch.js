@@ -87,6 +87,14 @@ function declaredLength(response, method, status) {
 }
 
 /**
+ * Rebuilt Response → the fetch Response whose body stream it reads. The original must live as
+ * long as the rebuilt one: Node's fetch cancels the body stream of a Response that is garbage
+ * collected, which would cut the caller's body. A WeakMap keeps it alive while reachable from
+ * nothing the caller can walk.
+ */
+const origins = new WeakMap();
+
+/**
  * A Response for the caller with the original's status, statusText, headers, type and redirected,
  * around `body` (bytes already read, or the original's stream), and `url` (the caller's URL when
  * the credential was injected into the query). The original is then unreachable, so no way of
@@ -111,6 +119,7 @@ function reframe(original, body, url) {
   if (r.type !== original.type) props.type = { value: original.type, enumerable: false };
   if (r.redirected !== original.redirected) props.redirected = { value: original.redirected, enumerable: false };
   Object.defineProperties(r, props);
+  if (b !== null && !(b instanceof Uint8Array)) origins.set(r, original);
   return r;
 }
 

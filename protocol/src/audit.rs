@@ -1,11 +1,12 @@
 //! The audit row of `POST /sdk/oauth/audit/api-call` (§5.3) and the refusal-message sanitiser of
 //! its warning log line (§5.4).
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::json::{write_string, write_value};
+use crate::redact::Redactor;
 use crate::token::{is_sigv4, InjectionTarget, TokenResponse};
 use crate::HeaderList;
 
@@ -34,7 +35,7 @@ pub const SIGV4_INJECTED_HEADERS: &[&str] = &[
     "x-amz-security-token",
 ];
 /// What any credential value found inside a row is replaced with (design rule 4).
-pub const REDACTED: &str = "[REDACTED]";
+pub use crate::redact::REDACTED;
 
 /// The provider request body as the audit row records it.
 pub enum AuditRequestBody<'a> {
@@ -136,51 +137,6 @@ fn stripped(set: &[Cow<str>], name: &str) -> bool {
     set.iter().any(|s| s.eq_ignore_ascii_case(name))
 }
 
-/// Every credential value the token carries (longest first, so overlapping values redact fully).
-fn secrets(token: &TokenResponse) -> Vec<&str> {
-    let mut out: Vec<&str> = vec![token.access_token.as_str()];
-    if let Some(creds) = &token.additional_credentials {
-        out.extend(creds.iter().map(|(_, v)| v.as_str()));
-    }
-    out.retain(|s| !s.is_empty());
-    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    out.dedup();
-    out
-}
-
-fn scrub_str<'a>(s: &'a str, secrets: &[&str]) -> Cow<'a, str> {
-    let mut out = Cow::Borrowed(s);
-    for secret in secrets {
-        if out.contains(secret) {
-            out = Cow::Owned(out.replace(secret, REDACTED));
-        }
-    }
-    out
-}
-
-/// Replace every credential occurrence in every string (object keys included) of the row.
-fn scrub(v: Value, secrets: &[&str]) -> Value {
-    match v {
-        Value::String(s) => match scrub_str(&s, secrets) {
-            Cow::Borrowed(_) => Value::String(s),
-            Cow::Owned(clean) => Value::String(clean),
-        },
-        Value::Array(items) => Value::Array(items.into_iter().map(|x| scrub(x, secrets)).collect()),
-        Value::Object(m) => {
-            let mut out = Map::new();
-            for (k, x) in m {
-                out.insert(scrub_str(&k, secrets).into_owned(), scrub(x, secrets));
-            }
-            Value::Object(out)
-        }
-        // A number in the caller's JSON body that spells a (numeric) credential.
-        Value::Number(n) if secrets.iter().any(|s| n.to_string().contains(s)) => {
-            Value::String(REDACTED.to_string())
-        }
-        other => other,
-    }
-}
-
 /// §5.3: the audit row, every key present, in this order: `grant_id, provider_id,
 /// token_generation, method, url, request_headers, request_body, response_status,
 /// response_headers, response_body, latency_ms, reason, context`; compact ASCII-escaped JSON.
@@ -191,14 +147,15 @@ fn scrub(v: Value, secrets: &[&str]) -> Value {
 /// §5.3 says "both header maps" (Python strips them only from the request map).
 ///
 /// Design rule 4: any occurrence of the access token or an additional credential anywhere in the
-/// row (a caller header or URL query that happens to carry it, a provider echoing it back) is
-/// replaced by `[REDACTED]`, so the credential never reaches an audit row.
+/// row (a caller header or URL query that happens to carry it, a provider echoing it back), in any
+/// form [`Redactor`] knows (percent-encoded, JSON-escaped, ...), is replaced by `[REDACTED]`, so
+/// the credential never reaches an audit row.
 pub fn audit_row_body(input: &AuditInput) -> String {
     let token = input.token;
     let strip = strip_set(token, input.injected_header_names);
     // The identifiers from the token response are not scrubbed (a short test credential must not
     // garble the grant UUID); every caller- or provider-supplied field is.
-    let secrets = secrets(token);
+    let redact = Redactor::new(token);
 
     // Written straight to the output, field by field, in the order and with the escaping of
     // `to_json_ascii` over the equivalent map (no intermediate `Value`: this runs once per call).
@@ -215,9 +172,9 @@ pub fn audit_row_body(input: &AuditInput) -> String {
     write_opt_string(&mut out, token.token_generation.as_deref());
     out.push_str(",\"method\":");
     let method = input.method.to_ascii_uppercase();
-    write_string(&mut out, &scrub_str(&method, &secrets), true);
+    write_string(&mut out, &redact.scrub(&method), true);
     out.push_str(",\"url\":");
-    write_string(&mut out, &scrub_str(input.url, &secrets), true);
+    write_string(&mut out, &redact.scrub(input.url), true);
 
     // Request headers keep their names; a repeated name keeps its first place and its last value.
     out.push_str(",\"request_headers\":");
@@ -227,15 +184,15 @@ pub fn audit_row_body(input: &AuditInput) -> String {
             put(&mut req, k.as_str(), Cow::Borrowed(v.as_str()));
         }
     }
-    write_scrubbed_map(&mut out, req, &secrets);
+    write_scrubbed_map(&mut out, req, &redact);
 
     out.push_str(",\"request_body\":");
     match input.request_body {
         AuditRequestBody::None => out.push_str("null"),
-        AuditRequestBody::Json(v) => write_value(&mut out, &scrub(v.clone(), &secrets), true),
+        AuditRequestBody::Json(v) => write_value(&mut out, &redact.scrub_value(v.clone()), true),
         AuditRequestBody::Raw(b) => {
             let text = capture_request_body(b);
-            write_string(&mut out, &scrub_str(&text, &secrets), true);
+            write_string(&mut out, &redact.scrub(&text), true);
         }
     }
 
@@ -258,29 +215,25 @@ pub fn audit_row_body(input: &AuditInput) -> String {
                     None => resp.push((name, Cow::Borrowed(v.as_str()))),
                 }
             }
-            write_scrubbed_map(&mut out, resp, &secrets);
+            write_scrubbed_map(&mut out, resp, &redact);
             out.push_str(",\"response_body\":");
             let text = capture_response_body(body);
-            write_string(&mut out, &scrub_str(&text, &secrets), true);
+            write_string(&mut out, &redact.scrub(&text), true);
         }
         AuditOutcome::Timeout { after_ms } => {
             out.push_str(",\"response_status\":0,\"response_headers\":null,\"response_body\":");
             let text = format!("<transport error: timeout after {after_ms}ms>");
-            write_string(&mut out, &scrub_str(&text, &secrets), true);
+            write_string(&mut out, &redact.scrub(&text), true);
         }
         AuditOutcome::NetworkFailure => {
             out.push_str(",\"response_status\":0,\"response_headers\":null,\"response_body\":");
-            write_string(
-                &mut out,
-                &scrub_str("<transport error: network>", &secrets),
-                true,
-            );
+            write_string(&mut out, &redact.scrub("<transport error: network>"), true);
         }
     }
     let _ = write!(out, ",\"latency_ms\":{}", input.latency_ms);
     out.push_str(",\"reason\":");
     match input.reason {
-        Some(r) => write_string(&mut out, &scrub_str(r, &secrets), true),
+        Some(r) => write_string(&mut out, &redact.scrub(r), true),
         None => out.push_str("null"),
     }
     out.push_str(",\"context\":");
@@ -291,7 +244,7 @@ pub fn audit_row_body(input: &AuditInput) -> String {
             for (k, v) in pairs {
                 put(&mut m, k.as_str(), Cow::Borrowed(v.as_str()));
             }
-            write_scrubbed_map(&mut out, m, &secrets);
+            write_scrubbed_map(&mut out, m, &redact);
         }
     }
     out.push('}');
@@ -322,13 +275,13 @@ fn put<'a, K: PartialEq>(m: &mut Vec<(K, Cow<'a, str>)>, k: K, v: Cow<'a, str>) 
     }
 }
 
-/// Writes a string map as a JSON object after scrubbing its keys and values, as `scrub` would
-/// over the map: scrubbed keys that coincide merge (first place, last value).
-fn write_scrubbed_map<K: AsRef<str>>(out: &mut String, m: Vec<(K, Cow<str>)>, secrets: &[&str]) {
+/// Writes a string map as a JSON object after scrubbing its keys and values, as `scrub_value`
+/// would over the map: scrubbed keys that coincide merge (first place, last value).
+fn write_scrubbed_map<K: AsRef<str>>(out: &mut String, m: Vec<(K, Cow<str>)>, redact: &Redactor) {
     let mut clean: Vec<(Cow<str>, Cow<str>)> = Vec::with_capacity(m.len());
     for (k, v) in &m {
-        let key = scrub_str(k.as_ref(), secrets);
-        let value = scrub_str(v, secrets);
+        let key = redact.scrub(k.as_ref());
+        let value = redact.scrub(v);
         put(&mut clean, key, value);
     }
     out.push('{');
@@ -388,6 +341,7 @@ pub fn sanitize_refusal_message(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod reference {
     use super::*;
+    use serde_json::Map;
 
     pub fn audit_row_body(input: &AuditInput) -> String {
         let token = input.token;
@@ -449,8 +403,8 @@ mod reference {
 
         // The identifiers from the token response are not scrubbed (a short test credential must not
         // garble the grant UUID); every caller- or provider-supplied field is.
-        let secrets = secrets(token);
-        let clean = |v: Value| scrub(v, &secrets);
+        let redact = Redactor::new(token);
+        let clean = |v: Value| redact.scrub_value(v);
         let opt = |s: &Option<String>| s.clone().map(Value::String).unwrap_or(Value::Null);
         let mut row = Map::new();
         row.insert("grant_id".into(), Value::String(token.grant_id.clone()));

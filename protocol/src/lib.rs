@@ -24,6 +24,7 @@ pub mod verify;
 pub mod audit;
 pub mod context;
 pub mod inject;
+pub mod redact;
 pub mod token;
 pub mod url;
 

@@ -1,11 +1,13 @@
 //! Classification of the provider's response in retrieve mode (§4.6). The errors carry the
-//! provider's (capped) response text and the pre-injection URL, never the credential.
+//! provider's (capped) response text and the pre-injection URL, never the credential: every field
+//! of the error and of the scope report goes through the audit row's [`Redactor`].
 
 use serde_json::{Map, Value};
 
 use crate::audit::capture_response_body;
 use crate::challenge::{is_space, parse_bearer_challenge, scope_report_body};
 use crate::error::{codes, ErrorClass, ProtocolError};
+use crate::redact::Redactor;
 use crate::retry::joined_header;
 use crate::token::TokenResponse;
 use crate::HeaderList;
@@ -68,7 +70,13 @@ fn provider_error(
     e
 }
 
-/// §4.6 provider response classification.
+/// The identifiers from the token response, kept as they are (a short test credential must not
+/// garble them); every other field of a provider error is scrubbed.
+const IDENTIFIERS: &[&str] = &["grant_id", "provider_id"];
+
+/// §4.6 provider response classification. Every field of the error (the provider's body, its
+/// `WWW-Authenticate` header and what is parsed from it, the caller's URL) and of the scope report
+/// is scrubbed of every form of every secret of `token`, as the audit row is.
 pub fn classify_provider_response(
     status: u16,
     headers: &HeaderList,
@@ -80,6 +88,32 @@ pub fn classify_provider_response(
     if status < 400 {
         return ProviderOutcome::Success;
     }
+    let redact = Redactor::new(token);
+    match classify(status, headers, body, token, ctx, correlation_id, &redact) {
+        ProviderOutcome::Failure {
+            mut error,
+            scope_report,
+        } => {
+            redact.scrub_map(&mut error.details, IDENTIFIERS);
+            redact.scrub_map(&mut error.fields, IDENTIFIERS);
+            ProviderOutcome::Failure {
+                error,
+                scope_report,
+            }
+        }
+        ok => ok,
+    }
+}
+
+fn classify(
+    status: u16,
+    headers: &HeaderList,
+    body: &[u8],
+    token: &TokenResponse,
+    ctx: &ProviderErrorContext,
+    correlation_id: &str,
+    redact: &Redactor,
+) -> ProviderOutcome {
     let response_body = capture_response_body(body);
     let www_auth = joined_header(headers, "WWW-Authenticate").unwrap_or_default();
     let challenge = parse_bearer_challenge(&www_auth);
@@ -136,7 +170,15 @@ pub fn classify_provider_response(
         );
         attach_grant(&mut error, token);
         error.fields.insert("missing_scopes".into(), missing_json);
-        let report = scope_report_body(missing.as_deref(), &www_auth, ctx.url, correlation_id);
+        let clean_missing: Option<Vec<String>> = missing
+            .as_ref()
+            .map(|l| l.iter().map(|x| redact.scrub(x).into_owned()).collect());
+        let report = scope_report_body(
+            clean_missing.as_deref(),
+            &redact.scrub(&www_auth),
+            &redact.scrub(ctx.url),
+            correlation_id,
+        );
         return ProviderOutcome::Failure {
             error,
             scope_report: Some(report),

@@ -27,8 +27,9 @@ import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { adminClient } from "./conformance.mjs";
 import { runAdapterChecks } from "./adapter-checks.mjs";
-import { HERE, makeConsumer, parseResults, runProcess, startProcess, startVault, startWorkerd } from "./lib.mjs";
+import { HERE, freePort, makeConsumer, parseResults, runProcess, startProcess, startVault, startWorkerd } from "./lib.mjs";
 import { summarize } from "./conformance.mjs";
+import { echoVaultConfig, ECHO_GRANTS, EXTRA, leaks } from "../hardening/helpers/echo.mjs";
 
 const { TGZ, CACHE, DENO_BIN, WORKERD_BIN, ALTER_DEV_VAULT_BIN, ROOT, WRANGLER_BIN, NODE22_DIR, NODE24_DIR, NODE26_DIR, BUN_BIN, EDGE_TOOLS } = process.env;
 for (const [k, v] of Object.entries({ TGZ, CACHE, DENO_BIN, WORKERD_BIN, ALTER_DEV_VAULT_BIN, ROOT })) {
@@ -121,6 +122,46 @@ try {
     childResults("deno", await runProcess(DENO_BIN, [
       "run", "--no-prompt", "--allow-net=127.0.0.1", "--allow-env=VAULT_URL,ALTER_BASE_URL", "run.mjs",
     ], { cwd: dir, env: { VAULT_URL: vault.url, ALTER_BASE_URL: vault.url, DENO_DIR: join(CACHE, "deno-dir"), NO_COLOR: "1" }, timeoutMs: 120000 }));
+  });
+
+  // A provider network error on a query-credential grant: Deno's fetch error quotes the URL, which
+  // carries the credential; no form of it may reach the SDK's error. A second dev vault lets the
+  // echo grants (tests/hardening/helpers/echo.mjs) reach a closed loopback port.
+  await part("deno-leaks", async () => {
+    const dir = join(consumers, "deno-leaks");
+    await makeConsumer(dir, {
+      pkg: { name: "consumer-deno-leaks", private: true, type: "module", dependencies: dep() },
+      files: { "run.mjs": join(HERE, "consumers/deno-leaks/run.mjs"), "deno.json": { content: '{ "nodeModulesDir": "manual" }\n' } }, npmCache,
+    });
+    const dead = await freePort();
+    const echoVault = await startVault({ bin: ALTER_DEV_VAULT_BIN, config: echoVaultConfig([dead]) });
+    try {
+      const r = await runProcess(DENO_BIN, [
+        "run", "--no-prompt", "--allow-net=127.0.0.1", "--allow-env=VAULT_URL,TARGET,GRANT_ID,API_KEY,CONTROL_SECRET", "run.mjs",
+      ], {
+        cwd: dir, timeoutMs: 120000,
+        env: {
+          VAULT_URL: echoVault.url, TARGET: `http://127.0.0.1:${dead}/nothing`, GRANT_ID: ECHO_GRANTS.query, API_KEY: KEY,
+          CONTROL_SECRET: EXTRA, DENO_DIR: join(CACHE, "deno-dir"), NO_COLOR: "1",
+        },
+      });
+      const out = parseResults(r.stdout);
+      if (!out) return fail("deno-leaks", "run", `exit ${r.code}; no results\nstdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-3000)}`);
+      const found = Object.entries(out.texts).flatMap(([how, t]) => leaks(t).map((f) => `${how}: ${f}`));
+      const rows = (await adminClient(echoVault.url).auditRows()).map((x) => x.row);
+      const rowLeaks = leaks(JSON.stringify(rows));
+      record({
+        runtime: "deno-leaks",
+        results: [
+          { name: "network_error_class", ok: out.name === "NetworkError", detail: `${out.name}: ${out.texts["err.message"]}` },
+          { name: "network_error_no_credential", ok: Object.keys(out.texts).length > 0 && found.length === 0, detail: found.length ? found.slice(0, 5).join("; ") : `${Object.keys(out.texts).length} views of the error clean` },
+          { name: "network_error_control", ok: leaks(out.control).length > 0, detail: "Deno's own fetch error quotes the credential-bearing URL (the check above means something)" },
+          { name: "network_error_audit_row", ok: rows.length === 1 && rows[0].response_status === 0 && rowLeaks.length === 0, detail: `${rows.length} row(s), status ${rows[0]?.response_status}, leaks ${rowLeaks.length}` },
+        ],
+      });
+    } finally {
+      await echoVault.stop();
+    }
   });
 
   await part("workerd", async () => {

@@ -333,3 +333,20 @@ test("non-idempotent namespace POST: 503 retried, dropped connection not (unless
   await c.agents.create({ name: "hardening-a3", idempotencyKey: "hardening-a3-key" });
   assert.equal(spy.vaultCalls("/sdk/agents"), 5, "with an Idempotency-Key it is");
 });
+
+for (const status of [502, 504]) {
+  test(`non-idempotent namespace POST: vault ${status} is final (the vault may have acted); with an Idempotency-Key it is retried`, T, async () => {
+    const { c, spy } = client();
+    await vault.fault("/sdk/agents", { status }, 1);
+    const e = await rejectsWith(E, () => c.agents.create({ name: `hardening-${status}-a` }), E.BackendError);
+    assert.equal(e.status, status);
+    assert.equal(spy.vaultCalls("/sdk/agents"), 1, "not repeated");
+    await vault.fault("/sdk/agents", { status }, 1);
+    await c.agents.create({ name: `hardening-${status}-b`, idempotencyKey: `hardening-${status}-key` });
+    assert.equal(spy.vaultCalls("/sdk/agents"), 3, "with an Idempotency-Key: one retry, then created");
+    // A read is retried on the same answer (the retry path is alive for this status).
+    await vault.fault("/sdk/grants/list", { status }, 1);
+    await c.listGrants({});
+    assert.equal(spy.vaultCalls("/sdk/grants/list"), 2);
+  });
+}

@@ -37,7 +37,7 @@ test("constructor: option checks and the core config", () => {
   assert.equal(cfg.timeoutMs, 30000);
   assert.equal(cfg.callerType, "service");
   assert.equal(cfg.baseUrl, "http://127.0.0.1:9");
-  assert.match(cfg.userAgent, /^alter-edge\//);
+  assert.match(cfg.userAgent, /^alter-sdk-edge\/\d+\.\d+\.\d+ \(node\/\d+\.\d+\.\d+\)$/);
   assert.equal(app.baseUrl, "http://127.0.0.1:9");
   assert.ok(!JSON.stringify(app).includes(KEY), "the key is not reachable through JSON");
   new Agent({ apiKey: KEY, timeout: 1234 });
@@ -145,19 +145,25 @@ test("identity: per-call token wins, getter sync or async, failures abort withou
 
   const n = fake.calls.length;
   const secret = "eyJhbGciOi.secret-jwt.sig";
-  for (const getter of [
-    () => { throw new Error(`boom ${secret}`); },
-    async () => { throw new Error(`boom ${secret}`); },
-    () => "",
-    () => undefined,
-    () => 42,
-    async () => null,
+  const thrown = new Error(`boom ${secret}`);
+  for (const [getter, cause] of [
+    [() => { throw thrown; }, thrown],
+    [async () => { throw thrown; }, thrown],
+    // Not an Error object: it may be the token itself, so it is not kept.
+    [() => { throw secret; }, undefined],
+    [async () => { throw { token: secret }; }, undefined],
+    [() => "", undefined],
+    [() => undefined, undefined],
+    [() => 42, undefined],
+    [async () => null, undefined],
   ]) {
     const a = new App({ apiKey: KEY, userTokenGetter: getter });
     await assert.rejects(a.request("GET", URL_, { provider: "google" }), (e) => {
       assert.ok(e instanceof AlterSDKError);
       assert.equal(e.code, "user_token_getter_failed");
-      assert.equal(e.cause, undefined);
+      // The application's own Error is the cause (not enumerable, not in JSON, message or stack).
+      assert.equal(e.cause, cause);
+      assert.ok(!Object.keys(e).includes("cause"));
       assert.ok(!JSON.stringify(e).includes(secret) && !e.message.includes(secret) && !String(e.stack).includes(secret));
       return true;
     });

@@ -330,6 +330,26 @@ test("logger: what the engine logs reaches the logger, which can never break a c
   assert.equal((await quiet.request("GET", URL_ + "/log", { grantId: "g" })).status, 200);
 });
 
+test("logLevel filters what reaches the logger; an advisory every client would repeat is logged once per process", async () => {
+  const seen = [];
+  const rec = (level) => (m) => seen.push(`${level} ${m}`);
+  const logger = { debug: rec("debug"), info: rec("info"), warn: rec("warn"), error: rec("error") };
+  const quiet = new App({ apiKey: KEY, logger, logLevel: "error" });
+  await quiet.request("GET", URL_ + "/log", { grantId: "g" });
+  assert.deepEqual(seen, [], "a warning is below level error");
+  const loud = new App({ apiKey: KEY, logger, logLevel: "debug" });
+  await loud.request("GET", URL_ + "/log", { grantId: "g" });
+  assert.ok(seen.includes("warn a warning from the engine"), seen.join("\n"));
+  assert.ok(seen.some((l) => /^debug alter: request GET \S+ -> 200 in \d+ ms \(retries \d+, audit queued\)$/.test(l)), seen.join("\n"));
+  seen.length = 0;
+  for (let i = 0; i < 3; i++) new App({ apiKey: KEY, baseUrl: "http://127.0.0.1:7777", logger });
+  assert.deepEqual(seen.filter((l) => l.includes("uses plain http")).length, 1, seen.join("\n"));
+  new App({ apiKey: KEY, baseUrl: "http://127.0.0.1:7778", logger, logLevel: "error" });
+  assert.equal(seen.filter((l) => l.includes("7778")).length, 0, "not below the level, and not used up");
+  new App({ apiKey: KEY, baseUrl: "http://127.0.0.1:7778", logger });
+  assert.equal(seen.filter((l) => l.includes("7778")).length, 1);
+});
+
 test("flush(): waits for calls in flight and their audits without closing", async () => {
   fake.maxDelayMs = 15;
   fake.auditDelayMs = 10;

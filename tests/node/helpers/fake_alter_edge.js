@@ -176,6 +176,6 @@ export class WasmEngine {
   }
 
   insecureLoopback() {
-    return false;
+    return String(this.config.baseUrl ?? "").startsWith("http://");
   }
 }

@@ -15,7 +15,7 @@ import { activeTraceparent } from "./otel.js";
 import { readEnv, randomUuid, runtimeTag } from "./runtime.js";
 import { buildToolContext, buildTraceContext, currentTraceContext, runInTraceContext } from "./trace.js";
 import { SDK_VERSION } from "./version.js";
-import { checkClientOptions, checkOptionKeys as checkWithToolKeys, checkRequestOptions } from "./strict.js";
+import { checkClientOptions, checkOptionKeys as checkWithToolKeys, checkRequestOptions, warnOnce } from "./strict.js";
 import installApi from "./ns/install.js";
 
 export { CallerType, HttpMethod, Provider, RetryErrorInfo, RetryInfo };
@@ -29,6 +29,13 @@ export const DEFAULT_TIMEOUT_MS = 30000;
 /** Environment variable read for the backend URL when no `baseUrl` option is given (§1.3). */
 export const BASE_URL_ENV = "ALTER_BASE_URL";
 
+/** Engine warnings that every client of a process would repeat: logged once per process. */
+const ONCE_PER_PROCESS = [
+  "The Alter API key used by this client is deprecated",
+  "Backend returned a different X-Alter-Actor-ID",
+  "createManagedSecretConnectSession: templateSlug is deprecated",
+];
+
 const STATE = Symbol("alter.state");
 const RUN = Symbol("alter.runContext");
 /** API keys, kept out of reach of console.log / JSON (getAgent needs the App's key). */
@@ -38,19 +45,25 @@ function closedError() {
   return new AlterSDKError(CLOSED_MESSAGE, {}, { code: "client_closed" });
 }
 
-function getterError(message) {
-  // §9.1: the original error is never attached (it may contain a JWT).
-  return new AlterSDKError(message, {}, { code: "user_token_getter_failed" });
+function getterError(message, cause) {
+  const err = new AlterSDKError(message, {}, { code: "user_token_getter_failed" });
+  if (cause !== undefined) Object.defineProperty(err, "cause", { value: cause, writable: true, configurable: true, enumerable: false });
+  return err;
 }
 
-/** Call the getter (sync or async) and check its result; fails closed (§9.1). */
+/**
+ * Call the getter (sync or async) and check its result; fails closed (§9.1). What the getter
+ * threw becomes the `cause` when it is an Error object: the application's own error, made by its
+ * own code (the SDK adds it to no message, log line or JSON form). A thrown value that is not an
+ * Error (a string, a plain object) is dropped: it may be the token itself.
+ */
 async function resolveUserToken(getter) {
   let value;
   try {
     value = getter();
     if (value !== null && typeof value === "object" && typeof value.then === "function") value = await value;
-  } catch {
-    throw getterError("userTokenGetter failed");
+  } catch (e) {
+    throw getterError(`userTokenGetter failed${e instanceof Error ? ` (${e.name}; see cause)` : ""}`, e instanceof Error ? e : undefined);
   }
   if (typeof value !== "string" || value.length === 0) {
     throw getterError("userTokenGetter must return a non-empty string");
@@ -58,11 +71,33 @@ async function resolveUserToken(getter) {
   return value;
 }
 
-/** A logger whose methods never throw into the SDK; null = silent. */
-function safeLogger(logger) {
-  if (logger === null) return null;
+/** Log levels, lowest first; a client logs at its level and above. */
+export const LOG_LEVELS = Object.freeze(["debug", "info", "warn", "error", "silent"]);
+/** Environment variable read for the log level when no `logLevel` option is given. */
+export const LOG_LEVEL_ENV = "ALTER_LOG";
+
+/** The `logLevel` option, else `ALTER_LOG`, else "warn". A bad option throws; a bad variable warns once. */
+function logLevelOf(option, logger) {
+  if (option !== undefined && option !== null) {
+    if (!LOG_LEVELS.includes(option)) {
+      throw new AlterValueError(`logLevel must be one of ${LOG_LEVELS.map((l) => JSON.stringify(l)).join(", ")}, got ${typeof option === "string" ? JSON.stringify(option.slice(0, 32)) : typeof option}`);
+    }
+    return option;
+  }
+  const env = readEnv(LOG_LEVEL_ENV);
+  if (env === undefined || env === "") return "warn";
+  const level = env.trim().toLowerCase();
+  if (LOG_LEVELS.includes(level)) return level;
+  warnOnce(logger, "alter-log-env", `${LOG_LEVEL_ENV}=${JSON.stringify(env.slice(0, 32))} is not a log level (${LOG_LEVELS.join(", ")}): using "warn"`);
+  return "warn";
+}
+
+/** A logger whose methods never throw into the SDK and below `level` do nothing; null = silent. */
+function safeLogger(logger, level) {
+  if (logger === null || level === "silent") return null;
+  const min = LOG_LEVELS.indexOf(level);
   const out = {};
-  for (const level of ["debug", "info", "warn", "error"]) {
+  for (const level of LOG_LEVELS.slice(min, 4)) {
     const fn = logger[level];
     if (typeof fn !== "function") continue;
     out[level] = (...args) => {
@@ -97,7 +132,7 @@ function readOptions(options, kind) {
   if (!isPlainObject(options)) {
     throw new AlterValueError(`new ${kind}(options): options must be an object with an apiKey`);
   }
-  const { apiKey, baseUrl, timeout, caller, callerType, userTokenGetter, logger, fetch, maxRetries, allowedHosts, confirmAudit } = options;
+  const { apiKey, baseUrl, timeout, caller, callerType, userTokenGetter, logger, logLevel, fetch, maxRetries, allowedHosts, confirmAudit } = options;
   if (confirmAudit !== undefined && confirmAudit !== null && typeof confirmAudit !== "boolean") {
     throw new AlterValueError("confirmAudit must be a boolean");
   }
@@ -148,11 +183,15 @@ function readOptions(options, kind) {
   if (base !== undefined && typeof base !== "string") {
     throw new AlterSDKError("baseUrl must be a string", {}, { code: "invalid_base_url" });
   }
+  if (typeof base === "string") checkBaseUrlShape(base, baseUrl === undefined || baseUrl === null);
+  const level = logLevelOf(logLevel, log);
+  const tag = runtimeTag();
   const config = {
     apiKey,
     timeoutMs,
     callerType: type,
-    userAgent: `alter-edge/${SDK_VERSION} (${runtimeTag()})`,
+    // protocol-core §2: `alter-sdk-<flavour>/<version>`, then the runtime as a comment.
+    userAgent: tag === "unknown" ? `alter-sdk-edge/${SDK_VERSION}` : `alter-sdk-edge/${SDK_VERSION} (${tag})`,
   };
   if (base !== undefined && base !== "") config.baseUrl = base;
   if (typeof caller === "string") config.caller = caller;
@@ -165,7 +204,8 @@ function readOptions(options, kind) {
     allowedHosts: allowedHosts === undefined || allowedHosts === null ? null : allowedHostsOption(allowedHosts),
     allowedHostsOption: allowedHosts,
     confirmAudit: confirmAudit === true,
-    safeLogger: safeLogger(log),
+    safeLogger: safeLogger(log, level),
+    logLevel: level,
     getter: typeof userTokenGetter === "function" ? userTokenGetter : null,
     logger: log,
     fetch: typeof fetch === "function" ? fetch : undefined,
@@ -204,6 +244,21 @@ async function confirmAuditRow(response, jobs) {
   throw err;
 }
 
+/**
+ * Mistakes in the backend URL that the engine would refuse with a generic message (or accept and
+ * then call a wrong path): said plainly, before any I/O.
+ */
+function checkBaseUrlShape(base, fromEnv) {
+  const what = fromEnv ? `${BASE_URL_ENV} (the backend URL)` : "baseUrl";
+  const s = base.trim();
+  if (s !== "" && !/^[a-z][a-z0-9+.-]*:\/\//i.test(s) && /^[^\s/?#:]+\.[^\s/?#]+|^localhost\b/i.test(s)) {
+    throw new AlterSDKError(`${what} has no scheme: write it with https:// in front, e.g. "https://${s.slice(0, 64)}"`, {}, { code: "invalid_base_url" });
+  }
+  if (/\/sdk\/*$/i.test(s)) {
+    throw new AlterSDKError(`${what} must not end in /sdk: the SDK adds /sdk/... to it; drop the /sdk (e.g. "${s.replace(/\/sdk\/*$/i, "").slice(0, 64)}")`, {}, { code: "invalid_base_url" });
+  }
+}
+
 function wrapInternal(err) {
   if (err instanceof AlterSDKError) return err;
   // Not one of ours (a bug or a wasm trap): keep only the kind, never a message that could echo input.
@@ -236,19 +291,27 @@ class ClientBase {
       baseUrlOption: opts.config.baseUrl,
       // §8.2: a trace scope's `agent` is the pinned caller, else a process-local id.
       traceAgentId: opts.caller ?? `agent-local-${randomUuid()}`,
+      logLevel: opts.logLevel,
       // What the engine logs about a call (retries, audit failures, warnings read from vault
-      // answers). The driver calls it in the caller's async context.
+      // answers) and, at debug, the driver's one line per call. The driver calls it in the
+      // caller's async context. Advisories that would repeat for every client are given once per
+      // process.
       emit: safe
         ? (level, message) => {
             const f = safe[level];
-            if (f) f(message);
+            if (!f) return;
+            if (level === "warn" && ONCE_PER_PROCESS.some((p) => message.startsWith(p))) warnOnce(safe, message, message);
+            else f(message);
           }
         : null,
+      debug: safe !== null && typeof safe.debug === "function",
+      // The logger for one-time advisories (strict.js), null below level "warn".
+      warnLogger: safe !== null && typeof safe.warn === "function" ? safe : null,
     };
     Object.defineProperty(this, STATE, { value: state });
     API_KEYS.set(this, opts.config.apiKey);
-    if (safe && core.insecureLoopback()) {
-      safe.warn(`Alter backend ${core.baseUrl()} uses plain http: allowed for loopback development only`);
+    if (safe && safe.warn && core.insecureLoopback()) {
+      warnOnce(safe, `insecure-loopback ${core.baseUrl()}`, `Alter backend ${core.baseUrl()} uses plain http: allowed for loopback development only`);
     }
   }
 
@@ -292,6 +355,7 @@ class ClientBase {
       },
       emit: state.emit,
     };
+    if (state.debug) ctx.describe = { kind: "request", method: call.method, url: call.url };
     let out;
     try {
       out = await state.core.request(call, body, ctx);
@@ -413,7 +477,7 @@ export class App extends ClientBase {
     const state = this[STATE];
     if (state.closed) throw new AlterValueError("App has been closed; cannot mint an impersonating agent.");
     const id = normalizeAgentId(agentId);
-    const opts = { apiKey: API_KEYS.get(this), caller: id, timeout: state.timeoutMs, logger: state.loggerOption, maxRetries: state.maxRetries };
+    const opts = { apiKey: API_KEYS.get(this), caller: id, timeout: state.timeoutMs, logger: state.loggerOption, logLevel: state.logLevel, maxRetries: state.maxRetries };
     if (state.allowedHostsOption) opts.allowedHosts = state.allowedHostsOption;
     if (state.confirmAudit) opts.confirmAudit = true;
     opts.baseUrl = this.baseUrl;

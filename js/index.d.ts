@@ -141,6 +141,9 @@ export interface AlterResponse extends Response {
   readonly auditDone: Promise<void>;
 }
 
+/** alter-edge: `logLevel` values, lowest first. */
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+
 /** Pluggable logger; only `warn` is required (ts-api.md §13). */
 export interface AlterLogger {
   warn: (message: string, ...args: unknown[]) => void;
@@ -161,7 +164,10 @@ export interface AlterLogger {
 interface ClientOptionsBase {
   /** App key (`alter_rk_…`, `alter_key_…`) or agent key (`alter_ak_…`). */
   apiKey: string;
-  /** Backend URL; default `process.env.ALTER_BASE_URL` where readable, else https://backend.alterauth.com. */
+  /**
+   * Backend URL; default `process.env.ALTER_BASE_URL` where readable, else https://backend.alterauth.com.
+   * Without a scheme, or ending in `/sdk`, it throws AlterSDKError (`invalid_base_url`) saying what to write.
+   */
   baseUrl?: string;
   /**
    * HTTP timeout in **milliseconds** (default 30000; the Python SDK's `timeout` is in seconds). A
@@ -180,6 +186,13 @@ interface ClientOptionsBase {
   userTokenGetter?: () => string | Promise<string>;
   /** Default: the global console. `null` silences the SDK. */
   logger?: AlterLogger | null;
+  /**
+   * alter-edge: the lowest level logged (default `process.env.ALTER_LOG` where readable, else
+   * "warn"). At "debug": one line per request() (method, host, path without query, status, ms,
+   * retries, audit) and per vault call. No line ever holds the credential, the API key or the
+   * user's JWT. Advisories that every client would repeat are logged once per process.
+   */
+  logLevel?: LogLevel;
   /**
    * fetch implementation for backend and provider calls (default: the global fetch; in Node the
    * vault calls then go over node:http, see the README's "Transport"). Given, it takes every call.
@@ -354,6 +367,10 @@ export declare class AlterVault {
 
 export declare const DEFAULT_TIMEOUT_MS: 30000;
 export declare const BASE_URL_ENV: "ALTER_BASE_URL";
+/** alter-edge: the `logLevel` values, lowest first. */
+export declare const LOG_LEVELS: readonly LogLevel[];
+/** alter-edge: environment variable read for the log level when no `logLevel` option is given. */
+export declare const LOG_LEVEL_ENV: "ALTER_LOG";
 export declare const RESERVED_TRACE_KEYS: ReadonlyArray<string>;
 export declare const TRACE_METADATA_LIMITS: {
   readonly maxKeys: number;
@@ -380,6 +397,13 @@ export declare class AlterSDKError extends Error {
   readonly statusCode: number | null;
   /** The parsed backend body (snake_case, as on the wire) or local context. */
   readonly details: Record<string, unknown>;
+  /**
+   * alter-edge: what caused it, when it can be shown: the Error your `userTokenGetter` threw (your
+   * own object; a thrown non-Error is dropped), or, behind a NetworkError, the runtime's or your
+   * `fetch` option's error (never for a provider call whose credential is in the URL). Not
+   * enumerable and never in `toJSON()`.
+   */
+  readonly cause?: unknown;
   static readonly errorName: string;
   static readonly defaultCode: string;
   toJSON(): Record<string, unknown>;

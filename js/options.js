@@ -150,6 +150,19 @@ function bodyBytes(v) {
 }
 
 /**
+ * A URL with no scheme ("api.example.com/x", "//api.example.com/x", "localhost:3000/x") is refused
+ * before any I/O with a message that says what to write; the engine checks everything else.
+ */
+export function checkUrlScheme(url) {
+  if (typeof url !== "string" || url === "" || /^[a-z][a-z0-9+.-]*:(?!\d)/i.test(url)) return;
+  const rest = url.replace(/^\/\//, "").split(/[?#]/)[0]; // the example shows no query
+  const example = rest.startsWith("/") ? "https://api.example.com" + rest : "https://" + rest;
+  throw new AlterValueError(
+    `url must be an absolute URL with its scheme: add https:// in front (e.g. ${JSON.stringify(example.slice(0, 80))})`,
+  );
+}
+
+/**
  * Check `request()` arguments and turn them into the plain call object of the engine (without
  * identity, context and caller resolution, done by the client). Throws AlterValueError /
  * AlterSDKError synchronously. Order follows §4.2 steps 1-3.
@@ -217,5 +230,6 @@ export function buildCall(method, url, options) {
     }
     call.signal = o.signal;
   }
+  checkUrlScheme(url);
   return { call, userToken, context, confirmAudit };
 }

@@ -15,7 +15,10 @@ const REQUEST_SHAPE = [
   "grantId", "provider", "account", "label", "appUserId", "json", "extraHeaders", "queryParams", "pathParams",
   "reason", "context", "userToken", "caller",
 ];
-const CLIENT = ["apiKey", "baseUrl", "timeout", "maxRetries", "caller", "callerType", "userTokenGetter", "logger", "fetch", "allowedHosts", "confirmAudit"];
+const CLIENT = [
+  "apiKey", "baseUrl", "timeout", "maxRetries", "caller", "callerType", "userTokenGetter", "logger", "logLevel", "fetch",
+  "allowedHosts", "confirmAudit",
+];
 const POLL = ["timeout", "timeoutMs", "pollInterval", "pollIntervalMs", "signal"];
 
 /** The option names of every method that takes an options object (js/index.d.ts documents each). */
@@ -69,6 +72,8 @@ export const OPTION_KEYS = Object.freeze({
   // alter-edge/express and alter-edge/hono
   "express.bearerAuth": ["optional", "header"],
   "express.alterErrorHandler": ["onError"],
+  "express.alterClient": [...CLIENT, "kind"],
+  "hono.alterClient": [...CLIENT, "kind"],
   "hono.alter": ["app", "optional", "header"],
   "hono.alterErrorHandler": ["onError", "fallback"],
 });
@@ -322,7 +327,7 @@ export function warnOnce(logger, id, message) {
 
 /** The logger a constructor will use: `null` silences, omitted means console. */
 function loggerOf(options) {
-  if (options.logger === null) return null;
+  if (options.logger === null || options.logLevel === "error" || options.logLevel === "silent") return null;
   if (options.logger === undefined) return typeof console !== "undefined" ? console : null;
   return options.logger;
 }
@@ -364,7 +369,7 @@ export function checkRequestOptions(state, method, url, options) {
   const grant = options.grantId;
   const provider = options.provider;
   if (typeof grant === "string" && grant !== "" && (provider === undefined || provider === null || provider === "")) {
-    warnOnce(state.loggerOption, "impersonation-grant-id",
+    warnOnce(state.warnLogger, "impersonation-grant-id",
       "alter-edge: request({ grantId }) on an Agent from App.getAgent() uses the App's key with the agent " +
         "as caller: it is impersonation, not delegation-scoped access, and can reach grants the agent has no " +
         "delegation for. For delegation-scoped access use the agent's own key (new Agent({ apiKey })), or " +

@@ -1,4 +1,5 @@
 // Types of `alter-edge/express`. Structural request/response types, so @types/express is optional.
+import type { Agent, App, AppOptions } from "../index.js";
 export { bearerToken, httpErrorOf, AlterHttpError } from "./http-map.js";
 
 interface RequestLike { headers?: Record<string, string | string[] | undefined> }
@@ -27,3 +28,17 @@ export declare function bearerAuth(options?: { optional?: boolean; header?: stri
 export declare function alterErrorHandler(options?: { onError?: (err: unknown, req: any) => void }):
   (err: unknown, req: any, res: any, next: Next) => void;
 export type { RequestLike, ResponseLike };
+
+/**
+ * `new App(...)` or `new Agent(...)` whose userTokenGetter is this module's: the class follows the
+ * API key's prefix (`alter_rk_` → App, `alter_ak_` → Agent) unless `kind` pins it; any other prefix
+ * (`alter_key_`, `alter_dk_`, `alter_pk_`, unknown) throws AlterSDKError unless `kind` is given.
+ */
+export declare function alterClient(options: AlterClientOptions & { kind: "agent" }): Agent;
+export declare function alterClient(options: AlterClientOptions & { kind: "app" }): App;
+export declare function alterClient(options: AlterClientOptions): App | Agent;
+/** The client's options without `userTokenGetter` (the adapter owns it), plus `kind`. */
+export type AlterClientOptions = Omit<AppOptions, "userTokenGetter" | "callerType"> & {
+  kind?: "app" | "agent";
+  callerType?: AppOptions["callerType"];
+};

@@ -13,6 +13,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { AlterSDKError } from "../errors.js";
 import { checkOptionKeys } from "../strict.js";
+import { makeClient } from "./client-kind.js";
 import { MISSING_BEARER, bearerToken, httpErrorOf } from "./http-map.js";
 
 export { bearerToken, httpErrorOf };
@@ -36,6 +37,15 @@ export function userTokenGetter() {
     throw new AlterSDKError("no user token in the current request (use bearerAuth())", {}, { code: "user_token_getter_failed" });
   }
   return token;
+}
+
+/**
+ * `new App(...)` or `new Agent(...)` with this module's `userTokenGetter`: the class follows the
+ * API key's prefix (`alter_rk_` → App, `alter_ak_` → Agent), or `kind: "app" | "agent"`; any other
+ * prefix fails closed (AlterSDKError) unless `kind` is given. Other options go to the client.
+ */
+export function alterClient(options) {
+  return makeClient("express.alterClient", options, userTokenGetter);
 }
 
 /**

@@ -1,5 +1,5 @@
 // Types of `alter-edge/hono`. Structural context types, so the package does not depend on hono.
-import type { AlterResponse, HttpMethod, RequestOptions } from "../index.js";
+import type { Agent, AlterResponse, App, AppOptions, HttpMethod, RequestOptions } from "../index.js";
 export { bearerToken, httpErrorOf, AlterHttpError } from "./http-map.js";
 
 /** What the middleware needs of an App or Agent. */
@@ -33,3 +33,17 @@ export declare function alterErrorHandler(options?: {
   onError?: (err: unknown, c: any) => void;
   fallback?: (err: unknown, c: any) => Response | Promise<Response>;
 }): (err: Error, c: any) => Response | Promise<Response>;
+
+/**
+ * `new App(...)` or `new Agent(...)` whose userTokenGetter is this module's: the class follows the
+ * API key's prefix (`alter_rk_` → App, `alter_ak_` → Agent) unless `kind` pins it; any other prefix
+ * (`alter_key_`, `alter_dk_`, `alter_pk_`, unknown) throws AlterSDKError unless `kind` is given.
+ */
+export declare function alterClient(options: AlterClientOptions & { kind: "agent" }): Agent;
+export declare function alterClient(options: AlterClientOptions & { kind: "app" }): App;
+export declare function alterClient(options: AlterClientOptions): App | Agent;
+/** The client's options without `userTokenGetter` (the adapter owns it), plus `kind`. */
+export type AlterClientOptions = Omit<AppOptions, "userTokenGetter" | "callerType"> & {
+  kind?: "app" | "agent";
+  callerType?: AppOptions["callerType"];
+};

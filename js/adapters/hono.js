@@ -23,7 +23,8 @@
 import { AlterSDKError } from "../errors.js";
 import { checkOptionKeys } from "../strict.js";
 import { asyncLocalStorageSync, loadAsyncLocalStorage } from "../runtime.js";
-import { MISSING_BEARER, bearerToken, httpErrorOf } from "./http-map.js";
+import { makeClient } from "./client-kind.js";
+import { MISSING_BEARER, NO_ASYNC_CONTEXT, NO_ASYNC_CONTEXT_HINT, bearerToken, httpErrorOf } from "./http-map.js";
 
 export { bearerToken, httpErrorOf };
 
@@ -35,10 +36,13 @@ function storeSync() {
   }
   return store;
 }
+/** True once the runtime was searched for AsyncLocalStorage and has none. */
+let noAls = false;
 async function storeAsync() {
   if (storeSync()) return store;
   await loadAsyncLocalStorage();
-  return storeSync();
+  if (!storeSync()) noAls = true;
+  return store;
 }
 
 /** The current request's user token (needs AsyncLocalStorage), or undefined. */
@@ -53,11 +57,24 @@ export function getUserToken() {
  * fails closed (`user_token_getter_failed`, mapped to 401) rather than acting as the app.
  */
 export function userTokenGetter() {
+  if (noAls && storeSync() === null) {
+    // No AsyncLocalStorage (a Worker without nodejs_als / nodejs_compat): say so (the 401's hint).
+    throw new AlterSDKError(NO_ASYNC_CONTEXT_HINT, {}, { code: NO_ASYNC_CONTEXT });
+  }
   const token = getUserToken();
   if (typeof token !== "string" || token === "") {
     throw new AlterSDKError("no user token in the current request (use the alter() middleware)", {}, { code: "user_token_getter_failed" });
   }
   return token;
+}
+
+/**
+ * `new App(...)` or `new Agent(...)` with this module's `userTokenGetter`: the class follows the
+ * API key's prefix (`alter_rk_` → App, `alter_ak_` → Agent), or `kind: "app" | "agent"`; any other
+ * prefix fails closed (AlterSDKError) unless `kind` is given. Other options go to the client.
+ */
+export function alterClient(options) {
+  return makeClient("hono.alterClient", options, userTokenGetter);
 }
 
 /** `c.executionCtx.waitUntil` bound, or null (Hono's getter throws where there is none). */

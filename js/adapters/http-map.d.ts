@@ -6,8 +6,14 @@ export interface AlterHttpError {
   body: {
     error:
       | "missing_bearer" | "invalid_token" | "reauthorization_required" | "unauthorized"
-      | "forbidden" | "ambiguous_grant" | "token_refresh_in_progress" | "credential_unavailable";
+      | "forbidden" | "ambiguous_grant" | "token_refresh_in_progress" | "credential_unavailable"
+      | "connection_required";
     providerId?: string | null;
+    /**
+     * `connection_required`: that the user must connect the provider; `missing_bearer` where the
+     * runtime has no AsyncLocalStorage: the compatibility flag to add (nodejs_als / nodejs_compat).
+     */
+    hint?: string;
     candidates?: Array<{
       grantId: string | null; label: string | null;
       accountIdentifier: string | null; accountDisplayName: string | null;
@@ -15,6 +21,11 @@ export interface AlterHttpError {
   };
   headers: Record<string, string>;
 }
+
+/** `code` of the getter error thrown where the runtime has no AsyncLocalStorage (alter-edge/hono). */
+export declare const NO_ASYNC_CONTEXT: "async_context_unavailable";
+export declare const NO_ASYNC_CONTEXT_HINT: string;
+export declare const MISSING_BEARER: { readonly error: "missing_bearer" };
 
 /** Bearer token of an `Authorization` header value, or null. */
 export declare function bearerToken(header: string | null | undefined): string | null;

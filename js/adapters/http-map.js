@@ -8,19 +8,24 @@
 // | status | errors                                                             | body `error`               |
 // |--------|--------------------------------------------------------------------|----------------------------|
 // | 401    | no token for userTokenGetter (`user_token_getter_failed`)          | `missing_bearer`           |
+// |        | (+ `hint` naming the compatibility flag when the runtime has no    |                            |
+// |        | AsyncLocalStorage: a Worker without nodejs_als / nodejs_compat)    |                            |
 // | 401    | ReAuthRequiredError with code `jwt_validation_error` (bad user JWT)| `invalid_token`            |
 // | 401    | other ReAuthRequiredError (grant expired/revoked/deleted)          | `reauthorization_required` |
 // | 401    | InvalidKeyError and the other key/agent-credential errors          | `unauthorized`             |
 // | 403    | PolicyViolationError (+ StepUp, RedactDischarge), InsufficientScope| `forbidden`                |
 // | 409    | AmbiguousGrantError (+ `candidates` so the user can pick)          | `ambiguous_grant`          |
 // | 409    | TokenRefreshInProgressError (+ `Retry-After: 1`)                   | `token_refresh_in_progress`|
-// | 409    | NoDelegatedGrantError, ScopeReauthRequiredError (the grant lacks    | `reauthorization_required` |
-// |        | scopes: re-consent), both as seed 000's error middleware maps them |                            |
+// | 409    | GrantNotFoundError / NoDelegatedGrantError naming a provider (a    | `connection_required`      |
+// |        | request by provider: the user has not connected it) + `providerId` |                            |
+// |        | and a `hint`                                                       |                            |
+// | 409    | NoDelegatedGrantError without a provider, ScopeReauthRequiredError | `reauthorization_required` |
+// |        | (the grant lacks scopes: re-consent), as seed 000's middleware     |                            |
 // | 502    | ProviderAPIError, BackendError, NetworkError, any other SDK error  | `credential_unavailable`   |
 // Anything that is not an SDK error is not mapped (null): the framework's own handler decides.
 
 import {
-  AgentInactiveError, AgentRevokedError, AmbiguousGrantError, InsufficientScopeError,
+  AgentInactiveError, AgentRevokedError, AmbiguousGrantError, GrantNotFoundError, InsufficientScopeError,
   InvalidKeyError, KeyAppNotFoundError, KeyExpiredError, KeyInactiveError, KeyRevokedError,
   KeyRotationExpiredError, NoDelegatedGrantError, PolicyViolationError, ReAuthRequiredError,
   ScopeReauthRequiredError, TokenRefreshInProgressError, isAlterError,
@@ -35,6 +40,14 @@ export function bearerToken(header) {
 
 /** The body of a request that needed a Bearer token and had none. */
 export const MISSING_BEARER = Object.freeze({ error: "missing_bearer" });
+
+/** `code` of the error a getter throws where the runtime has no AsyncLocalStorage (hono.js). */
+export const NO_ASYNC_CONTEXT = "async_context_unavailable";
+
+/** What the 401 says when the token could not be found for lack of AsyncLocalStorage. */
+export const NO_ASYNC_CONTEXT_HINT =
+  "This runtime has no AsyncLocalStorage, so userTokenGetter cannot find the request's token: on Cloudflare " +
+  "Workers add the nodejs_als (or nodejs_compat) compatibility flag, or use c.var.alter.request(), which passes the token per call.";
 
 const CREDENTIAL_ERRORS = [
   InvalidKeyError, KeyRevokedError, KeyExpiredError, KeyRotationExpiredError, KeyInactiveError,
@@ -69,6 +82,7 @@ export function httpErrorOf(err) {
   if (e.code === "user_token_getter_failed") {
     status = 401;
     body = { ...MISSING_BEARER };
+    if (e.cause?.code === NO_ASYNC_CONTEXT) body.hint = NO_ASYNC_CONTEXT_HINT;
   } else if (e instanceof ReAuthRequiredError) {
     status = 401;
     body = e.code === "jwt_validation_error"
@@ -87,6 +101,11 @@ export function httpErrorOf(err) {
     status = 409;
     body = { error: "token_refresh_in_progress" };
     headers["retry-after"] = "1";
+  } else if ((e instanceof GrantNotFoundError || e instanceof NoDelegatedGrantError) && str(e.providerId) !== null) {
+    // A request by provider found no grant: the end user has to connect that provider first.
+    status = 409;
+    const providerId = str(e.providerId);
+    body = { error: "connection_required", providerId, hint: `Connect ${providerId} first: the user has no grant for it.` };
   } else if (e instanceof NoDelegatedGrantError || e instanceof ScopeReauthRequiredError) {
     status = 409;
     body = { error: "reauthorization_required", providerId: str(e.providerId) };

@@ -31,7 +31,12 @@ export class CoreClient {
     return this.run(this.engine.call(input, body), ctx);
   }
 
-  run(first, ctx) {
+  /**
+   * Drives one call and tracks it for flush()/close(). The call's own promise gets exactly one
+   * reaction (the caller's `await`), so the runtime's async stack trace of a rejected call reaches
+   * the application's frames; the tracker is a separate promise settled in `finally`.
+   */
+  async run(first, ctx) {
     // This call's own background jobs, besides the client-wide set: `auditDone` of its result.
     const own = [];
     ctx.track = (job) => {
@@ -39,9 +44,17 @@ export class CoreClient {
       return this.trackJob(job);
     };
     ctx.ownJobs = own;
-    const p = drive(this.engine, first, ctx);
-    track(this.calls, p.then(() => undefined, () => undefined));
-    return p;
+    let settle;
+    const tracked = new Promise((r) => {
+      settle = r;
+    });
+    this.calls.add(tracked);
+    try {
+      return await drive(this.engine, first, ctx);
+    } finally {
+      this.calls.delete(tracked);
+      settle();
+    }
   }
 
   actorId() {

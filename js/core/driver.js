@@ -16,16 +16,58 @@ import { entryVaultTransport } from "./wasm.js";
  * - `body`: the caller's body for the provider call (JSON text or bytes);
  * - `resolveToken`: runs the userTokenGetter (the engine asks only after its local checks);
  * - `allowedHosts`: the client's checked `allowedHosts` option, or null (./hosts.js);
- * - `emit(level, message)`: the client's logger, or null;
+ * - `emit(level, message)`: the client's logger (filtered by its level), or null;
+ * - `describe`: at log level debug, `{ kind: "request" | "vault", method, url }` for the one
+ *   line logged when the call ends; else absent;
  * - `track(promise)`: registers a background job for flush()/close()/waitUntil.
  */
 export async function drive(engine, first, ctx) {
+  if (ctx.describe === undefined || !ctx.emit) return await loop(engine, first, ctx, null);
+  // One debug line per call: never the credential (the URL is the caller's, without its query),
+  // the API key or the user's token (none of them is read here).
+  const stats = { started: Date.now(), retries: 0, status: 0, audit: false, url: ctx.describe.url };
+  try {
+    const out = await loop(engine, first, ctx, stats);
+    ctx.emit("debug", callLine(ctx.describe, stats, String(stats.status)));
+    return out;
+  } catch (e) {
+    const what = e !== null && typeof e === "object" && typeof e.name === "string" ? e.name : "error";
+    const code = e !== null && typeof e === "object" && typeof e.code === "string" ? ` (${e.code})` : "";
+    ctx.emit("debug", callLine(ctx.describe, stats, `failed ${what}${code}`));
+    throw e;
+  }
+}
+
+/** `request GET api.example.com/v1/x -> 200 in 85 ms (retries 0, audit queued)`. */
+function callLine(describe, stats, outcome) {
+  const ms = Date.now() - stats.started;
+  const where = describe.kind === "request" ? hostAndPath(stats.url) : String(describe.url).split("?")[0];
+  const audit = describe.kind === "request" ? `, audit ${stats.audit ? "queued" : "none"}` : "";
+  return `alter: ${describe.kind} ${describe.method} ${where} -> ${outcome} in ${ms} ms (retries ${stats.retries}${audit})`;
+}
+
+/** Host and path of a URL, without user info, query or fragment. */
+function hostAndPath(url) {
+  try {
+    const u = new URL(url);
+    return u.host + u.pathname;
+  } catch {
+    return "(invalid url)";
+  }
+}
+
+async function loop(engine, first, ctx, stats) {
   let step = first;
   let response = null;
   let capture = ctx.capture ?? null;
+  // The runtime's error behind the last failed exchange, when it may be shown (see below).
+  let netError = null;
   for (;;) {
     if (step.log !== undefined && ctx.emit) for (const [level, text] of step.log) ctx.emit(level, text);
-    if (step.spawn !== undefined) for (const job of step.spawn) ctx.track(runJob(engine, job, ctx, capture));
+    if (step.spawn !== undefined) {
+      if (stats) stats.audit = true;
+      for (const job of step.spawn) ctx.track(runJob(engine, job, ctx, capture));
+    }
     switch (step.a) {
       case "send": {
         // Stopped by the caller before this exchange: nothing more is sent, and no audit row is
@@ -47,10 +89,19 @@ export async function drive(engine, first, ctx) {
           response = out.response;
           capture = out.capture ?? null;
         }
+        // The cause of a NetworkError: the runtime's error for a vault exchange (it can quote only
+        // the vault URL) or for a provider call whose credential is not in the URL. When the
+        // credential is in the URL (`shadowUrl`), the runtime's text may quote it: never kept.
+        netError = out.error !== undefined && !(step.to === "provider" && step.shadowUrl) ? out.error : null;
+        if (stats) {
+          if (out.status) stats.status = out.status;
+          if (step.to === "provider") stats.url = step.shadowUrl ?? step.url;
+        }
         step = engine.step(step.id, out.kind, out.detail ?? 0, out.status ?? 0, out.text ?? "", out.body);
         break;
       }
       case "sleep":
+        if (stats) stats.retries++;
         try {
           await sleep(step.ms, ctx.signal);
         } catch (reason) {
@@ -78,9 +129,14 @@ export async function drive(engine, first, ctx) {
       }
       case "done":
         return { result: step.result, response };
-      case "fail":
+      case "fail": {
         if (step.aborted) throw ctx.signal ? ctx.signal.reason : new Error("aborted");
-        throw createAlterError(step.error);
+        const err = createAlterError(step.error);
+        if (netError !== null && err.name === "NetworkError") {
+          Object.defineProperty(err, "cause", { value: netError, writable: true, configurable: true, enumerable: false });
+        }
+        throw err;
+      }
       case "end":
         return step.unconfirmed === true ? UNCONFIRMED : null;
       default:
@@ -98,7 +154,7 @@ const UNCONFIRMED = Symbol("unconfirmed");
  */
 function runJob(engine, first, parent, capture) {
   const ctx = { fetch: parent.fetch, signal: null, emit: parent.emit, track: parent.track, capture };
-  return drive(engine, first, ctx).then((r) => r !== UNCONFIRMED, () => false);
+  return loop(engine, first, ctx, null).then((r) => r !== UNCONFIRMED, () => false);
 }
 
 function exchange(step, ctx) {

@@ -56,7 +56,7 @@ function exchange(mod, agent, step, caller) {
       if (outcome.kind !== RECEIVED && req !== null) req.destroy();
       resolve(outcome);
     }
-    const netError = (err) => end({ kind: NETWORK_ERROR, text: errorText(err) });
+    const netError = (err) => end({ kind: NETWORK_ERROR, text: errorText(err), error: err });
     try {
       const headers = nodeHeaders(step.headers);
       const body = step.body ?? null;

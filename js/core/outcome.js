@@ -40,9 +40,12 @@ export function errorText(err) {
   return text.length > 300 ? text.slice(0, 300) : text;
 }
 
-/** A failed exchange: the caller's abort, our deadline, or anything else. */
+/**
+ * A failed exchange: the caller's abort, our deadline, or anything else. A network failure keeps
+ * the runtime's error as `error`: the driver may hand it on as the `cause` of a NetworkError.
+ */
 export function failure(err, caller, expired) {
   if (caller && caller.aborted) return { kind: ABORTED };
   if (expired) return { kind: TIMED_OUT };
-  return { kind: NETWORK_ERROR, text: errorText(err) };
+  return { kind: NETWORK_ERROR, text: errorText(err), error: err };
 }

@@ -5,7 +5,7 @@ import {
   AgentDelegationMissingError, AlterSDKError, AlterValueError, ApprovalDeniedError, ApprovalExecutionFailedError,
   ApprovalExpiredError, ApprovalTimeoutError, BackendError, GrantNotFoundError, NetworkError,
 } from "../errors.js";
-import { serializeJson } from "../options.js";
+import { checkUrlScheme, serializeJson } from "../options.js";
 import { ApprovalResult, ApprovalStatus, PendingApproval } from "./models.js";
 import {
   backendCall, contextPairs, isPlainObject, optionsOf, reqString, sleep, stateOf, typeName, userTokenFor,
@@ -94,6 +94,7 @@ export async function proxyRequest(methodOrOptions, url, options) {
   }
   if (typeof method !== "string" || method.trim() === "") throw new AlterValueError("method must be a non-empty string or HttpMethod");
   reqString("url", url);
+  checkUrlScheme(url);
   if (o.body !== undefined && o.body !== null) throw new AlterValueError("proxyRequest has no raw body: use json");
   const str = (name) => {
     const v = o[name];

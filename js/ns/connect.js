@@ -231,7 +231,7 @@ export async function pollConnectSession(sessionToken, options) {
             try {
               o.onEvent({ type: "provider_declined", providerId: d.provider_id, errorCode: d.error_code, declinedAt: typeof d.declined_at === "string" ? d.declined_at : null });
             } catch {
-              stateOf(this).loggerOption?.warn?.("pollConnectSession: onEvent callback threw");
+              stateOf(this).emit?.("warn", "pollConnectSession: onEvent callback threw");
             }
           }
         }
@@ -300,7 +300,7 @@ export async function createManagedSecretConnectSession(options) {
     template = o.templateSlug.toLowerCase();
     if (!templateWarned) {
       templateWarned = true;
-      stateOf(this).loggerOption?.warn?.("createManagedSecretConnectSession: templateSlug is deprecated; use provider");
+      stateOf(this).emit?.("warn", "createManagedSecretConnectSession: templateSlug is deprecated; use provider");
     }
   }
   if (!provider && !template) throw new AlterValueError("provider is required");
@@ -422,7 +422,7 @@ export async function verifyUserToken(token) {
   } catch (e) {
     if (!(e?.status === 401)) {
       try {
-        stateOf(this).loggerOption?.warn?.(`verifyUserToken: verification failed (${e?.name ?? typeof e})`);
+        stateOf(this).emit?.("warn", `verifyUserToken: verification failed (${e?.name ?? typeof e})`);
       } catch {
         // never throws
       }

@@ -163,7 +163,9 @@ export async function backendCall(client, method, path, body, opts = {}) {
   const text = body === undefined || body === null ? undefined : encoder.encode(JSON.stringify(body));
   let out;
   try {
-    out = await st.core.call(input, text, { fetch: st.fetch, signal, emit: st.emit });
+    const ctx = { fetch: st.fetch, signal, emit: st.emit };
+    if (st.debug) ctx.describe = { kind: "vault", method, url: path };
+    out = await st.core.call(input, text, ctx);
   } catch (e) {
     // The caller's own AbortSignal: its reason passes through unchanged.
     if (signal && signal.aborted && e === signal.reason) throw e;

@@ -101,6 +101,9 @@ test("the credential never appears in errors, logs, audit rows or reachable obje
   await grab(c.request("GET", `${mock}/google/insufficient-scope`, { grantId: GRANTS.systemGoogle }));
   await vault.fault("/mock/weather-api/*", { drop_connection: true }, 1);
   await grab(c.request("GET", `${mock}/weather-api/drop`, { grantId: GRANTS.weather }));
+  // A provider call with the credential in the query: the runtime's error (whose text may quote
+  // the URL) is not the NetworkError's cause.
+  assert.ok(errors.at(-1) instanceof E.NetworkError && errors.at(-1).cause === undefined, `${errors.at(-1)?.name} cause ${errors.at(-1)?.cause}`);
   const ok = await c.request("GET", `${mock}/weather-api/ok`, { grantId: GRANTS.weather, queryParams: { q: "x" } });
   assert.equal(ok.status, 200);
   // The weather grant injects its credential as a query parameter: the Response's url is the
@@ -234,4 +237,32 @@ test("the dev vault refuses tampered and replayed signatures captured from our S
   assert.equal(res.status, 401);
   // No provider call and no token came out of any of these.
   assert.equal((await vault.mockCalls()).length, 1);
+});
+
+test("logLevel debug: no credential, API key or user JWT in any line, with a query-credential grant and a getter", T, async () => {
+  const jwt = await vault.token("alice");
+  const apiKey = "alter_rk_demoappdeprecatedaaaaa_psamog"; // deprecated: a warning too
+  for (const logLevel of ["debug", "info", "warn", "error"]) {
+    // One logger for two clients: the query-credential grant is the system's (the vault refuses
+    // it with a user token), the getter's JWT goes with a provider call by user.
+    const { c, spy, log } = setup({ apiKey, logLevel });
+    const u = new App({ apiKey, baseUrl: vault.url, fetch: spy.fetch, logger: log.logger, logLevel, userTokenGetter: async () => jwt });
+    await vault.fault("/sdk/token", { status: 503 }, 1); // a retry
+    const r = await c.request("GET", `${mock}/weather-api/x`, { grantId: GRANTS.weather, queryParams: { q: "x" } });
+    assert.equal(r.status, 200);
+    const g = await u.request("GET", `${mock}/google/x`, { provider: "google" });
+    assert.equal(g.status, 200);
+    await vault.fault("/mock/weather-api/*", { drop_connection: true }, 1);
+    await c.request("GET", `${mock}/weather-api/drop`, { grantId: GRANTS.weather }).catch(() => {});
+    await u.request("GET", `${mock}/github/x`, { provider: "github" }).catch(() => {});
+    await c.listGrants().catch(() => {});
+    await Promise.all([c.close(), u.close()]);
+    if (logLevel === "debug") {
+      assert.ok(log.lines.filter((l) => l.startsWith("debug alter: request GET")).length >= 3, log.lines.join("\n"));
+      assert.ok(log.lines.some((l) => l.startsWith("debug alter: vault POST /sdk/grants/list")), log.lines.join("\n"));
+    } else {
+      assert.ok(!log.lines.some((l) => l.startsWith("debug")), `${logLevel}: ${log.lines.join("\n")}`);
+    }
+    assertClean([...secretsOf(spy, apiKey), jwt], log.lines.join("\n"), `log lines at ${logLevel}`);
+  }
 });

@@ -37,7 +37,7 @@ test("constructor: option checks and the core config", () => {
   assert.equal(cfg.timeoutMs, 30000);
   assert.equal(cfg.callerType, "service");
   assert.equal(cfg.baseUrl, "http://127.0.0.1:9");
-  assert.match(cfg.userAgent, /^alter-edge\//);
+  assert.match(cfg.userAgent, /^alter-sdk-edge\/\d+\.\d+\.\d+ \(node\/\d+\.\d+\.\d+\)$/);
   assert.equal(app.baseUrl, "http://127.0.0.1:9");
   assert.ok(!JSON.stringify(app).includes(KEY), "the key is not reachable through JSON");
   new Agent({ apiKey: KEY, timeout: 1234 });
@@ -145,19 +145,25 @@ test("identity: per-call token wins, getter sync or async, failures abort withou
 
   const n = fake.calls.length;
   const secret = "eyJhbGciOi.secret-jwt.sig";
-  for (const getter of [
-    () => { throw new Error(`boom ${secret}`); },
-    async () => { throw new Error(`boom ${secret}`); },
-    () => "",
-    () => undefined,
-    () => 42,
-    async () => null,
+  const thrown = new Error(`boom ${secret}`);
+  for (const [getter, cause] of [
+    [() => { throw thrown; }, thrown],
+    [async () => { throw thrown; }, thrown],
+    // Not an Error object: it may be the token itself, so it is not kept.
+    [() => { throw secret; }, undefined],
+    [async () => { throw { token: secret }; }, undefined],
+    [() => "", undefined],
+    [() => undefined, undefined],
+    [() => 42, undefined],
+    [async () => null, undefined],
   ]) {
     const a = new App({ apiKey: KEY, userTokenGetter: getter });
     await assert.rejects(a.request("GET", URL_, { provider: "google" }), (e) => {
       assert.ok(e instanceof AlterSDKError);
       assert.equal(e.code, "user_token_getter_failed");
-      assert.equal(e.cause, undefined);
+      // The application's own Error is the cause (not enumerable, not in JSON, message or stack).
+      assert.equal(e.cause, cause);
+      assert.ok(!Object.keys(e).includes("cause"));
       assert.ok(!JSON.stringify(e).includes(secret) && !e.message.includes(secret) && !String(e.stack).includes(secret));
       return true;
     });
@@ -322,6 +328,26 @@ test("logger: what the engine logs reaches the logger, which can never break a c
   assert.deepEqual(seen, ["a warning from the engine"]);
   const quiet = new App({ apiKey: KEY, logger: null });
   assert.equal((await quiet.request("GET", URL_ + "/log", { grantId: "g" })).status, 200);
+});
+
+test("logLevel filters what reaches the logger; an advisory every client would repeat is logged once per process", async () => {
+  const seen = [];
+  const rec = (level) => (m) => seen.push(`${level} ${m}`);
+  const logger = { debug: rec("debug"), info: rec("info"), warn: rec("warn"), error: rec("error") };
+  const quiet = new App({ apiKey: KEY, logger, logLevel: "error" });
+  await quiet.request("GET", URL_ + "/log", { grantId: "g" });
+  assert.deepEqual(seen, [], "a warning is below level error");
+  const loud = new App({ apiKey: KEY, logger, logLevel: "debug" });
+  await loud.request("GET", URL_ + "/log", { grantId: "g" });
+  assert.ok(seen.includes("warn a warning from the engine"), seen.join("\n"));
+  assert.ok(seen.some((l) => /^debug alter: request GET \S+ -> 200 in \d+ ms \(retries \d+, audit queued\)$/.test(l)), seen.join("\n"));
+  seen.length = 0;
+  for (let i = 0; i < 3; i++) new App({ apiKey: KEY, baseUrl: "http://127.0.0.1:7777", logger });
+  assert.deepEqual(seen.filter((l) => l.includes("uses plain http")).length, 1, seen.join("\n"));
+  new App({ apiKey: KEY, baseUrl: "http://127.0.0.1:7778", logger, logLevel: "error" });
+  assert.equal(seen.filter((l) => l.includes("7778")).length, 0, "not below the level, and not used up");
+  new App({ apiKey: KEY, baseUrl: "http://127.0.0.1:7778", logger });
+  assert.equal(seen.filter((l) => l.includes("7778")).length, 1);
 });
 
 test("flush(): waits for calls in flight and their audits without closing", async () => {

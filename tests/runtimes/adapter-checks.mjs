@@ -4,6 +4,7 @@
 //   adapter_user            Bearer alice → 200, the provider saw alice's grant
 //   adapter_missing_bearer  no Bearer → 401 {"error":"missing_bearer"}
 //   adapter_getter          /me-getter: with AsyncLocalStorage → alice; without → 401 (fail closed)
+//                           whose hint names the nodejs_als / nodejs_compat flag
 //   adapter_401_jwt         a bad JWT → 401 {"error":"invalid_token"}
 //   adapter_401_reauth      revoked grant → 401 reauthorization_required
 //   adapter_403_policy      denied grant → 403 {"error":"forbidden"}
@@ -17,7 +18,7 @@
 
 import { adminClient, userGoogleGrant, userName } from "./conformance.mjs";
 
-const ALLOWED_KEYS = new Set(["error", "providerId", "candidates", "user", "grant_id"]);
+const ALLOWED_KEYS = new Set(["error", "providerId", "candidates", "user", "grant_id", "hint"]);
 const G = (nn) => `6a000000-0000-4000-8000-0000000000${nn}`;
 
 class CheckFailed extends Error {}
@@ -59,7 +60,7 @@ export async function runAdapterChecks({ get, vaultUrl, runtime, hasAls }) {
   await check("adapter_getter", async () => {
     const r = await call("/me-getter", alice);
     if (hasAls) expect(r.status === 200 && r.body.user === "alice", `with ALS: ${r.status} ${JSON.stringify(r.body)}`);
-    else expect(r.status === 401 && r.body.error === "missing_bearer", `without ALS: ${r.status} ${JSON.stringify(r.body)}`);
+    else expect(r.status === 401 && r.body.error === "missing_bearer" && /nodejs_als/.test(r.body.hint ?? ""), `without ALS: ${r.status} ${JSON.stringify(r.body)}`);
     return hasAls ? "via AsyncLocalStorage" : "no AsyncLocalStorage: failed closed";
   });
   await check("adapter_401_jwt", async () => {

@@ -20,7 +20,9 @@ export function runMappingChecks({ sdk, httpErrorOf, runtime }) {
     ["ScopeReauthRequiredError", "scope_mismatch", 403, { provider_id: "google", grant_id: "g" }, 409, "reauthorization_required"],
     ["AmbiguousGrantError", "ambiguous_grant", 409, { provider_id: "google", candidates: [{ grant_id: "g1", label: "work", account_identifier: "a@x", account_display_name: "A", secret: SECRET }] }, 409, "ambiguous_grant"],
     ["TokenRefreshInProgressError", "token_refresh_in_progress", 409, {}, 409, "token_refresh_in_progress"],
-    ["NoDelegatedGrantError", "no_delegated_grant", 404, { provider_id: "google" }, 409, "reauthorization_required"],
+    ["NoDelegatedGrantError", "no_delegated_grant", 404, { provider_id: "google" }, 409, "connection_required"],
+    ["NoDelegatedGrantError", "no_delegated_grant", 404, {}, 409, "reauthorization_required"],
+    ["GrantNotFoundError", "grant_not_found", 404, { provider_id: "google" }, 409, "connection_required"],
     ["ProviderAPIError", "provider_error", 500, { response_body: SECRET }, 502, "credential_unavailable"],
     ["BackendError", "backend_error", 503, {}, 502, "credential_unavailable"],
     ["GrantNotFoundError", "grant_not_found", 404, {}, 502, "credential_unavailable"],
@@ -39,9 +41,10 @@ export function runMappingChecks({ sdk, httpErrorOf, runtime }) {
       if (m.body.error !== wantError) problems.push(`error ${m.body.error}`);
       if (JSON.stringify(m).includes("secret")) problems.push("a secret / message reached the body");
       if (cls === "AmbiguousGrantError" && JSON.stringify(m.body.candidates) !== JSON.stringify([{ grantId: "g1", label: "work", accountIdentifier: "a@x", accountDisplayName: "A" }])) problems.push(`candidates ${JSON.stringify(m.body.candidates)}`);
-      if (fields.provider_id && wantError === "reauthorization_required" && m.body.providerId !== "google") problems.push("providerId");
+      if (fields.provider_id && (wantError === "reauthorization_required" || wantError === "connection_required") && m.body.providerId !== "google") problems.push("providerId");
     }
-    return { name: `map_${cls}${code === "jwt_validation_error" || code === "user_token_getter_failed" ? `_${code}` : ""}`, ok: problems.length === 0, detail: problems.length ? problems.join("; ") : `${wantStatus} ${wantError}` };
+    const mode = cls === "GrantNotFoundError" || cls === "NoDelegatedGrantError" ? (fields.provider_id ? "_by_provider" : "_by_grant") : "";
+    return { name: `map_${cls}${code === "jwt_validation_error" || code === "user_token_getter_failed" ? `_${code}` : ""}${mode}`, ok: problems.length === 0, detail: problems.length ? problems.join("; ") : `${wantStatus} ${wantError}` };
   });
   const plain = httpErrorOf(new Error("not ours"));
   results.push({ name: "map_foreign_error", ok: plain === null, detail: plain === null ? "not mapped (framework decides)" : JSON.stringify(plain) });

@@ -175,7 +175,9 @@ export class WasmEngine {
     return this.config.baseUrl ?? "https://backend.alterauth.com";
   }
 
+  // Plain http only for loopback ports 7700-7799 (the tests of the once-per-process advisory), so
+  // other tests' http base URLs log nothing.
   insecureLoopback() {
-    return false;
+    return /^http:\/\/127\.0\.0\.1:77\d\d$/.test(String(this.config.baseUrl ?? ""));
   }
 }

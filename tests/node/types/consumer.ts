@@ -15,7 +15,10 @@ export async function usage(jwt: string): Promise<void> {
     callerType: CallerType.SERVICE,
     userTokenGetter: async () => jwt,
     logger: console,
+    logLevel: "debug",
   });
+  // @ts-expect-error not a log level
+  new App({ apiKey: "alter_rk_x", logLevel: "verbose" });
   const opts: RequestOptions = {
     provider: "google", account: "a@x", json: { a: 1 }, extraHeaders: { A: "b" },
     queryParams: { q: "x", n: 1, t: true, z: null, tags: ["a", "b"] }, pathParams: { id: "1" },
@@ -39,6 +42,9 @@ export async function usage(jwt: string): Promise<void> {
   try {
     await app.request("GET", "https://x.test", { provider: "google" });
   } catch (err) {
+    if (err instanceof NetworkError) {
+      const why: unknown = err.cause;
+    }
     if (err instanceof AmbiguousGrantError) {
       const ids: string[] = err.accountIdentifiers;
       const first: string | undefined = err.candidates[0]?.grantId;

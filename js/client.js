@@ -9,6 +9,7 @@
 import { CoreClient } from "./core/client-core.js";
 import { allowedHostsOption } from "./core/hosts.js";
 import { AlterSDKError, AlterValueError, AuditNotConfirmedError } from "./errors.js";
+import { uuidFromAnySpelling } from "./values.js";
 import { CallerType, HttpMethod, Provider, RetryErrorInfo, RetryInfo } from "./models.js";
 import { buildCall, isPlainObject } from "./options.js";
 import { activeTraceparent } from "./otel.js";
@@ -111,19 +112,14 @@ function safeLogger(logger, level) {
   return out;
 }
 
-const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
-
 /** A managed-agent id as a canonical lowercase hyphenated UUID (braces / urn prefix allowed). */
 function normalizeAgentId(agentId) {
   if (typeof agentId !== "string" || agentId.trim() === "") {
     throw new AlterValueError("agentId must be a non-empty UUID string");
   }
-  let s = agentId.trim();
-  if (/^urn:uuid:/i.test(s)) s = s.slice(9);
-  if (s.startsWith("{") && s.endsWith("}")) s = s.slice(1, -1);
-  if (!UUID_RE.test(s)) throw new AlterValueError(`agentId must be a valid UUID, got ${JSON.stringify(agentId.slice(0, 64))}`);
-  const h = s.replace(/-/g, "").toLowerCase();
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const id = uuidFromAnySpelling(agentId);
+  if (id === null) throw new AlterValueError(`agentId must be a valid UUID, got ${JSON.stringify(agentId.slice(0, 64))}`);
+  return id;
 }
 
 /** Validate constructor options (JS types) and build the engine's config. */

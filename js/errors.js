@@ -1,11 +1,14 @@
 // The SDK's error classes (api-surface.md §3.2, 0.29.0 tree, plus the TypeScript names of ts-api.md
 // §12) and the ONE factory that turns the engine's structured Rust error into one of them (design
-// rule 5; the driver calls it). It imports nothing, so every entry shares one instance of it.
+// rule 5; the driver calls it). It imports only values.js, so nothing stands between an entry and
+// its one instance.
 //
 // Every error: `name` (the class name), `message` (never a credential), `code` (stable: the backend
 // `error` code, or a local code), `status`/`statusCode` (HTTP status when one caused it, else null),
 // `details` (a plain object; the parsed backend body, snake_case as on the wire) and the class's
 // attributes in camelCase (api-surface.md §6.6).
+
+import { isPlainObject } from "./values.js";
 
 /** Keys that a `fields` entry may never overwrite on an error object. */
 const PROTECTED_KEYS = new Set([
@@ -50,12 +53,6 @@ function camelizeDeep(value, depth = 0) {
     return out;
   }
   return value;
-}
-
-function isPlainObject(v) {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
 }
 
 function asStatus(v) {

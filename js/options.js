@@ -4,21 +4,11 @@
 // header rules) live once, in Rust (design rule 1), and run in the engine.
 
 import { AlterSDKError, AlterValueError } from "./errors.js";
+import { isPlainObject, typeName } from "./values.js";
 
 const encoder = new TextEncoder();
 
-export function isPlainObject(v) {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
-function typeName(v) {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "array";
-  if (typeof v === "object") return v.constructor?.name ?? "object";
-  return typeof v;
-}
+export { isPlainObject };
 
 function optString(opts, name, { nonEmpty = false } = {}) {
   const v = opts[name];

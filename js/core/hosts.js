@@ -4,6 +4,7 @@
 // "*.example.com" (subdomains, not the domain itself), "[::1]:8080", "*" (any host).
 
 import { AlterValueError, createAlterError } from "../errors.js";
+import { isPlainObject } from "../values.js";
 
 function parsePattern(entry) {
   if (typeof entry !== "string" || entry === "") return null;
@@ -34,7 +35,7 @@ export function allowedHostsOption(v) {
     return out;
   };
   if (Array.isArray(v)) return { every: list("allowedHosts", v), byProvider: new Map() };
-  if (v === null || typeof v !== "object" || Object.getPrototypeOf(v) !== Object.prototype) {
+  if (!isPlainObject(v)) {
     throw new AlterValueError("allowedHosts must be an array of host patterns or an object of them by provider id");
   }
   const out = { every: null, byProvider: new Map() };

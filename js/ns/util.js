@@ -7,6 +7,7 @@
 // constraint headers and URL templating stay in Rust and are reached through the engine.
 
 import { AlterSDKError, AlterValueError, BackendError } from "../errors.js";
+import { canonicalUuidOf, isPlainObject, typeName } from "../values.js";
 import { activeTraceparent } from "../otel.js";
 import { checkOptionKeys } from "../strict.js";
 import { currentTraceContext } from "../trace.js";
@@ -35,18 +36,7 @@ export function stateOf(client) {
   return st;
 }
 
-export function typeName(v) {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "array";
-  if (typeof v === "object") return v.constructor?.name ?? "object";
-  return typeof v;
-}
-
-export function isPlainObject(v) {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
+export { isPlainObject, typeName };
 
 /**
  * Options object (undefined/null → {}), else AlterValueError. A `signal` in it must be an
@@ -99,14 +89,11 @@ export function stringList(what, v, { nonEmpty = true } = {}) {
   return [...v];
 }
 
-const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /** api-surface §2.0: ids that must be a canonical hyphenated UUID (case-insensitive) → lowercase. */
 export function canonicalUuid(what, v) {
-  if (typeof v !== "string" || !CANONICAL_UUID.test(v.toLowerCase())) {
-    throw new AlterValueError(`${what} must be a canonical UUID (8-4-4-4-12 hex)`);
-  }
-  return v.toLowerCase();
+  const id = canonicalUuidOf(v);
+  if (id === null) throw new AlterValueError(`${what} must be a canonical UUID (8-4-4-4-12 hex)`);
+  return id;
 }
 
 /** A path segment percent-encoded with no safe characters. */

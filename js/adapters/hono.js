@@ -24,6 +24,7 @@ import { AlterSDKError } from "../errors.js";
 import { checkOptionKeys } from "../strict.js";
 import { asyncLocalStorageSync, loadAsyncLocalStorage } from "../runtime.js";
 import { makeClient } from "./client-kind.js";
+import { withAuditScope } from "../core/audit-scope.js";
 import { MISSING_BEARER, NO_ASYNC_CONTEXT, NO_ASYNC_CONTEXT_HINT, bearerToken, httpErrorOf } from "./http-map.js";
 
 export { bearerToken, httpErrorOf };
@@ -117,8 +118,9 @@ function scopedClient(app, userToken) {
  * Middleware. Reads the Bearer token of `Authorization` (401 `{"error":"missing_bearer"}` when
  * absent, unless `optional`), sets `c.var.alterUserToken`, and with `app` also `c.var.alter`
  * (`{ app, userToken, request() }`). Runs the rest of the request inside the token store where
- * the runtime has AsyncLocalStorage. Afterwards hands the app's pending audit rows to
- * `c.executionCtx.waitUntil` when there is one.
+ * the runtime has AsyncLocalStorage. Afterwards hands the audit rows of this request's SDK calls
+ * to `c.executionCtx.waitUntil` when there is one (without AsyncLocalStorage: every pending row
+ * of the app, `app.flush()`).
  * @param {{ app?: object | ((c: any) => object), optional?: boolean, header?: string }} [options]
  */
 export function alter(options = {}) {
@@ -136,12 +138,18 @@ export function alter(options = {}) {
       c.set("alter", scopedClient(app, token));
     }
     const s = await storeAsync();
+    const run = () => {
+      if (s && token !== null) return s.run(token, () => next());
+      if (s) return s.exit(() => next());
+      return next();
+    };
+    // This request's own audit rows go to waitUntil; without AsyncLocalStorage, the app's flush().
+    const scope = app && waitUntilOf(c) ? withAuditScope(run) : null;
     try {
-      if (s && token !== null) await s.run(token, () => next());
-      else if (s) await s.exit(() => next());
-      else await next();
+      await (scope ? scope.done : run());
     } finally {
-      if (app) waitUntilAudits(c, app);
+      if (scope) waitUntilOf(c)(Promise.allSettled(scope.jobs));
+      else if (app) waitUntilAudits(c, app);
     }
     return undefined;
   };

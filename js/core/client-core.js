@@ -1,6 +1,7 @@
 // What one App or Agent shares with its siblings (withConstraints, trace views): the engine and
 // the one set of work in flight that flush(), close() and waitUntil wait for.
 
+import { noteAuditJob } from "./audit-scope.js";
 import { drive } from "./driver.js";
 import { Engine } from "./engine.js";
 
@@ -18,7 +19,10 @@ export class CoreClient {
     this.calls = new Set();
     /** Background jobs (audit rows, scope reports) not finished yet. */
     this.jobs = new Set();
-    this.trackJob = (p) => track(this.jobs, p);
+    this.trackJob = (p) => {
+      noteAuditJob(p);
+      return track(this.jobs, p);
+    };
   }
 
   /** `request()`: resolves to `{ result: { retryInfo }, response }`. */

@@ -29,7 +29,13 @@ export interface ApprovalPendingResult {
 export type AlterToolStatus = ConnectionRequiredResult | ApprovalPendingResult;
 
 /** What a tool's `execute` may now resolve to: its own output or one of the two results. */
-type Widen<T> = T extends Tool<infer INPUT, infer OUTPUT, infer CONTEXT> ? Tool<INPUT, OUTPUT | AlterToolStatus, CONTEXT> : T;
+type Widen<T> = T extends { execute: (...args: any[]) => any }
+  ? T extends Tool<infer INPUT, any, any>
+    ? T extends Tool<any, infer OUTPUT, any>
+      ? T extends Tool<any, any, infer CONTEXT> ? Tool<INPUT, OUTPUT | AlterToolStatus, CONTEXT> : never
+      : never
+    : never
+  : T;
 export type AlterToolSet<TOOLS extends ToolSet> = { [K in keyof TOOLS]: Widen<TOOLS[K]> };
 
 /** What alterTools needs of a client: an App or Agent (or a `trace()` scoped view of one). */

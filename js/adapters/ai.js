@@ -115,6 +115,24 @@ function readOptions(options) {
   };
 }
 
+/**
+ * A call made for an end user (the error names `appUserId`) on an App: the Connect session must be
+ * for that same user, never for the app itself (a tool that passed `userToken` per call on a client
+ * without a userTokenGetter would otherwise get a session without user). The vault says whom the
+ * session's token stands for (resolveIdentity, one call on this path only); anyone else, or no one,
+ * and the original error is thrown. An agent's session names the agent and always needs the user.
+ */
+async function sameUser(client, err, opts) {
+  const appUserId = str(err.appUserId);
+  if (!appUserId || str(err.agentId) || typeof client.resolveIdentity !== "function") return true;
+  try {
+    const who = await client.resolveIdentity(opts.userToken ? { userToken: opts.userToken } : undefined);
+    return who?.appUserId === appUserId;
+  } catch {
+    return false;
+  }
+}
+
 /** The outcome of a finished tool call: a value, a PendingApproval → result, or the error mapped. */
 async function settle(client, settings, call, run) {
   let value;
@@ -141,9 +159,11 @@ async function failure(client, settings, call, err) {
     opts = await opts(err, call);
     if (opts !== undefined && opts !== null) checkOptionKeys("ai.alterTools.connect", opts, CONNECT_OPTION_KEYS);
   }
+  opts = { ...(opts ?? {}) };
+  if (!(await sameUser(client, err, opts))) throw err;
   // A Connect session for the same user (the client's userTokenGetter, or connect.userToken) and,
   // for an agent, the same agent; its errors (ConnectConfigError, ...) are thrown as they are.
-  const session = await client.createConnectSessionForError(err, { ...(opts ?? {}) });
+  const session = await client.createConnectSessionForError(err, opts);
   if (settings.onConnectionRequired) await settings.onConnectionRequired({ ...call, error: err, session });
   return connectionRequired(err, session);
 }

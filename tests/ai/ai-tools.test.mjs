@@ -116,6 +116,30 @@ test("not connected: a connection_required result with a Connect URL for that us
   await app.close();
 });
 
+test("a per-call userToken on an App without getter: no session for the app; connect.userToken binds it to the user", async () => {
+  const jwt = await vault.token("bob");
+  const app = new App({ apiKey: KEYS.full, baseUrl: vault.url, logger: null });
+  const issues = tool({
+    inputSchema: input,
+    execute: async () => (await (await app.request("GET", `${mock}/github/issues`, { provider: "github", userToken: jwt })).json()).user,
+  });
+  // Without a user for the session, the session would be the app's own: the error stays.
+  const unbound = alterTool(app, "issues", issues);
+  await assert.rejects(unbound.execute({}, { toolCallId: "u", messages: [] }), (e) => e instanceof GrantNotFoundError && e.providerId === "github");
+  // Another user's token is refused too.
+  const alice = await vault.token("alice");
+  const wrong = alterTool(app, "issues", issues, { connect: { userToken: alice } });
+  await assert.rejects(wrong.execute({}, { toolCallId: "w", messages: [] }), GrantNotFoundError);
+  const bound = alterTool(app, "issues", issues, { connect: { userToken: jwt } });
+  const out = await bound.execute({}, { toolCallId: "b", messages: [] });
+  assert.equal(out.status, "connection_required");
+  const token = new URL(out.connectUrl).pathname.split("/").pop();
+  const done = await vault.admin("POST", `/admin/connect/${token}/complete`, {});
+  assert.equal(done.grant.account_identifier, "bob@example.com", "the grant is bob's");
+  assert.equal(await bound.execute({}, { toolCallId: "b2", messages: [] }), "bob");
+  await app.close();
+});
+
 test("an agent without a delegation: connection_required whose session names the agent", async () => {
   const jwt = await vault.token("alice");
   const agent = new Agent({ apiKey: KEYS.emailAssistant, baseUrl: vault.url, logger: null, userTokenGetter: () => jwt });

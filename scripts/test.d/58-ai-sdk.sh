@@ -26,7 +26,7 @@ T="$ROOT/tests/ai"
 stamp="$T/node_modules/.alter-lock.sha256"
 want=$(sha256sum "$T/package-lock.json" | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  (cd "$T" && npm ci --loglevel=error)
+  (cd "$T" && PATH="$(dirname "$NODE"):$PATH" npm ci --loglevel=error)
   echo "$want" > "$stamp"
 fi
 

@@ -76,6 +76,8 @@ export const OPTION_KEYS = Object.freeze({
   "hono.alterClient": [...CLIENT, "kind"],
   "hono.alter": ["app", "optional", "header"],
   "hono.alterErrorHandler": ["onError", "fallback"],
+  // alter-edge/ai
+  "ai.alterTools": ["framework", "connect", "onConnectionRequired", "onApprovalPending"],
 });
 
 /** Units of the names that carry one, shown next to a suggestion. */

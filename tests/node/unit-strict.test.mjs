@@ -89,7 +89,7 @@ test("checkOptionKeys: every unknown key named; undefined values count; non-obje
 
 test("the key table covers every options-taking method and lists only names the methods read", async () => {
   const { readFileSync } = await import("node:fs");
-  const src = ["ns/approvals.js", "ns/grants.js", "ns/connect.js", "ns/agents.js", "ns/keys.js", "ns/providers.js", "ns/specs.js", "ns/identity.js", "trace.js", "ns/constraints.js", "ns/spans.js", "client.js", "options.js", "adapters/express.js", "adapters/hono.js"]
+  const src = ["ns/approvals.js", "ns/grants.js", "ns/connect.js", "ns/agents.js", "ns/keys.js", "ns/providers.js", "ns/specs.js", "ns/identity.js", "trace.js", "ns/constraints.js", "ns/spans.js", "client.js", "options.js", "adapters/express.js", "adapters/hono.js", "adapters/ai.js"]
     .map((f) => readFileSync(join(ROOT, "js", f), "utf8")).join("\n");
   // Every optionsOf("name", ...) call has a table entry.
   for (const m of src.matchAll(/optionsOf\("([\w.]+)"/g)) assert.ok(strict.OPTION_KEYS[m[1]], `table entry for ${m[1]}`);

@@ -49,6 +49,9 @@ const result = await esbuild.build({
   // No syntax lowering: the package supports Node >= 20.19 and current Deno, Bun and workerd.
   target: "esnext",
   chunkNames: CHUNK,
+  // Whitespace and syntax only: less to parse at import; names stay (stack traces, Function.name).
+  minifyWhitespace: true,
+  minifySyntax: true,
   external: ["node:*", "*.wasm", "*.wasm?module"],
   sourcemap: "linked",
   sourcesContent: true,

@@ -15,7 +15,7 @@
 // of the process (user + system) per request, and wall time per request. Clients alternate.
 
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { arg, median, ROOT, DEMO_KEY, MOCK_GRANT } from './lib.mjs';
@@ -75,11 +75,14 @@ async function child(which, n, c, pkg) {
   };
   await batch(3000);
   for (const k of Object.keys(counts)) counts[k] = 0;
-  // A package built with the alloc-stats feature (bench/allocs.sh) counts wasm heap allocations.
-  const glue = which === 'ours' ? await import(pathToFileURL(path.join(pkg, 'dist/alter_edge.js')).href) : {};
+  // The unbundled layout (build/stage, or bench/allocs.sh's copy of it) exposes the glue and the
+  // engine module: a package built with the alloc-stats feature counts wasm heap allocations, and
+  // engine.js counts JS↔wasm crossings (engine calls; the engine imports nothing from JS). The
+  // published package is bundled (dist/sdk.js) and reports neither.
+  const unbundled = which === 'ours' && existsSync(path.join(pkg, 'dist/core/engine.js'));
+  const glue = unbundled ? await import(pathToFileURL(path.join(pkg, 'dist/alter_edge.js')).href) : {};
   const allocs0 = glue.allocStats?.();
-  // JS↔wasm crossings (engine calls; the engine imports nothing from JS).
-  const engineCrossings = which === 'ours' ? (await import(pathToFileURL(path.join(pkg, 'dist/core/engine.js')).href)).crossings : null;
+  const engineCrossings = unbundled ? (await import(pathToFileURL(path.join(pkg, 'dist/core/engine.js')).href)).crossings : null;
   const crossings0 = engineCrossings?.count;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

@@ -8,7 +8,7 @@
 // to watch while optimising; on loopback the cost roughly doubles (caches are cold between the
 // network work), see analysis.md.
 //
-//   node bench/overhead.mjs [--rounds 5] [--n 30000] [--c 16] [--pkg DIR] [--json OUT]
+//   node bench/overhead.mjs [--rounds 5] [--n 30000] [--c 16] [--pkg DIR] [--json OUT] [--crossings-pkg DIR]
 //   node bench/overhead.mjs --child ours|baseline|floor --n N --c C [--pkg DIR]   (one run, JSON line)
 //
 // Each run is a fresh process: 3,000 warm-up requests, then `n` requests by `c` workers; CPU time
@@ -131,6 +131,15 @@ if (who) {
     baseline: { cpuUsPerReq: med('baseline', 'cpuUsPerReq'), wallUsPerReq: med('baseline', 'wallUsPerReq') },
     floor: { cpuUsPerReq: med('floor', 'cpuUsPerReq'), wallUsPerReq: med('floor', 'wallUsPerReq') },
   };
+  // The crossings per request come from the engine module of the unbundled layout (the same code;
+  // the bundled package does not expose it): one short extra run there.
+  const stage = arg('crossings-pkg', path.join(ROOT, 'build/stage'));
+  const counted = runs.find((x) => x.client === 'ours' && x.crossingsPerReq !== undefined);
+  if (counted) result.ours.crossingsPerReq = counted.crossingsPerReq;
+  else if (existsSync(path.join(stage, 'dist/core/engine.js'))) {
+    const p = spawnSync(process.execPath, [self, '--child', 'ours', '--n', '2000', '--c', String(C), '--pkg', stage], { encoding: 'utf8' });
+    try { result.ours.crossingsPerReq = JSON.parse(p.stdout.trim().split('\n').pop()).crossingsPerReq; } catch { /* not reported */ }
+  }
   writeFileSync(out, JSON.stringify(result, null, 1));
   console.error(`overhead: ours ${result.ours.cpuUsPerReq.toFixed(1)} us, baseline ${result.baseline.cpuUsPerReq.toFixed(1)} us, floor ${result.floor.cpuUsPerReq.toFixed(1)} us CPU per request; wrote ${out}`);
 }

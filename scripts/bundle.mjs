@@ -73,6 +73,13 @@ for (const f of js) {
   }
 }
 
+// Nothing heavy at import in Node: an ES import of a built-in builds its namespace (for node:fs
+// that loads fs.promises and the streams); the Node entry takes built-ins from
+// process.getBuiltinModule when it needs them.
+const nodeEntry = js.find((f) => f.endsWith("/index.node.js"));
+const builtins = outputs[nodeEntry].imports.filter((i) => i.path.startsWith("node:"));
+if (builtins.length) throw new Error(`bundle: the Node entry imports ${builtins.map((i) => i.path).join(", ")} at import`);
+
 // Source maps: the staged copies are build artefacts; point at the files in the repository.
 const bindgen = join(repo, "build", "bindgen");
 function repoFile(staged) {

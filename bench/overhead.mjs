@@ -8,14 +8,14 @@
 // to watch while optimising; on loopback the cost roughly doubles (caches are cold between the
 // network work), see analysis.md.
 //
-//   node bench/overhead.mjs [--rounds 5] [--n 30000] [--c 16] [--pkg DIR] [--json OUT]
+//   node bench/overhead.mjs [--rounds 5] [--n 30000] [--c 16] [--pkg DIR] [--json OUT] [--crossings-pkg DIR]
 //   node bench/overhead.mjs --child ours|baseline|floor --n N --c C [--pkg DIR]   (one run, JSON line)
 //
 // Each run is a fresh process: 3,000 warm-up requests, then `n` requests by `c` workers; CPU time
 // of the process (user + system) per request, and wall time per request. Clients alternate.
 
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { arg, median, ROOT, DEMO_KEY, MOCK_GRANT } from './lib.mjs';
@@ -75,11 +75,14 @@ async function child(which, n, c, pkg) {
   };
   await batch(3000);
   for (const k of Object.keys(counts)) counts[k] = 0;
-  // A package built with the alloc-stats feature (bench/allocs.sh) counts wasm heap allocations.
-  const glue = which === 'ours' ? await import(pathToFileURL(path.join(pkg, 'dist/alter_edge.js')).href) : {};
+  // The unbundled layout (build/stage, or bench/allocs.sh's copy of it) exposes the glue and the
+  // engine module: a package built with the alloc-stats feature counts wasm heap allocations, and
+  // engine.js counts JS↔wasm crossings (engine calls; the engine imports nothing from JS). The
+  // published package is bundled (dist/sdk.js) and reports neither.
+  const unbundled = which === 'ours' && existsSync(path.join(pkg, 'dist/core/engine.js'));
+  const glue = unbundled ? await import(pathToFileURL(path.join(pkg, 'dist/alter_edge.js')).href) : {};
   const allocs0 = glue.allocStats?.();
-  // JS↔wasm crossings (engine calls; the engine imports nothing from JS).
-  const engineCrossings = which === 'ours' ? (await import(pathToFileURL(path.join(pkg, 'dist/core/engine.js')).href)).crossings : null;
+  const engineCrossings = unbundled ? (await import(pathToFileURL(path.join(pkg, 'dist/core/engine.js')).href)).crossings : null;
   const crossings0 = engineCrossings?.count;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -128,6 +131,15 @@ if (who) {
     baseline: { cpuUsPerReq: med('baseline', 'cpuUsPerReq'), wallUsPerReq: med('baseline', 'wallUsPerReq') },
     floor: { cpuUsPerReq: med('floor', 'cpuUsPerReq'), wallUsPerReq: med('floor', 'wallUsPerReq') },
   };
+  // The crossings per request come from the engine module of the unbundled layout (the same code;
+  // the bundled package does not expose it): one short extra run there.
+  const stage = arg('crossings-pkg', path.join(ROOT, 'build/stage'));
+  const counted = runs.find((x) => x.client === 'ours' && x.crossingsPerReq !== undefined);
+  if (counted) result.ours.crossingsPerReq = counted.crossingsPerReq;
+  else if (existsSync(path.join(stage, 'dist/core/engine.js'))) {
+    const p = spawnSync(process.execPath, [self, '--child', 'ours', '--n', '2000', '--c', String(C), '--pkg', stage], { encoding: 'utf8' });
+    try { result.ours.crossingsPerReq = JSON.parse(p.stdout.trim().split('\n').pop()).crossingsPerReq; } catch { /* not reported */ }
+  }
   writeFileSync(out, JSON.stringify(result, null, 1));
   console.error(`overhead: ours ${result.ours.cpuUsPerReq.toFixed(1)} us, baseline ${result.baseline.cpuUsPerReq.toFixed(1)} us, floor ${result.floor.cpuUsPerReq.toFixed(1)} us CPU per request; wrote ${out}`);
 }

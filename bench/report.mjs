@@ -6,11 +6,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, machineFacts, median } from './lib.mjs';
+import { coldSection } from './cold-report.mjs';
 
 const RAW = path.join(ROOT, 'bench/results/raw');
 const load = (f) => { const p = path.join(RAW, f); return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) : null; };
 const req = load('requests.json');
-const coldNode = load('cold-node.json');
 const coldWorkerd = load('cold-workerd.json');
 const size = load('size.json');
 const soak = load('soak.json');
@@ -129,29 +129,11 @@ if (!req) {
 }
 
 // ── cold start ─────────────────────────────────────────────────────────────────────────────
-out.push('## Cold start', '');
-if (coldNode) {
-  const c = coldNode;
-  out.push(`Node (${c.runtime}), fresh process per run, ${c.runs} runs interleaved with a bare \`node -e\` process:`, '');
-  out.push('| measure | median ms | min ms | max ms |', '|---|---|---|---|');
-  out.push(`| \`await import('alter-edge')\` (node entry: read + compile .wasm, instantiate, JS layer) | ${f1(c.importMs.median)} | ${f1(c.importMs.min)} | ${f1(c.importMs.max)} |`);
-  if (c.wasmCompileMs) out.push(`| of which: \`new WebAssembly.Module(bytes)\` alone (separate fresh process; read: ${f2(c.wasmReadMs.median)} ms) | ${f1(c.wasmCompileMs.median)} | ${f1(c.wasmCompileMs.min)} | ${f1(c.wasmCompileMs.max)} |`);
-  out.push(`| first \`new App({...})\` | ${f2(c.appMs.median)} | ${f2(c.appMs.min)} | ${f2(c.appMs.max)} |`);
-  out.push(`| import + first App | ${f1(c.totalMs.median)} | ${f1(c.totalMs.min)} | ${f1(c.totalMs.max)} |`);
-  out.push(`| whole process wall time (spawn → exit) with the package | ${f0(c.processWallMs.median)} | ${f0(c.processWallMs.min)} | ${f0(c.processWallMs.max)} |`);
-  out.push(`| whole process wall time of a bare Node process | ${f0(c.bareProcessWallMs.median)} | ${f0(c.bareProcessWallMs.min)} | ${f0(c.bareProcessWallMs.max)} |`);
-  out.push('');
-} else out.push('Node: not measured.', '');
-if (coldWorkerd) {
-  const c = coldWorkerd;
-  out.push(`workerd (${c.runtime}): time from spawning \`workerd serve\` to the first HTTP response, fresh process per run, ${c.runs} runs interleaved.`,
-    'The Worker imports the package (workerd entry, .wasm as a wasm module) and builds an `App` in its fetch handler;',
-    'the bare Worker returns a Response without the package.', '');
-  out.push('| Worker | median ms | min ms | max ms |', '|---|---|---|---|');
-  out.push(`| with alter-edge (import + App) | ${f1(c.firstResponseMs.median)} | ${f1(c.firstResponseMs.min)} | ${f1(c.firstResponseMs.max)} |`);
-  out.push(`| bare Worker | ${f1(c.bareFirstResponseMs.median)} | ${f1(c.bareFirstResponseMs.min)} | ${f1(c.bareFirstResponseMs.max)} |`);
-  out.push(`| difference of medians (the package's cost) | ${f1(c.packageCostMs)} | | |`, '');
-} else out.push('workerd: not measured (see notes).', '');
+{
+  const cold = coldSection();
+  targets.push(...cold.targets);
+  out.push(...cold.lines);
+}
 
 // ── size ───────────────────────────────────────────────────────────────────────────────────
 out.push('## WebAssembly size', '');

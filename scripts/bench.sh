@@ -5,6 +5,8 @@
 #   scripts/bench.sh                      # everything
 #   BENCH_PARTS="size cold" scripts/bench.sh   # some parts: requests overhead cold workerd size soak
 #   BENCH_QUICK=1 scripts/bench.sh        # tiny counts, to check the harness (figures meaningless)
+#   scripts/bench.sh cold                 # cold start only (Node, first request, Bun, Deno, workerd,
+#                                         # package size) → bench/results/COLD.md; RESULTS.md untouched
 #
 # It builds what it measures (scripts/build.sh → the packed tarball, unpacked into
 # $CACHE/bench/pkg as npm would install it; the release dev vault), and installs, cached under
@@ -18,6 +20,8 @@ export CACHE="${CACHE:-$ROOT/.cache}"
 export npm_config_cache="$CACHE/npm-cache"
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 PARTS="${BENCH_PARTS:-requests overhead cold workerd size soak}"
+COLD_ONLY=""
+if [ "${1:-}" = cold ]; then PARTS="cold workerd size"; COLD_ONLY=1; fi
 RAW="$ROOT/bench/results/raw"
 mkdir -p "$RAW" "$CACHE/bench"
 notes=()
@@ -44,7 +48,7 @@ if has requests; then
       note "could not install alter-sdk 0.29.0: Python runs skipped"
   fi
 fi
-if has workerd && [ ! -x "$CACHE/bench-tools/node_modules/.bin/workerd" ]; then
+if has workerd && [ ! -x "$CACHE/bench-tools/node_modules/.bin/workerd" ] && [ ! -x "$CACHE/runtimes/node_modules/.bin/workerd" ]; then
   mkdir -p "$CACHE/bench-tools"
   npm install --prefix "$CACHE/bench-tools" --loglevel=error workerd@1.20261117.1 ||
     note "could not install workerd@1.20261117.1: workerd cold start not measured"
@@ -65,11 +69,20 @@ run() { # name, command...
   if "$@"; then echo "=== $name: done ($(( $(date +%s) - t )) s)" >&2
   else note "part $name failed (exit $?); see the log"; failed+=("$name"); fi
 }
-if has size; then rm -f "$RAW/size.json"; node bench/size-check.mjs --json "$RAW/size.json" || true; fi
-if has cold; then rm -f "$RAW/cold-node.json"; run cold node bench/coldstart.mjs --runs "$COLD_RUNS"; fi
+if has size; then
+  rm -f "$RAW/size.json" "$RAW/package-size.json"
+  node bench/size-check.mjs --json "$RAW/size.json" || true
+  node bench/package-size.mjs --pkg "$CACHE/bench/pkg" --tgz "$tgz" >/dev/null || note "package size not measured"
+fi
+if has cold; then
+  rm -f "$RAW/cold-node.json" "$RAW/cold-runtimes.json"
+  # Bun and Deno from the runtime tests' cache when present (scripts/test.d/70-runtimes.sh installs them).
+  run cold node bench/coldstart.mjs --runs "$COLD_RUNS"
+fi
 if has workerd; then
   rm -f "$RAW/cold-workerd.json"
-  [ -x "$CACHE/bench-tools/node_modules/.bin/workerd" ] && run workerd node bench/workerd-cold.mjs --runs "$(( COLD_RUNS < 15 ? COLD_RUNS : 15 ))"
+  { [ -x "$CACHE/bench-tools/node_modules/.bin/workerd" ] || [ -x "$CACHE/runtimes/node_modules/.bin/workerd" ]; } &&
+    run workerd node bench/workerd-cold.mjs --runs "$(( COLD_RUNS < 15 ? COLD_RUNS : 15 ))"
 fi
 if has requests; then
   rm -f "$RAW/requests.json"
@@ -85,6 +98,11 @@ if has soak; then rm -f "$RAW/soak.json"; run soak node --expose-gc bench/soak.m
 # 4. the table
 node -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({notes: process.argv.slice(2)}, null, 1))' \
   "$RAW/notes.json" "${notes[@]}"
-node bench/report.mjs
-echo "bench: wrote bench/results/RESULTS.md${failed:+ (failed parts: ${failed[*]})}" >&2
+if [ -n "$COLD_ONLY" ]; then
+  node bench/cold-report.mjs
+  echo "bench: wrote bench/results/COLD.md${failed:+ (failed parts: ${failed[*]})}" >&2
+else
+  node bench/report.mjs
+  echo "bench: wrote bench/results/RESULTS.md${failed:+ (failed parts: ${failed[*]})}" >&2
+fi
 [ ${#failed[@]} = 0 ]

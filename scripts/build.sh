@@ -4,10 +4,13 @@
 #   cargo (profile wasm-release: LTO, 1 codegen unit, panic=abort)  -> alter_edge.wasm
 #   wasm-bindgen 0.2.130 --target web                               -> glue (the engine imports nothing)
 #   wasm-opt -Oz (npm binaryen@132; Debian's binaryen 108 breaks the externref table)
-#   dist/pkg = pkg-template/ + js/ + glue + the per-runtime entries.
+#   build/stage/dist = js/ + glue + the per-runtime entries, as the sources lay out (unbundled;
+#                      bench diagnostics run it)
+#   dist/pkg = pkg-template/ + the stage bundled by esbuild (scripts/bundle.mjs: one module per
+#              runtime entry and adapter, one shared chunk, source maps) + the .wasm + the .d.ts.
 #
-# Installs what it needs (the wasm32 target, the wasm-bindgen CLI into .cache/tools, binaryen into
-# .cache/npm-tools) when missing. Idempotent; a warm re-run takes a few seconds.
+# Installs what it needs (the wasm32 target, the wasm-bindgen CLI into .cache/tools, binaryen and
+# esbuild into .cache/npm-tools; build-time tools, never dependencies of the package) when missing. Idempotent; a warm re-run takes a few seconds.
 # Recipe and measurements: ../shared/notes/toolchain.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +18,7 @@ ROOT="${ROOT:-$PWD}"
 CACHE="${CACHE:-$ROOT/.cache}"
 WB_VERSION=0.2.130
 BINARYEN_VERSION=132.0.0
+ESBUILD_VERSION=0.28.2
 TARGET=wasm32-unknown-unknown
 PROFILE=wasm-release
 CRATE=alter_edge
@@ -38,11 +42,13 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WB_VERSION\b"; then
   step "wasm-bindgen-cli installed in $(elapsed "$t")"
 fi
 WASM_OPT="$CACHE/npm-tools/node_modules/.bin/wasm-opt"
-if [ ! -x "$WASM_OPT" ] ||
-   ! grep -q "\"version\": \"$BINARYEN_VERSION\"" "$CACHE/npm-tools/node_modules/binaryen/package.json" 2>/dev/null; then
-  step "installing npm binaryen@$BINARYEN_VERSION into $CACHE/npm-tools"
+ESBUILD_DIR="$CACHE/npm-tools/node_modules/esbuild"
+npm_has() { grep -q "\"version\": \"$2\"" "$CACHE/npm-tools/node_modules/$1/package.json" 2>/dev/null; }
+if [ ! -x "$WASM_OPT" ] || ! npm_has binaryen "$BINARYEN_VERSION" || ! npm_has esbuild "$ESBUILD_VERSION"; then
+  step "installing npm binaryen@$BINARYEN_VERSION and esbuild@$ESBUILD_VERSION into $CACHE/npm-tools"
   mkdir -p "$CACHE/npm-tools"
-  npm install --prefix "$CACHE/npm-tools" --no-audit --no-fund --loglevel=error "binaryen@$BINARYEN_VERSION"
+  npm install --prefix "$CACHE/npm-tools" --save-exact --no-audit --no-fund --loglevel=error \
+    "binaryen@$BINARYEN_VERSION" "esbuild@$ESBUILD_VERSION"
 fi
 
 # 2. compile
@@ -72,24 +78,34 @@ if [ ! -f "$OPT/${CRATE}_bg.wasm" ] || [ "$(cat "$OPT/input.sha256" 2>/dev/null)
   step "wasm-opt -Oz: $(elapsed "$t")"
 fi
 
-# 5. assemble dist/pkg
+# 5. stage the sources as the package lays them out, then bundle them into dist/pkg
+STAGE="$ROOT/build/stage"
+rm -rf "$STAGE"
+mkdir -p "$STAGE/dist"
+cp pkg-template/dist/*.js "$STAGE/dist/"
+(cd js && find . -type f ! -name '*.test.*' ! -path './test/*' -print0) |
+  while IFS= read -r -d '' f; do mkdir -p "$STAGE/dist/$(dirname "$f")"; cp "js/$f" "$STAGE/dist/$f"; done
+cp "$BG/$CRATE.js" "$BG/$CRATE.d.ts" "$STAGE/dist/"
+cp "$OPT/${CRATE}_bg.wasm" "$STAGE/dist/"
+# The package version follows Cargo.toml (one source of truth).
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
+printf '// Written by scripts/build.sh from Cargo.toml.\nexport const SDK_VERSION = "%s";\n' "$version" > "$STAGE/dist/version.js"
+cp pkg-template/package.json "$STAGE/"
+
 PKG="$ROOT/dist/pkg"
 rm -rf "$PKG"
 mkdir -p "$PKG/dist"
-cp -R pkg-template/. "$PKG/"
-if [ -d js ]; then
-  (cd js && find . -type f ! -name '*.test.*' ! -path './test/*' -print0) |
-    while IFS= read -r -d '' f; do mkdir -p "$PKG/dist/$(dirname "$f")"; cp "js/$f" "$PKG/dist/$f"; done
-fi
-cp "$BG/$CRATE.js" "$BG/$CRATE.d.ts" "$PKG/dist/"
+cp pkg-template/package.json pkg-template/README.md "$PKG/"
+t=$(now)
+node scripts/bundle.mjs "$ESBUILD_DIR" "$STAGE/dist" "$PKG/dist" "$ROOT"
+step "bundle: $(elapsed "$t")"
+(cd js && find . -type f -name '*.d.ts' -print0) |
+  while IFS= read -r -d '' f; do mkdir -p "$PKG/dist/$(dirname "$f")"; cp "js/$f" "$PKG/dist/$f"; done
 cp "$OPT/${CRATE}_bg.wasm" "$PKG/dist/"
-# The package version follows Cargo.toml (one source of truth).
-version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
 node -e '
   const fs = require("fs"); const p = process.argv[1];
   const j = JSON.parse(fs.readFileSync(p, "utf8")); j.version = process.argv[2];
   fs.writeFileSync(p, JSON.stringify(j, null, 2) + "\n");' "$PKG/package.json" "$version"
-printf '// Written by scripts/build.sh from Cargo.toml.\nexport const SDK_VERSION = "%s";\n' "$version" > "$PKG/dist/version.js"
 
 # 6. size report
 raw=$(wc -c < "$PKG/dist/${CRATE}_bg.wasm")

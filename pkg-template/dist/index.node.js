@@ -1,10 +1,12 @@
 // Node.js entry: compile the module from the file next to this one, synchronously, at import; the
 // SDK's own vault calls go over node:http (core/node.js), the provider call over fetch.
-import { readFileSync } from 'node:fs';
+// node:fs comes from process.getBuiltinModule: an ES `import` of node:fs builds its module
+// namespace, which loads fs.promises and the stream modules; the CommonJS object loads nothing.
 import { initSync } from './alter_edge.js';
 import { nodeVaultTransport } from './core/node.js';
 import { bindWasm } from './core/wasm.js';
 
+const { readFileSync } = process.getBuiltinModule('node:fs');
 bindWasm(initSync({ module: readFileSync(new URL('./alter_edge_bg.wasm', import.meta.url)) }), nodeVaultTransport);
 
 export * from './api.js';

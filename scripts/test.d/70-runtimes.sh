@@ -74,7 +74,7 @@ echo "node $("$NODE24_DIR/node" --version) and $("$NODE26_DIR/node" --version); 
 # 2. the package: rebuilt when the tarball is missing or older than what goes into it
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
 TGZ="$CACHE/pkg/alter-edge-$version.tgz"
-if [ ! -f "$TGZ" ] || [ -n "$(find js pkg-template src Cargo.toml scripts/build.sh -newer "$TGZ" -type f -print -quit 2>/dev/null)" ]; then
+if [ ! -f "$TGZ" ] || [ -n "$(find js pkg-template src Cargo.toml scripts/build.sh scripts/bundle.mjs -newer "$TGZ" -type f -print -quit 2>/dev/null)" ]; then
   scripts/build.sh
 fi
 [ -f "$TGZ" ] || { echo "70-runtimes: $TGZ missing after scripts/build.sh" >&2; exit 1; }

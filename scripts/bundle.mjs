@@ -8,7 +8,7 @@
 //   node scripts/bundle.mjs <esbuild package dir> <stage dir> <out dir> <repo root>
 //
 // esbuild's code splitting makes one chunk per set of entries that share code. Every entry here
-// reaches the same modules (the runtime entries also import adapters/http-map.js, the adapters
+// reaches the same modules (every entry also imports ADAPTER_SHARED, the adapters
 // import api.js), so there is one chunk; a second one would collide with the fixed chunk name and
 // fail the build, and the checks below fail on any other shape.
 
@@ -20,7 +20,9 @@ const [esbuildDir, stage, out, repo] = process.argv.slice(2).map((p) => resolve(
 const esbuild = createRequire(join(esbuildDir, "package.json"))(esbuildDir);
 
 const RUNTIMES = ["node", "deno", "workerd", "edge-light"];
-const ADAPTERS = ["express", "hono"];
+const ADAPTERS = ["express", "hono", "ai"];
+// Modules only some adapters reach: every entry imports them, so they join the one chunk.
+const ADAPTER_SHARED = ["adapters/http-map.js", "adapters/client-kind.js"];
 const CHUNK = "sdk";
 
 // Wrapper entry points (build-time only): each pulls in what the others reach, so that all of
@@ -30,12 +32,12 @@ mkdirSync(wrap, { recursive: true });
 const entryPoints = {};
 for (const r of RUNTIMES) {
   const f = join(wrap, `index.${r}.js`);
-  writeFileSync(f, `import "../dist/adapters/http-map.js";\nexport * from "../dist/index.${r}.js";\n`);
+  writeFileSync(f, `${ADAPTER_SHARED.map((m) => `import "../dist/${m}";\n`).join("")}export * from "../dist/index.${r}.js";\n`);
   entryPoints[`index.${r}`] = f;
 }
 for (const a of ADAPTERS) {
   const f = join(wrap, `${a}.js`);
-  writeFileSync(f, `import "../dist/api.js";\nexport * from "../dist/adapters/${a}.js";\n`);
+  writeFileSync(f, `import "../dist/api.js";\n${ADAPTER_SHARED.map((m) => `import "../dist/${m}";\n`).join("")}export * from "../dist/adapters/${a}.js";\n`);
   entryPoints[`adapters/${a}`] = f;
 }
 

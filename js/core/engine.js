@@ -7,7 +7,7 @@ import {
   encodeScopeConstraints as wasmEncodeScopeConstraints, ioBuffer, isValidKey as wasmIsValidKey,
 } from "../alter_edge.js";
 import { createAlterError } from "../errors.js";
-import { memory } from "./wasm.js";
+import { memory, randomFill } from "./wasm.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -49,11 +49,9 @@ function readOutput(where) {
   return JSON.parse(decoder.decode(new Uint8Array(memory().buffer, ptr, len)));
 }
 
-/** A random seed from the runtime's CSPRNG (every supported runtime has Web Crypto). */
+/** A random seed from the runtime's CSPRNG. */
 function seed() {
-  const b = new Uint8Array(SEED_LEN);
-  globalThis.crypto.getRandomValues(b);
-  return b;
+  return randomFill(new Uint8Array(SEED_LEN));
 }
 
 /** Thrown by the engine's constructor and free functions: the JSON text of an Alter error. */

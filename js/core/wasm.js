@@ -3,11 +3,23 @@
 
 let exports = null;
 let vaultTransport = null;
+let fillRandom = null;
 
-/** Called by each runtime entry with what `initSync` returned, and its vault transport if any. */
-export function bindWasm(wasmExports, transport = null) {
+/**
+ * Called by each runtime entry with what `initSync` returned, its vault transport if any, and a
+ * way to fill bytes from the OS CSPRNG if it has a cheaper one than Web Crypto's first use.
+ */
+export function bindWasm(wasmExports, transport = null, random = null) {
   exports = wasmExports;
   vaultTransport = transport;
+  fillRandom = random;
+}
+
+/** Fills `bytes` from the runtime's CSPRNG. */
+export function randomFill(bytes) {
+  if (fillRandom !== null) fillRandom(bytes);
+  else globalThis.crypto.getRandomValues(bytes);
+  return bytes;
 }
 
 /** The module's linear memory (its buffer changes when the memory grows: read it every time). */

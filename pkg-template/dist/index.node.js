@@ -7,6 +7,8 @@ import { nodeVaultTransport } from './core/node.js';
 import { bindWasm } from './core/wasm.js';
 
 const { readFileSync } = process.getBuiltinModule('node:fs');
-bindWasm(initSync({ module: readFileSync(new URL('./alter_edge_bg.wasm', import.meta.url)) }), nodeVaultTransport);
+// Seeds from node:crypto: Web Crypto's first use loads much more (the first App's cost).
+const randomFill = (bytes) => process.getBuiltinModule('node:crypto').randomFillSync(bytes);
+bindWasm(initSync({ module: readFileSync(new URL('./alter_edge_bg.wasm', import.meta.url)) }), nodeVaultTransport, randomFill);
 
 export * from './api.js';

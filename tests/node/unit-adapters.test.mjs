@@ -12,7 +12,8 @@ const sdk = await loadSdk();
 const dist = dirname(sdkEntry());
 const express = await import(pathToFileURL(join(dist, "adapters/express.js")).href);
 const hono = await import(pathToFileURL(join(dist, "adapters/hono.js")).href);
-const map = await import(pathToFileURL(join(dist, "adapters/http-map.js")).href);
+// The error map ships inside the bundle; the adapters export httpErrorOf.
+const map = { httpErrorOf: hono.httpErrorOf, NO_ASYNC_CONTEXT: "async_context_unavailable" };
 
 import { KEYS } from "./helpers/demo.mjs";
 

@@ -37,6 +37,8 @@ pub struct Exchange {
     pub shadow_url: Option<String>,
     /// For the provider call: the provider the token answer named (the driver's `allowedHosts`).
     pub provider: Option<String>,
+    /// For the provider call: the hosts the token answer allows, when the vault sent a list.
+    pub allowed_hosts: Option<Vec<String>>,
 }
 
 /// Why a call failed: a protocol error, or the caller's own abort (its reason passes through).
@@ -156,6 +158,16 @@ impl Step {
                 }
                 if let Some(p) = &x.provider {
                     str_field(out, "provider", p);
+                }
+                if let Some(hosts) = &x.allowed_hosts {
+                    out.push_str(",\"allowedHosts\":[");
+                    for (i, h) in hosts.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        json::write_string(out, h, false);
+                    }
+                    out.push(']');
                 }
             }
             Action::Sleep { ms } => {
@@ -278,6 +290,7 @@ mod tests {
                 timeout_ms: 1500.5,
                 shadow_url: Some("https://api.test/a".into()),
                 provider: Some("google".into()),
+                allowed_hosts: Some(vec!["*.googleapis.com".into()]),
             }),
         );
         step.log.push((Level::Warn, "line \"one\"\n".into()));
@@ -299,6 +312,7 @@ mod tests {
         assert_eq!(v["capture"], 10_000);
         assert_eq!(v["shadowUrl"], "https://api.test/a");
         assert_eq!(v["provider"], "google");
+        assert_eq!(v["allowedHosts"][0], "*.googleapis.com");
         assert_eq!(v["log"][0][0], "warn");
         assert_eq!(v["log"][0][1], "line \"one\"\n");
         assert_eq!(v["spawn"][0]["a"], "sleep");

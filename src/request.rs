@@ -431,6 +431,7 @@ impl RequestRun {
             timeout_ms: client.timeout_ms,
             shadow_url,
             provider: Some(token.provider_id.clone()),
+            allowed_hosts: token.allowed_hosts.clone(),
         };
         self.state = State::Provider(Sent {
             token,

@@ -276,6 +276,7 @@ impl VaultRun {
             timeout_ms: budget_ms,
             shadow_url: None,
             provider: None,
+            allowed_hosts: None,
         }
     }
 }

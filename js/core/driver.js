@@ -5,7 +5,7 @@
 
 import { createAlterError } from "../errors.js";
 import { providerExchange, vaultExchange } from "./fetch.js";
-import { checkDestination } from "./hosts.js";
+import { allowedHostsOption, checkDestination } from "./hosts.js";
 import { BODY, CAPTURE_UNAVAILABLE, TOKEN, WOKE } from "./outcome.js";
 import { entryVaultTransport } from "./wasm.js";
 
@@ -76,9 +76,11 @@ async function loop(engine, first, ctx, stats) {
           engine.forget(step.id);
           throw ctx.signal.reason;
         }
-        if (step.to === "provider" && ctx.allowedHosts) {
+        if (step.to === "provider" && (ctx.allowedHosts || step.allowedHosts)) {
           try {
-            checkDestination(ctx.allowedHosts, step.provider, step.url);
+            // The client's list, and the vault's own list for this credential when it sent one.
+            if (ctx.allowedHosts) checkDestination(ctx.allowedHosts, step.provider, step.url);
+            if (step.allowedHosts) checkDestination(vaultHosts(step.allowedHosts), step.provider, step.url, "the vault's allowed_hosts");
           } catch (e) {
             engine.forget(step.id);
             throw e;
@@ -142,6 +144,15 @@ async function loop(engine, first, ctx, stats) {
       default:
         throw createAlterError({ class: "AlterSDKError", code: "internal_error", message: "Internal SDK error (unknown engine action)" });
     }
+  }
+}
+
+/** The token answer's `allowed_hosts` (an extension); a list that does not parse fails closed. */
+function vaultHosts(list) {
+  try {
+    return allowedHostsOption(list);
+  } catch {
+    throw createAlterError({ class: "BackendError", code: "malformed_response", message: "Backend returned an invalid allowed_hosts" });
   }
 }
 

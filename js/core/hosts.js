@@ -54,8 +54,11 @@ function matches(p, url) {
   return hostOk && url.port === p.port;
 }
 
-/** Throws BlockedDestinationError when `allowed` forbids sending a credential of `provider` to `url`. */
-export function checkDestination(allowed, provider, url) {
+/**
+ * Throws BlockedDestinationError when `allowed` forbids sending a credential of `provider` to `url`;
+ * `source` names the list in the message.
+ */
+export function checkDestination(allowed, provider, url, source = "allowedHosts") {
   const list = allowed.byProvider.get(provider) ?? allowed.every;
   if (list === null || list === undefined) return;
   let parsed = null;
@@ -68,7 +71,7 @@ export function checkDestination(allowed, provider, url) {
   const where = parsed === null ? "the URL" : parsed.port ? `${parsed.hostname}:${parsed.port}` : parsed.hostname;
   throw createAlterError({
     class: "BlockedDestinationError", code: "blocked_destination", status: null,
-    message: `Destination is not permitted by allowedHosts: ${where} is not an allowed host for ${provider}`,
+    message: `Destination is not permitted by ${source}: ${where} is not an allowed host for ${provider}`,
     details: { provider_id: provider }, fields: {},
   });
 }

@@ -321,6 +321,9 @@ pub struct TokenResponse {
     pub additional_credentials: Option<Vec<(String, String)>>,
     pub additional_injections: Vec<InjectionRule>,
     pub retry_info: Option<RetryInfo>,
+    /// alter-edge extension: the hosts this credential may be sent to (`allowed_hosts`, patterns
+    /// as the `allowedHosts` client option takes them), honoured by the SDK when a vault sends it.
+    pub allowed_hosts: Option<Vec<String>>,
 }
 
 const REDACTED: &str = "<redacted>";
@@ -346,6 +349,7 @@ impl std::fmt::Debug for TokenResponse {
             .field("additional_credentials", &creds)
             .field("additional_injections", &self.additional_injections)
             .field("retry_info", &self.retry_info.as_ref().map(|_| "<present>"))
+            .field("allowed_hosts", &self.allowed_hosts)
             .finish()
     }
 }
@@ -636,6 +640,21 @@ pub fn parse_token_response(body: &[u8]) -> Result<TokenResponse> {
         None | Some(Value::Null) => None,
         Some(v) => parse_retry_info(v),
     };
+    // An extension, but a restriction: a malformed list fails closed like the rest.
+    let allowed_hosts = match obj.get("allowed_hosts") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => {
+            let mut hosts = Vec::with_capacity(items.len());
+            for h in items {
+                match h.as_str() {
+                    Some(s) if !s.is_empty() && !has_ascii_control(s) => hosts.push(s.to_string()),
+                    _ => return Err(bad(msg::MALFORMED)),
+                }
+            }
+            Some(hosts)
+        }
+        Some(_) => return Err(bad(msg::MALFORMED)),
+    };
 
     Ok(TokenResponse {
         access_token,
@@ -652,6 +671,7 @@ pub fn parse_token_response(body: &[u8]) -> Result<TokenResponse> {
         additional_credentials,
         additional_injections,
         retry_info,
+        allowed_hosts,
     })
 }
 

@@ -629,3 +629,19 @@ fn uuid_shapes() {
         assert!(!is_uuid_any_case(bad) && !is_canonical_uuid(bad), "{bad}");
     }
 }
+
+/// The `allowed_hosts` extension: absent or null means no list; a list of strings is kept as sent;
+/// anything else fails closed (a restriction the SDK cannot read must not be ignored).
+#[test]
+fn allowed_hosts_extension() {
+    assert_eq!(token(json!({})).allowed_hosts, None);
+    assert_eq!(token(json!({"allowed_hosts": null})).allowed_hosts, None);
+    assert_eq!(
+        token(json!({"allowed_hosts": ["*.googleapis.com", "api.example.com:8443"]})).allowed_hosts,
+        Some(vec!["*.googleapis.com".to_string(), "api.example.com:8443".to_string()])
+    );
+    for bad in [json!("x"), json!([1]), json!([""]), json!(["a\nb"]), json!({"a": 1})] {
+        let e = token_with(json!({ "allowed_hosts": bad }), &[]).unwrap_err();
+        assert_eq!(e.class, ErrorClass::BackendError, "{bad}");
+    }
+}

@@ -161,6 +161,7 @@ fn token(scope_mismatch: bool) -> TokenResponse {
         additional_credentials: None,
         additional_injections: vec![],
         retry_info: None,
+        allowed_hosts: None,
     }
 }
 

@@ -27,6 +27,7 @@ fn token(scope_mismatch: bool) -> TokenResponse {
         additional_credentials: Some(vec![("secret".into(), EXTRA_SECRET.into())]),
         additional_injections: vec![],
         retry_info: None,
+        allowed_hosts: None,
     }
 }
 

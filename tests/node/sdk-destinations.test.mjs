@@ -85,3 +85,28 @@ test("the vault's own blocked_destination: a Google credential is not released f
   assert.equal(providerCalls(spy), 0);
   assert.equal((await vault.auditRows()).length, 0);
 });
+
+test("the token answer's allowed_hosts (an extension) is honoured: another host is refused, a malformed list fails closed", async () => {
+  // A fetch that adds `allowed_hosts` to the vault's token answer, as a vault that sends one would.
+  const withHosts = (hosts) => async (input, init) => {
+    const res = await fetch(input, init);
+    if (!String(input).endsWith("/sdk/token") || res.status !== 200) return res;
+    const body = await res.json();
+    body.allowed_hosts = hosts;
+    return new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
+  };
+  const providerCallsOf = [];
+  const counting = (inner) => async (input, init) => {
+    if (String(input).includes("/mock/")) providerCallsOf.push(String(input));
+    return inner(input, init);
+  };
+  const narrow = new App({ apiKey: KEYS.full, baseUrl: vault.url, logger: null, fetch: counting(withHosts(["www.googleapis.com"])) });
+  const e = await refused(narrow.request("GET", `${vault.url}/mock/google/x`, { grantId: GRANTS.systemGoogle }));
+  assert.match(e.message, /the vault's allowed_hosts/);
+  const wide = new App({ apiKey: KEYS.full, baseUrl: vault.url, logger: null, fetch: counting(withHosts([mockHost])) });
+  assert.equal((await wide.request("GET", `${vault.url}/mock/google/x`, { grantId: GRANTS.systemGoogle })).status, 200);
+  const broken = new App({ apiKey: KEYS.full, baseUrl: vault.url, logger: null, fetch: counting(withHosts([42])) });
+  await assert.rejects(broken.request("GET", `${vault.url}/mock/google/x`, { grantId: GRANTS.systemGoogle }), (err) => err instanceof E.BackendError && err.code === "malformed_response");
+  await Promise.all([narrow.close(), wide.close(), broken.close()]);
+  assert.equal(providerCallsOf.length, 1, "only the allowed call reached the provider");
+});

@@ -342,8 +342,8 @@ class ClientBase {
       fetch: state.fetch,
       signal,
       body: call.json ?? body,
-      // A client closed while the getter ran sends nothing.
       allowedHosts: state.allowedHosts,
+      // A client closed while the getter ran sends nothing.
       resolveToken: async () => {
         const token = await resolveUserToken(state.getter);
         if (state.closed) throw closedError();

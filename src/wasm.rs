@@ -39,31 +39,34 @@ pub fn io_buffer(capacity: u32) -> u32 {
     })
 }
 
-/// The input the driver wrote: `json_len` bytes of JSON, then `body_len` bytes of body.
-fn read_input(json_len: u32, body_len: u32) -> Option<(Value, Option<Vec<u8>>)> {
+/// The input the driver wrote: `head_len` bytes (a JSON text or a plain text), then `body_len`
+/// bytes of body; `read` turns the head into its value.
+fn read_buffer<T>(
+    head_len: u32,
+    body_len: u32,
+    read: impl FnOnce(&[u8]) -> Option<T>,
+) -> Option<(T, Option<Vec<u8>>)> {
     INPUT.with(|b| {
         let b = b.try_borrow().ok()?;
-        let j = json_len as usize;
-        let end = j.checked_add(body_len as usize)?;
-        let json = serde_json::from_slice(b.get(..j)?).ok()?;
+        let h = head_len as usize;
+        let end = h.checked_add(body_len as usize)?;
+        let head = read(b.get(..h)?)?;
         let body = (body_len > 0)
-            .then(|| b.get(j..end).map(<[u8]>::to_vec))
+            .then(|| b.get(h..end).map(<[u8]>::to_vec))
             .flatten();
-        Some((json, body))
+        Some((head, body))
     })
 }
 
-/// The raw input of an outcome: `text_len` bytes of UTF-8 text, then `body_len` bytes of body.
+/// A call's input: its JSON, then its body.
+fn read_input(json_len: u32, body_len: u32) -> Option<(Value, Option<Vec<u8>>)> {
+    read_buffer(json_len, body_len, |h| serde_json::from_slice(h).ok())
+}
+
+/// An outcome's input: its UTF-8 text, then its body.
 fn read_raw(text_len: u32, body_len: u32) -> Option<(String, Option<Vec<u8>>)> {
-    INPUT.with(|b| {
-        let b = b.try_borrow().ok()?;
-        let t = text_len as usize;
-        let end = t.checked_add(body_len as usize)?;
-        let text = std::str::from_utf8(b.get(..t)?).ok()?.to_string();
-        let body = (body_len > 0)
-            .then(|| b.get(t..end).map(<[u8]>::to_vec))
-            .flatten();
-        Some((text, body))
+    read_buffer(text_len, body_len, |h| {
+        std::str::from_utf8(h).ok().map(str::to_string)
     })
 }
 

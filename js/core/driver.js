@@ -38,7 +38,7 @@ export async function drive(engine, first, ctx) {
   }
 }
 
-/** `request GET api.example.com/v1/x -> 200 in 85 ms (retries 0, audit queued)`. */
+/** `<kind> <method> <host/path> -> <status or failure> in <ms> ms (retries <n>[, audit queued|none])`. */
 function callLine(describe, stats, outcome) {
   const ms = Date.now() - stats.started;
   const where = describe.kind === "request" ? hostAndPath(stats.url) : String(describe.url).split("?")[0];
@@ -72,20 +72,13 @@ async function loop(engine, first, ctx, stats) {
       case "send": {
         // Stopped by the caller before this exchange: nothing more is sent, and no audit row is
         // owed for an attempt that was never made.
-        if (ctx.signal && ctx.signal.aborted) {
-          engine.forget(step.id);
-          throw ctx.signal.reason;
-        }
-        if (step.to === "provider" && (ctx.allowedHosts || step.allowedHosts)) {
-          try {
-            // The client's list, and the vault's own list for this credential when it sent one.
-            if (ctx.allowedHosts) checkDestination(ctx.allowedHosts, step.provider, step.url);
-            if (step.allowedHosts) checkDestination(vaultHosts(step.allowedHosts), step.provider, step.url, "the vault's allowed_hosts");
-          } catch (e) {
-            engine.forget(step.id);
-            throw e;
-          }
-        }
+        giveUpOnThrow(engine, step.id, () => {
+          if (ctx.signal && ctx.signal.aborted) throw ctx.signal.reason;
+          if (step.to !== "provider") return;
+          // The client's list, and the vault's own list for this credential when it sent one.
+          if (ctx.allowedHosts) checkDestination(ctx.allowedHosts, step.provider, step.url);
+          if (step.allowedHosts) checkDestination(vaultHosts(step.allowedHosts), step.provider, step.url, "the vault's allowed_hosts");
+        });
         const out = await exchange(step, ctx);
         if (out.response !== undefined) {
           response = out.response;
@@ -104,22 +97,11 @@ async function loop(engine, first, ctx, stats) {
       }
       case "sleep":
         if (stats) stats.retries++;
-        try {
-          await sleep(step.ms, ctx.signal);
-        } catch (reason) {
-          engine.forget(step.id);
-          throw reason;
-        }
+        await giveUpOnThrow(engine, step.id, () => sleep(step.ms, ctx.signal));
         step = engine.step(step.id, WOKE);
         break;
       case "token": {
-        let token;
-        try {
-          token = await ctx.resolveToken();
-        } catch (e) {
-          engine.forget(step.id);
-          throw e;
-        }
+        const token = await giveUpOnThrow(engine, step.id, () => ctx.resolveToken());
         step = engine.step(step.id, TOKEN, 0, 0, token);
         break;
       }
@@ -145,6 +127,25 @@ async function loop(engine, first, ctx, stats) {
         throw createAlterError({ class: "AlterSDKError", code: "internal_error", message: "Internal SDK error (unknown engine action)" });
     }
   }
+}
+
+/**
+ * Runs `fn` (sync, or returning a promise); when it throws or rejects, the engine forgets call `id`
+ * (the driver gives up on it) and the error goes on. A sync `fn` stays sync: the first exchange of
+ * a call still starts before `request()` returns.
+ */
+function giveUpOnThrow(engine, id, fn) {
+  const forget = (e) => {
+    engine.forget(id);
+    throw e;
+  };
+  let out;
+  try {
+    out = fn();
+  } catch (e) {
+    forget(e);
+  }
+  return out !== null && typeof out === "object" && typeof out.then === "function" ? out.then(undefined, forget) : out;
 }
 
 /** The token answer's `allowed_hosts` (an extension); a list that does not parse fails closed. */

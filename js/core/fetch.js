@@ -7,7 +7,7 @@ import {
 } from "./outcome.js";
 
 /** Statuses whose responses carry no body (a Response cannot be built with one). */
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+export const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /**
  * Header pairs as fetch `headers`: a plain object (Node's fetch builds a Request from one faster

@@ -9,9 +9,9 @@
 // NODE_USE_ENV_PROXY, and an http: or https: URL. Outcomes are those of ./fetch.js; the deadline
 // and the caller's signal destroy the request, socket included.
 
+import { NULL_BODY } from "./fetch.js";
 import { ABORTED, BODY_COMPLETE, NETWORK_ERROR, RECEIVED, TIMED_OUT, errorText } from "./outcome.js";
 
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 const nodeFetch = globalThis.fetch;
 /** node:http, node:https, node:zlib and one keep-alive Agent per scheme, loaded on first use. */
 let mods = null;
